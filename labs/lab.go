@@ -1,0 +1,245 @@
+// Package labs reads and checks incident lab definitions: a folder under
+// labs/ holding lab.yaml and the files it refers to.
+package labs
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// FileName is the name of the lab definition inside a lab folder.
+const FileName = "lab.yaml"
+
+// Lab is one incident lab as written in lab.yaml.
+type Lab struct {
+	Name       string    `yaml:"name"`
+	Title      string    `yaml:"title"`
+	Date       string    `yaml:"date,omitempty"`
+	Report     string    `yaml:"report,omitempty"`
+	Summary    string    `yaml:"summary,omitempty"`
+	Difficulty string    `yaml:"difficulty,omitempty"`
+	Services   []string  `yaml:"services,omitempty"`
+	Duration   Duration  `yaml:"duration,omitempty"`
+	Goals      []string  `yaml:"goals,omitempty"`
+	VMs        []VM      `yaml:"vms"`
+	Networks   []Network `yaml:"networks,omitempty"`
+	Triggers   []Trigger `yaml:"triggers,omitempty"`
+	Injects    []Inject  `yaml:"injects,omitempty"`
+	Probes     []Probe   `yaml:"probes,omitempty"`
+	Solution   *Solution `yaml:"solution,omitempty"`
+
+	// Dir is the lab's folder; relative paths in the lab are resolved against it.
+	Dir string `yaml:"-"`
+	// File is the path lab.yaml was read from.
+	File string `yaml:"-"`
+}
+
+// VM is one virtual machine of a lab.
+type VM struct {
+	Name      string   `yaml:"name"`
+	Image     string   `yaml:"image"`
+	Memory    int      `yaml:"memory,omitempty"` // MiB
+	CPUs      int      `yaml:"cpus,omitempty"`
+	Networks  []string `yaml:"networks,omitempty"`
+	Provision []Step   `yaml:"provision,omitempty"`
+}
+
+// Network is a lab-internal network joining some of the lab's VMs; the host
+// is not on it.
+type Network struct {
+	Name string `yaml:"name"`
+}
+
+// Step is one provisioning step; exactly one of its action fields is set.
+type Step struct {
+	Name     string            `yaml:"name,omitempty"`
+	Puppet   *Puppet           `yaml:"puppet,omitempty"`
+	Packages map[string]string `yaml:"packages,omitempty"`
+	File     *File             `yaml:"file,omitempty"`
+	Run      string            `yaml:"run,omitempty"`
+}
+
+// Puppet applies a puppet tree at a pinned revision.
+type Puppet struct {
+	Repo       string   `yaml:"repo"`
+	Revision   string   `yaml:"revision"`
+	Manifest   string   `yaml:"manifest,omitempty"`
+	ModulePath []string `yaml:"modulepath,omitempty"`
+	Hiera      string   `yaml:"hiera,omitempty"`
+}
+
+// File copies a file or directory from the lab folder into a guest.
+type File struct {
+	Src   string `yaml:"src"`
+	Dest  string `yaml:"dest"`
+	Mode  string `yaml:"mode,omitempty"`
+	Owner string `yaml:"owner,omitempty"`
+}
+
+// Trigger is a client that reproduces the incident's traffic or load; it
+// runs as a systemd unit in a guest.
+type Trigger struct {
+	Name        string `yaml:"name"`
+	VM          string `yaml:"vm"`
+	Command     string `yaml:"command"`
+	Description string `yaml:"description,omitempty"`
+}
+
+// Inject is one hint from the incident's timeline.
+type Inject struct {
+	ID      string   `yaml:"id"`
+	At      Duration `yaml:"at"`
+	Kind    string   `yaml:"kind"`
+	Title   string   `yaml:"title"`
+	Body    string   `yaml:"body,omitempty"`
+	Attach  string   `yaml:"attach,omitempty"`
+	Live    *Live    `yaml:"live,omitempty"`
+	Guessed bool     `yaml:"guessed,omitempty"`
+}
+
+// Live is a command run in a VM when an inject is revealed; its output
+// becomes part of the inject.
+type Live struct {
+	VM      string `yaml:"vm"`
+	Command string `yaml:"command"`
+}
+
+// Probe checks over SSH whether the incident's symptom is gone.
+type Probe struct {
+	Name     string   `yaml:"name"`
+	VM       string   `yaml:"vm"`
+	Command  string   `yaml:"command"`
+	Guard    bool     `yaml:"guard,omitempty"`
+	Expect   Expect   `yaml:"expect"`
+	Samples  int      `yaml:"samples,omitempty"`
+	Interval Duration `yaml:"interval,omitempty"`
+	Hold     Duration `yaml:"hold,omitempty"`
+}
+
+// Expect is what a probe's command must show.
+type Expect struct {
+	Exit  *int   `yaml:"exit,omitempty"`
+	Match string `yaml:"match,omitempty"`
+	Value *Value `yaml:"value,omitempty"`
+}
+
+// Value draws a number from a probe's output and compares it to Threshold.
+type Value struct {
+	Pattern   string  `yaml:"pattern"`
+	Op        string  `yaml:"op"`
+	Threshold float64 `yaml:"threshold"`
+}
+
+// Solution is the fix applied on the day of the incident.
+type Solution struct {
+	Summary string         `yaml:"summary,omitempty"`
+	Steps   []SolutionStep `yaml:"steps"`
+}
+
+// SolutionStep is one action of the reference fix in one VM.
+type SolutionStep struct {
+	VM   string `yaml:"vm"`
+	Run  string `yaml:"run,omitempty"`
+	File *File  `yaml:"file,omitempty"`
+}
+
+// InjectKinds lists the kinds an inject may have, in the order of a
+// typical incident.
+var InjectKinds = []string{"alert", "user-report", "graph", "chat", "log", "page", "hint", "cause", "fix"}
+
+// Duration is a time.Duration written in lab.yaml as "90s", "5m" or "1h20m".
+type Duration time.Duration
+
+// UnmarshalYAML accepts Go duration strings and plain integers of seconds.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: want a duration like 90s, 5m or 1h20m", n.Line)
+	}
+	if secs, err := strconv.Atoi(n.Value); err == nil {
+		*d = Duration(time.Duration(secs) * time.Second)
+		return nil
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 90s, 5m or 1h20m", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration in Go's notation.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$`)
+
+// ValidName reports whether s can name a lab, VM, network, trigger or inject:
+// lowercase letters, digits and inner dashes, at most 40 characters.
+func ValidName(s string) bool { return namePattern.MatchString(s) }
+
+// VM returns the lab's VM called name.
+func (l *Lab) VM(name string) (*VM, bool) {
+	for i := range l.VMs {
+		if l.VMs[i].Name == name {
+			return &l.VMs[i], true
+		}
+	}
+	return nil, false
+}
+
+// VMNames lists the lab's VMs in the order they are defined.
+func (l *Lab) VMNames() []string {
+	names := make([]string, len(l.VMs))
+	for i, v := range l.VMs {
+		names[i] = v.Name
+	}
+	return names
+}
+
+func (l *Lab) applyDefaults() {
+	for i := range l.VMs {
+		v := &l.VMs[i]
+		if v.Memory == 0 {
+			v.Memory = 1024
+		}
+		if v.CPUs == 0 {
+			v.CPUs = 1
+		}
+		if v.Image == "" {
+			v.Image = "debian-12"
+		}
+	}
+	for i := range l.Probes {
+		p := &l.Probes[i]
+		if p.Samples == 0 {
+			p.Samples = 1
+		}
+		if p.Interval == 0 {
+			p.Interval = Duration(2 * time.Second)
+		}
+	}
+}
+
+// String names the lab for messages.
+func (l *Lab) String() string {
+	if l.Title == "" {
+		return l.Name
+	}
+	return fmt.Sprintf("%s (%s)", l.Name, strings.TrimSpace(l.Title))
+}
+
+// ParseMode reads a file mode written in octal, such as "0644" or "755".
+func ParseMode(s string) (uint32, error) {
+	m, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || m > 0o7777 {
+		return 0, fmt.Errorf("%q is not an octal file mode like 0644", s)
+	}
+	return uint32(m), nil
+}

@@ -1,0 +1,320 @@
+package labs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// validator checks a decoded lab and reports each problem at the line of
+// the field it concerns.
+type validator struct {
+	lab  *Lab
+	root *yaml.Node
+	inv  *InvalidError
+}
+
+// path is a field path such as vms[1].name: strings are mapping keys and
+// ints are sequence indexes.
+type path []any
+
+func (p path) String() string {
+	var b strings.Builder
+	for _, e := range p {
+		switch e := e.(type) {
+		case int:
+			fmt.Fprintf(&b, "[%d]", e)
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			fmt.Fprint(&b, e)
+		}
+	}
+	return b.String()
+}
+
+func (p path) with(e ...any) path { return append(slices.Clone(p), e...) }
+
+// line finds the line of the deepest node along p that exists.
+func (v *validator) line(p path) int {
+	n, line := v.root, v.root.Line
+	for _, e := range p {
+		var next *yaml.Node
+		switch e := e.(type) {
+		case int:
+			if n.Kind == yaml.SequenceNode && e < len(n.Content) {
+				next = n.Content[e]
+			}
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == e {
+						next = n.Content[i+1]
+						line = n.Content[i].Line
+					}
+				}
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+		if e, ok := e.(int); ok {
+			_ = e
+			line = n.Line
+		}
+	}
+	return line
+}
+
+func (v *validator) errf(p path, format string, args ...any) {
+	v.inv.add(v.line(p), p.String(), fmt.Sprintf(format, args...))
+}
+
+func (v *validator) validate() {
+	l := v.lab
+	v.name(path{"name"}, l.Name, true)
+	if strings.TrimSpace(l.Title) == "" {
+		v.errf(path{"title"}, "missing; give the incident a short title")
+	}
+	if l.Date != "" {
+		if _, err := time.Parse(time.DateOnly, l.Date); err != nil {
+			v.errf(path{"date"}, "%q is not a date like 2024-03-05", l.Date)
+		}
+	}
+	if l.Difficulty != "" && !slices.Contains([]string{"easy", "medium", "hard"}, l.Difficulty) {
+		v.errf(path{"difficulty"}, "%q is not one of easy, medium, hard", l.Difficulty)
+	}
+	v.vms()
+	v.unique(path{"networks"}, len(l.Networks), func(i int) string { return l.Networks[i].Name })
+	v.triggers()
+	v.injects()
+	v.probes()
+	v.solution()
+}
+
+func (v *validator) name(p path, s string, required bool) {
+	switch {
+	case s == "" && required:
+		v.errf(p, "missing")
+	case s != "" && !ValidName(s):
+		v.errf(p, "%q must be lowercase letters, digits and dashes, at most 40 characters", s)
+	}
+}
+
+// unique checks the names of a list for validity and duplicates.
+func (v *validator) unique(p path, n int, name func(int) string) {
+	seen := map[string]bool{}
+	for i := 0; i < n; i++ {
+		s := name(i)
+		v.name(p.with(i, "name"), s, true)
+		if seen[s] && s != "" {
+			v.errf(p.with(i, "name"), "%q is used twice", s)
+		}
+		seen[s] = true
+	}
+}
+
+func (v *validator) vms() {
+	l := v.lab
+	if len(l.VMs) == 0 {
+		v.errf(path{"vms"}, "a lab needs at least one VM")
+	}
+	v.unique(path{"vms"}, len(l.VMs), func(i int) string { return l.VMs[i].Name })
+	for i, vm := range l.VMs {
+		p := path{"vms", i}
+		if vm.Memory < 128 || vm.Memory > 65536 {
+			v.errf(p.with("memory"), "%d MiB is out of range 128..65536", vm.Memory)
+		}
+		if vm.CPUs < 1 || vm.CPUs > 64 {
+			v.errf(p.with("cpus"), "%d is out of range 1..64", vm.CPUs)
+		}
+		for j, n := range vm.Networks {
+			if !slices.ContainsFunc(l.Networks, func(x Network) bool { return x.Name == n }) {
+				v.errf(p.with("networks", j), "unknown network %q; declare it under networks:", n)
+			}
+		}
+		for j, s := range vm.Provision {
+			v.step(p.with("provision", j), s)
+		}
+	}
+}
+
+func (v *validator) step(p path, s Step) {
+	n := 0
+	for _, set := range []bool{s.Puppet != nil, s.Packages != nil, s.File != nil, s.Run != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		v.errf(p, "a step has exactly one of puppet, packages, file, run (found %d)", n)
+	}
+	if s.Puppet != nil {
+		if s.Puppet.Repo == "" {
+			v.errf(p.with("puppet", "repo"), "missing; a local path or a git URL")
+		}
+		if s.Puppet.Revision == "" {
+			v.errf(p.with("puppet", "revision"), "missing; pin a commit, tag or branch")
+		}
+	}
+	for name, ver := range s.Packages {
+		if strings.TrimSpace(ver) == "" {
+			v.errf(p.with("packages", name), "missing version; pin an exact Debian version")
+		}
+	}
+	if s.File != nil {
+		v.file(p.with("file"), s.File)
+	}
+}
+
+func (v *validator) file(p path, f *File) {
+	if f.Src == "" {
+		v.errf(p.with("src"), "missing")
+	} else {
+		v.exists(p.with("src"), f.Src)
+	}
+	if !strings.HasPrefix(f.Dest, "/") {
+		v.errf(p.with("dest"), "%q must be an absolute path in the guest", f.Dest)
+	}
+	if f.Mode != "" {
+		if _, err := ParseMode(f.Mode); err != nil {
+			v.errf(p.with("mode"), "%v", err)
+		}
+	}
+}
+
+// exists checks that a path relative to the lab folder exists and stays
+// inside it.
+func (v *validator) exists(p path, rel string) {
+	if filepath.IsAbs(rel) || strings.HasPrefix(filepath.Clean(rel), "..") {
+		v.errf(p, "%q must be a path inside the lab folder", rel)
+		return
+	}
+	if _, err := os.Stat(filepath.Join(v.lab.Dir, rel)); err != nil {
+		v.errf(p, "%s not found in the lab folder", rel)
+	}
+}
+
+func (v *validator) vmRef(p path, name string) {
+	if name == "" {
+		v.errf(p, "missing; name one of the lab's VMs (%s)", strings.Join(v.lab.VMNames(), ", "))
+	} else if _, ok := v.lab.VM(name); !ok {
+		v.errf(p, "unknown VM %q; the lab has %s", name, strings.Join(v.lab.VMNames(), ", "))
+	}
+}
+
+func (v *validator) triggers() {
+	l := v.lab
+	v.unique(path{"triggers"}, len(l.Triggers), func(i int) string { return l.Triggers[i].Name })
+	for i, t := range l.Triggers {
+		v.vmRef(path{"triggers", i, "vm"}, t.VM)
+		if strings.TrimSpace(t.Command) == "" {
+			v.errf(path{"triggers", i, "command"}, "missing")
+		}
+	}
+}
+
+func (v *validator) injects() {
+	seen := map[string]bool{}
+	var last time.Duration
+	for i, in := range v.lab.Injects {
+		p := path{"injects", i}
+		v.name(p.with("id"), in.ID, true)
+		if seen[in.ID] && in.ID != "" {
+			v.errf(p.with("id"), "%q is used twice", in.ID)
+		}
+		seen[in.ID] = true
+		if in.At.D() < last {
+			v.errf(p.with("at"), "%s is before the previous inject (%s); list injects in timeline order", in.At.D(), last)
+		}
+		last = in.At.D()
+		if !slices.Contains(InjectKinds, in.Kind) {
+			v.errf(p.with("kind"), "%q is not one of %s", in.Kind, strings.Join(InjectKinds, ", "))
+		}
+		if strings.TrimSpace(in.Title) == "" {
+			v.errf(p.with("title"), "missing")
+		}
+		if in.Attach != "" {
+			v.exists(p.with("attach"), in.Attach)
+		}
+		if in.Live != nil {
+			v.vmRef(p.with("live", "vm"), in.Live.VM)
+			if strings.TrimSpace(in.Live.Command) == "" {
+				v.errf(p.with("live", "command"), "missing")
+			}
+		}
+	}
+}
+
+func (v *validator) probes() {
+	l := v.lab
+	v.unique(path{"probes"}, len(l.Probes), func(i int) string { return l.Probes[i].Name })
+	for i, pr := range l.Probes {
+		p := path{"probes", i}
+		v.vmRef(p.with("vm"), pr.VM)
+		if strings.TrimSpace(pr.Command) == "" {
+			v.errf(p.with("command"), "missing")
+		}
+		e := pr.Expect
+		if e.Exit == nil && e.Match == "" && e.Value == nil {
+			v.errf(p.with("expect"), "give at least one of exit, match, value")
+		}
+		if e.Match != "" {
+			if _, err := regexp.Compile(e.Match); err != nil {
+				v.errf(p.with("expect", "match"), "bad pattern: %v", err)
+			}
+		}
+		if e.Value != nil {
+			v.value(p.with("expect", "value"), e.Value)
+		}
+		if pr.Samples < 1 || pr.Samples > 10000 {
+			v.errf(p.with("samples"), "%d is out of range 1..10000", pr.Samples)
+		}
+		if pr.Hold < 0 || pr.Interval <= 0 {
+			v.errf(p.with("interval"), "interval must be positive and hold not negative")
+		}
+	}
+}
+
+// ValueOps are the comparisons a probe value may use.
+var ValueOps = []string{"<", "<=", ">", ">=", "==", "!="}
+
+func (v *validator) value(p path, val *Value) {
+	re, err := regexp.Compile(val.Pattern)
+	switch {
+	case val.Pattern == "":
+		v.errf(p.with("pattern"), "missing; a regexp whose first group captures the number")
+	case err != nil:
+		v.errf(p.with("pattern"), "bad pattern: %v", err)
+	case re.NumSubexp() < 1:
+		v.errf(p.with("pattern"), "needs a capture group around the number, e.g. `errors=([0-9.]+)`")
+	}
+	if !slices.Contains(ValueOps, val.Op) {
+		v.errf(p.with("op"), "%q is not one of %s", val.Op, strings.Join(ValueOps, " "))
+	}
+}
+
+func (v *validator) solution() {
+	s := v.lab.Solution
+	if s == nil {
+		return
+	}
+	for i, st := range s.Steps {
+		p := path{"solution", "steps", i}
+		v.vmRef(p.with("vm"), st.VM)
+		if (st.Run == "") == (st.File == nil) {
+			v.errf(p, "a step has exactly one of run, file")
+		}
+		if st.File != nil {
+			v.file(p.with("file"), st.File)
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package provision
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/vlab-dev/vlab/provision/debver"
+)
+
+// DefaultSources are the apt sources Fetch uses when FetchSpec.Sources is
+// empty: Debian 12 main and its security updates.
+func DefaultSources() []string {
+	const key = "[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]"
+	return []string{
+		"deb " + key + " http://deb.debian.org/debian bookworm main",
+		"deb " + key + " http://deb.debian.org/debian-security bookworm-security main",
+	}
+}
+
+// aptRoot is a private apt configuration: its own sources, lists, status
+// file and archive, so that vlab never reads or changes the host's apt.
+type aptRoot struct {
+	dir     string
+	verbose io.Writer
+}
+
+// newAptRoot prepares dir for apt with the given sources and a copy of the
+// guest image's dpkg status file.
+func newAptRoot(dir string, sources []string, arch, status string, verbose io.Writer) (*aptRoot, error) {
+	a := &aptRoot{dir: dir, verbose: verbose}
+	for _, d := range []string{"etc/parts", "etc/prefs", "state/lists/partial", "cache", "archives/partial"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("apt cache: %w", err)
+		}
+	}
+	if err := copyFile(status, a.path("state/status")); err != nil {
+		return nil, fmt.Errorf("dpkg status of the base image: %w; rebuild the image with `vlab images build` so that it saves dpkg-status", err)
+	}
+	list := strings.Join(sources, "\n") + "\n"
+	if err := os.WriteFile(a.path("etc/sources.list"), []byte(list), 0o644); err != nil {
+		return nil, fmt.Errorf("apt cache: %w", err)
+	}
+	if err := os.WriteFile(a.path("apt.conf"), []byte(a.config(arch)), 0o644); err != nil {
+		return nil, fmt.Errorf("apt cache: %w", err)
+	}
+	return a, nil
+}
+
+func (a *aptRoot) path(rel string) string { return filepath.Join(a.dir, rel) }
+
+// config is the whole apt configuration: APT_CONFIG points at it and
+// Dir::Etc::parts at an empty folder, so the host's apt.conf.d is not read.
+func (a *aptRoot) config(arch string) string {
+	set := [][2]string{
+		{"Dir", "/"},
+		{"Dir::Etc", a.path("etc")},
+		{"Dir::Etc::sourcelist", a.path("etc/sources.list")},
+		{"Dir::Etc::sourceparts", a.path("etc/parts")},
+		{"Dir::Etc::parts", a.path("etc/parts")},
+		{"Dir::Etc::preferences", a.path("etc/preferences")},
+		{"Dir::Etc::preferencesparts", a.path("etc/prefs")},
+		{"Dir::Etc::trusted", "/etc/apt/trusted.gpg"},
+		{"Dir::Etc::trustedparts", "/etc/apt/trusted.gpg.d"},
+		{"Dir::State", a.path("state")},
+		{"Dir::State::status", a.path("state/status")},
+		{"Dir::Cache", a.path("cache")},
+		{"Dir::Cache::archives", a.path("archives")},
+		{"APT::Architecture", arch},
+		{"APT::Architectures", arch},
+		{"APT::Install-Recommends", "false"},
+		{"APT::Sandbox::User", "root"},
+		{"Acquire::Languages", "none"},
+		{"Acquire::Retries", "2"},
+	}
+	var b strings.Builder
+	for _, kv := range set {
+		fmt.Fprintf(&b, "%s %q;\n", kv[0], kv[1])
+	}
+	return b.String()
+}
+
+func (a *aptRoot) run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return hostRun(ctx, []string{"APT_CONFIG=" + a.path("apt.conf"), "LC_ALL=C"}, a.verbose, name, args...)
+}
+
+func (a *aptRoot) update(ctx context.Context) error {
+	_, err := a.run(ctx, "apt-get", "-q", "update")
+	if err != nil {
+		return fmt.Errorf("apt-get update: %w; check the package sources, or work offline with a directory of .debs", err)
+	}
+	return nil
+}
+
+// available returns, for each package name, the versions the sources have,
+// newest first.
+func (a *aptRoot) available(ctx context.Context, names []string) (map[string][]debver.Version, error) {
+	out, err := a.run(ctx, "apt-cache", append([]string{"madison"}, names...)...)
+	if err != nil {
+		return nil, fmt.Errorf("apt-cache madison: %w", err)
+	}
+	return parseMadison(out), nil
+}
+
+// parseMadison reads `apt-cache madison` lines: "name | version | source".
+func parseMadison(out []byte) map[string][]debver.Version {
+	got := map[string][]debver.Version{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "|")
+		if len(f) < 3 {
+			continue
+		}
+		name := strings.TrimSpace(f[0])
+		v, err := debver.Parse(f[1])
+		if err != nil || slices.ContainsFunc(got[name], v.Equal) {
+			continue
+		}
+		got[name] = append(got[name], v)
+	}
+	for _, vs := range got {
+		slices.SortFunc(vs, func(x, y debver.Version) int { return y.Compare(x) })
+	}
+	return got
+}
+
+// simulate asks apt which packages installing want would add or change,
+// given the image's status file. It returns them without downloading.
+func (a *aptRoot) simulate(ctx context.Context, want []string) ([]Deb, error) {
+	out, err := a.run(ctx, "apt-get", append([]string{"install", "-s", "-y", "-q"}, want...)...)
+	if err != nil {
+		return nil, unmetError(err)
+	}
+	return parseSimulation(out), nil
+}
+
+var instLine = regexp.MustCompile(`^Inst (\S+)(?: \[[^\]]*\])? \((\S+) .*\[([^\]]+)\]\)`)
+
+// parseSimulation reads the "Inst name [old] (version release [arch])"
+// lines of `apt-get install -s`.
+func parseSimulation(out []byte) []Deb {
+	var debs []Deb
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		m := instLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		name, _, _ := strings.Cut(m[1], ":")
+		debs = append(debs, Deb{Package: name, Version: m[2], Arch: m[3]})
+	}
+	return debs
+}
+
+// unmetError shortens apt's resolver failure to the lines a user can act on.
+func unmetError(err error) error {
+	var ce *CommandError
+	if !errors.As(err, &ce) {
+		return fmt.Errorf("apt-get install: %w", err)
+	}
+	var why []string
+	for _, l := range ce.Tail {
+		if strings.Contains(l, "Depends:") || strings.Contains(l, "Conflicts:") || strings.Contains(l, "Breaks:") {
+			why = append(why, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	if len(why) == 0 {
+		return fmt.Errorf("apt-get install: %w", err)
+	}
+	return fmt.Errorf("pinned packages cannot be installed together: %s; pin those dependencies to versions that fit, or add them to the package source: %w",
+		strings.Join(why, "; "), err)
+}
+
+// download fetches want into the root's archive and returns the files of
+// the debs, checked against what apt was asked for.
+func (a *aptRoot) download(ctx context.Context, want []string, debs []Deb) ([]Deb, error) {
+	if _, err := a.run(ctx, "apt-get", append([]string{"install", "-d", "-y", "-q"}, want...)...); err != nil {
+		return nil, fmt.Errorf("apt-get download: %w", err)
+	}
+	out := make([]Deb, len(debs))
+	for i, d := range debs {
+		d.Path = a.path(filepath.Join("archives", debFileName(d)))
+		sum, err := fileSHA256(d.Path)
+		if err != nil {
+			return nil, fmt.Errorf("apt downloaded %s %s but %w", d.Package, d.Version, err)
+		}
+		d.SHA256 = sum
+		out[i] = d
+	}
+	return out, nil
+}
+
+// debFileName is the name apt gives a downloaded package.
+func debFileName(d Deb) string {
+	return fmt.Sprintf("%s_%s_%s.deb", d.Package, strings.ReplaceAll(d.Version, ":", "%3a"), d.Arch)
+}
+
+// hostArch is the Debian architecture of guests on this host.
+func hostArch() string {
+	switch a := runtime.GOARCH; a {
+	case "386":
+		return "i386"
+	case "arm":
+		return "armhf"
+	case "ppc64le":
+		return "ppc64el"
+	default:
+		return a
+	}
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o644)
+}

@@ -1,0 +1,339 @@
+package provision
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/vlab-dev/vlab/provision/debver"
+)
+
+// Deb is one Debian package file in vlab's package cache.
+type Deb struct {
+	Package string `json:"package"`
+	Version string `json:"version"`
+	Arch    string `json:"arch"`
+	Path    string `json:"path"` // in the cache; relative to CacheDir in the closure record
+	SHA256  string `json:"sha256"`
+}
+
+// FetchSpec says which pinned packages to fetch for which base image, and
+// from where.
+type FetchSpec struct {
+	// Pins maps package names to exact Debian versions.
+	Pins map[string]string
+	// ImageDigest names the base image; the closure depends on it.
+	ImageDigest string
+	// Status is the base image's dpkg status file, saved by the image
+	// builder as dpkg-status next to the image. What it lists as installed
+	// is not fetched.
+	Status string
+	// CacheDir is vlab's package cache.
+	CacheDir string
+	// Sources are apt source lines ("deb URL suite component..."); empty
+	// means DefaultSources.
+	Sources []string
+	// DebDir, when set, is a directory of .deb files used instead of
+	// Sources; it needs no network.
+	DebDir string
+	// Arch is the guests' Debian architecture; empty means the host's.
+	Arch string
+	// Offline forbids network access: only a closure recorded by an earlier
+	// Fetch, or DebDir, can be used.
+	Offline bool
+	// Verbose receives apt's output.
+	Verbose io.Writer
+}
+
+// Fetch puts the .debs that installing the pinned packages needs on top of
+// the base image (the pins and their dependencies that the image lacks) in
+// the cache and returns them. The resolved set is recorded, so a second
+// Fetch with the same image and pins needs no network.
+func Fetch(ctx context.Context, spec FetchSpec) ([]Deb, error) {
+	if err := spec.fill(); err != nil {
+		return nil, err
+	}
+	installed, err := readStatus(spec.Status)
+	if err != nil {
+		return nil, fmt.Errorf("dpkg status of the base image: %w; rebuild the image with `vlab images build` so that it saves dpkg-status", err)
+	}
+	key, err := spec.closureKey()
+	if err != nil {
+		return nil, err
+	}
+	record := filepath.Join(spec.CacheDir, "closures", key+".json")
+	if debs, err := loadClosure(record, spec.CacheDir); err == nil {
+		return debs, nil
+	}
+	want := missingPins(spec.Pins, installed)
+	if len(want) == 0 {
+		return nil, saveClosure(record, spec.CacheDir, nil)
+	}
+	if spec.Offline && spec.DebDir == "" {
+		return nil, fmt.Errorf("packages %s for image %.12s are not in the cache and vlab is offline; run once online or give a directory of .debs",
+			strings.Join(want, " "), spec.ImageDigest)
+	}
+	debs, err := spec.resolve(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	return debs, saveClosure(record, spec.CacheDir, debs)
+}
+
+// fill sets defaults and checks the pins.
+func (s *FetchSpec) fill() error {
+	if len(s.Sources) == 0 {
+		s.Sources = DefaultSources()
+	}
+	if s.Arch == "" {
+		s.Arch = hostArch()
+	}
+	if s.CacheDir == "" {
+		return errors.New("fetch packages: no cache directory")
+	}
+	var errs []error
+	for name, v := range s.Pins {
+		if _, err := debver.Parse(v); err != nil {
+			errs = append(errs, fmt.Errorf("package %s: %w; pin an exact Debian version such as 1.22.1-9", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// closureKey names the recorded closure: image, status file, architecture,
+// sources and pins.
+func (s *FetchSpec) closureKey() (string, error) {
+	status, err := fileSHA256(s.Status)
+	if err != nil {
+		return "", fmt.Errorf("dpkg status of the base image: %w", err)
+	}
+	src := any(s.Sources)
+	if s.DebDir != "" {
+		if src, err = dirListing(s.DebDir); err != nil {
+			return "", err
+		}
+	}
+	return Key(s.ImageDigest, status, s.Arch, src, s.Pins)
+}
+
+// resolve asks apt for the closure of want and downloads it.
+func (s *FetchSpec) resolve(ctx context.Context, want []string) ([]Deb, error) {
+	sources := s.Sources
+	if s.DebDir != "" {
+		repo, err := localRepo(ctx, s.DebDir, filepath.Join(s.CacheDir, "debdir"))
+		if err != nil {
+			return nil, err
+		}
+		sources = []string{"deb [trusted=yes] copy:" + repo + " ./"}
+	}
+	id, err := Key(sources, s.Arch)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(s.CacheDir, "apt", id[:16])
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	apt, err := newAptRoot(dir, sources, s.Arch, s.Status, s.Verbose)
+	if err != nil {
+		return nil, err
+	}
+	if err := apt.update(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.checkAvailable(ctx, apt, want); err != nil {
+		return nil, err
+	}
+	args := pinArgs(s.Pins, want)
+	debs, err := apt.simulate(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	return apt.download(ctx, args, debs)
+}
+
+// checkAvailable reports, one line a package, every pin the sources lack.
+func (s *FetchSpec) checkAvailable(ctx context.Context, apt *aptRoot, want []string) error {
+	have, err := apt.available(ctx, want)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, name := range want {
+		if err := pinAvailable(name, s.Pins[name], have[name]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pinAvailable says what to do when version is not among have.
+func pinAvailable(name, version string, have []debver.Version) error {
+	pin := debver.MustParse(version)
+	if slices.ContainsFunc(have, pin.Equal) {
+		return nil
+	}
+	if len(have) == 0 {
+		return fmt.Errorf("package %s is not in the apt sources; check its name or add a source that has it", name)
+	}
+	list := make([]string, len(have))
+	for i, v := range have {
+		list[i] = v.String()
+	}
+	return fmt.Errorf("pinned %s %s but the apt sources only have %s; pin one of those or add a source that has %s (e.g. snapshot.debian.org)",
+		name, version, strings.Join(list, ", "), version)
+}
+
+// missingPins lists, sorted, the pinned packages the image does not have at
+// the pinned version.
+func missingPins(pins, installed map[string]string) []string {
+	var want []string
+	for name, v := range pins {
+		got, ok := installed[name]
+		if !ok || !sameVersion(got, v) {
+			want = append(want, name)
+		}
+	}
+	slices.Sort(want)
+	return want
+}
+
+func sameVersion(a, b string) bool {
+	c, err := debver.Compare(a, b)
+	return err == nil && c == 0
+}
+
+// pinArgs writes apt-get arguments name=version for the names.
+func pinArgs(pins map[string]string, names []string) []string {
+	args := make([]string, len(names))
+	for i, n := range names {
+		args[i] = n + "=" + pins[n]
+	}
+	return args
+}
+
+// readStatus returns the installed packages and versions of a dpkg status
+// file.
+func readStatus(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	installed := map[string]string{}
+	for _, st := range stanzas(data) {
+		if strings.HasSuffix(st["Status"], " installed") {
+			installed[st["Package"]] = st["Version"]
+		}
+	}
+	return installed, nil
+}
+
+// stanzas splits deb822 text (a dpkg status or Packages file) into its
+// paragraphs' single-line fields.
+func stanzas(data []byte) []map[string]string {
+	var out []map[string]string
+	cur := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.TrimSpace(line) == "":
+			if len(cur) > 0 {
+				out = append(out, cur)
+				cur = map[string]string{}
+			}
+		case line[0] == ' ' || line[0] == '\t':
+			// continuation of a multi-line field: not needed here
+		default:
+			k, v, _ := strings.Cut(line, ":")
+			cur[k] = strings.TrimSpace(v)
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// closureRecord is what Fetch stores about one resolved package set.
+type closureRecord struct {
+	Debs []Deb `json:"debs"`
+}
+
+// loadClosure returns a recorded closure whose files are all in the cache
+// with the recorded checksums.
+func loadClosure(path, cacheDir string) ([]Deb, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rec closureRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("closure record %s: %w", path, err)
+	}
+	for i := range rec.Debs {
+		d := &rec.Debs[i]
+		d.Path = filepath.Join(cacheDir, d.Path)
+		if sum, err := fileSHA256(d.Path); err != nil || sum != d.SHA256 {
+			return nil, fmt.Errorf("cached %s changed or is gone", d.Path)
+		}
+	}
+	return rec.Debs, nil
+}
+
+func saveClosure(path, cacheDir string, debs []Deb) error {
+	rec := closureRecord{Debs: make([]Deb, len(debs))}
+	for i, d := range debs {
+		rel, err := filepath.Rel(cacheDir, d.Path)
+		if err != nil {
+			return fmt.Errorf("record package closure: %w", err)
+		}
+		d.Path = rel
+		rec.Debs[i] = d
+	}
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return fmt.Errorf("record package closure: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("record package closure: %w", err)
+	}
+	return writeFileAtomic(path, data)
+}
+
+// lockDir takes an exclusive lock next to dir for the life of one Fetch, so
+// that two VMs of a lab can fetch at the same time.
+func lockDir(dir string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("package cache: %w", err)
+	}
+	f, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("package cache: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock package cache %s: %w", dir, err)
+	}
+	return func() { f.Close() }, nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,77 @@
+// Package vm defines how vlab drives virtual machines: a Driver composed of
+// small role interfaces, the Spec of a VM, and the errors drivers return.
+// Implementations live in sub-packages (vm/libvirt, vm/vagrant).
+package vm
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors drivers wrap so that callers can act on them without knowing the
+// backend.
+var (
+	// ErrNotFound is wrapped when a VM, snapshot or image does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists is wrapped when a VM to be created already exists.
+	ErrExists = errors.New("already exists")
+	// ErrUnavailable is wrapped when the hypervisor cannot be reached.
+	ErrUnavailable = errors.New("hypervisor unreachable")
+	// ErrPortInUse is wrapped when the SSH port forward could not be bound.
+	ErrPortInUse = errors.New("port in use")
+)
+
+// State is the run state of a VM.
+type State string
+
+// The states a VM can be in.
+const (
+	StateAbsent  State = "absent"
+	StateRunning State = "running"
+	StateStopped State = "stopped"
+	StatePaused  State = "paused"
+	StateOther   State = "other"
+)
+
+// Lifecycle creates, starts, stops and removes VMs.
+type Lifecycle interface {
+	// Create makes the VM's disk and definition from spec and starts it.
+	// It wraps ErrExists when a VM of that name exists already.
+	Create(ctx context.Context, spec Spec) error
+	// Start boots a stopped VM; starting a running VM is not an error.
+	Start(ctx context.Context, name string) error
+	// Stop shuts the VM down, forcing it off when it does not stop within
+	// the context's deadline or a driver default; stopping a stopped or
+	// absent VM is not an error.
+	Stop(ctx context.Context, name string) error
+	// Destroy removes the VM, its disks and its saved states. Destroying an
+	// absent VM is not an error.
+	Destroy(ctx context.Context, name string) error
+	// State reports the VM's run state; an absent VM is StateAbsent, not an error.
+	State(ctx context.Context, name string) (State, error)
+}
+
+// Console gives access to what a VM printed on its serial console.
+type Console interface {
+	// ConsoleTail returns the last n lines the VM printed on its console.
+	ConsoleTail(ctx context.Context, name string, n int) (string, error)
+}
+
+// Snapshotter saves and restores the whole state of a VM: disk and memory.
+type Snapshotter interface {
+	// Snapshot records the running VM as tag, replacing an older tag. The VM
+	// is running again when Snapshot returns.
+	Snapshot(ctx context.Context, name, tag string) error
+	// Restore returns the VM to tag; it is running when Restore returns.
+	// It wraps ErrNotFound when tag does not exist.
+	Restore(ctx context.Context, name, tag string) error
+}
+
+// Driver is everything vlab needs from a hypervisor backend.
+type Driver interface {
+	Lifecycle
+	Console
+	Snapshotter
+	// Close releases the driver's connection.
+	Close() error
+}
