@@ -1,0 +1,40 @@
+package probe
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText prints the report as a table, a probe a line, and a closing
+// verdict line.
+func (r Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tPROBE\tVM\tOBSERVED\tNOTE")
+	pass := 0
+	for _, res := range r.Results {
+		name := res.Name
+		if res.Guard {
+			name += " (guard)"
+		}
+		if res.Status == Pass {
+			pass++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(string(res.Status)), name, res.VM, res.Observed, res.Message)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var verdict string
+	switch r.ExitCode() {
+	case 0:
+		verdict = fmt.Sprintf("resolved: all %d probes pass", pass)
+	case 1:
+		verdict = fmt.Sprintf("not resolved: %d of %d probes pass", pass, len(r.Results))
+	default:
+		verdict = fmt.Sprintf("could not check: %v", r.Err())
+	}
+	_, err := fmt.Fprintln(w, verdict)
+	return err
+}
