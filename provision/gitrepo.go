@@ -1,0 +1,229 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// PuppetTree is a puppet repository's revision resolved and exported on the
+// host, ready to upload.
+type PuppetTree struct {
+	Repo     string `json:"repo"`     // as written in lab.yaml
+	Revision string `json:"revision"` // as written in lab.yaml
+	Commit   string `json:"commit"`   // full commit id the revision resolved to
+	Tree     string `json:"tree"`     // git tree id of what is exported
+	Archive  string `json:"-"`        // host path of the tree as .tar.gz
+}
+
+// Short is the commit abbreviated for progress lines.
+func (t PuppetTree) Short() string { return shortID(t.Commit) }
+
+// gitSource is a git repository on the host that revisions resolve in:
+// a local repository, or vlab's bare mirror of a remote one.
+type gitSource struct {
+	dir     string // where git commands run
+	prefix  string // the puppet tree's folder inside the repository, "" for its root
+	remote  bool   // dir is a mirror that can be fetched
+	verbose io.Writer
+}
+
+// ExportPuppet resolves revision in repo (a path relative to labDir, or a
+// git URL mirrored under cacheDir) to a commit and exports exactly that
+// commit's tree to a tarball in cacheDir. A local repository needs no
+// network; a remote one needs it only to mirror it the first time and to
+// follow a branch or tag, which offline forbids.
+func ExportPuppet(ctx context.Context, cacheDir, labDir, repo, revision string, offline bool, verbose io.Writer) (PuppetTree, error) {
+	t := PuppetTree{Repo: repo, Revision: revision}
+	if revision == "" || strings.HasPrefix(revision, "-") {
+		return t, fmt.Errorf("puppet repo %s: revision %q is not a commit, tag or branch; pin one", repo, revision)
+	}
+	if cacheDir == "" {
+		return t, errors.New("export puppet repo: no cache directory")
+	}
+	cacheDir, err := filepath.Abs(cacheDir)
+	if err != nil {
+		return t, fmt.Errorf("puppet cache: %w", err)
+	}
+	src, err := openGitSource(ctx, cacheDir, labDir, repo, offline, verbose)
+	if err != nil {
+		return t, err
+	}
+	if t.Commit, err = src.resolve(ctx, revision, offline); err != nil {
+		return t, fmt.Errorf("puppet repo %s: %w", repo, err)
+	}
+	if t.Tree, err = src.tree(ctx, t.Commit); err != nil {
+		return t, fmt.Errorf("puppet repo %s at %s: %w", repo, t.Short(), err)
+	}
+	if t.Archive, err = src.export(ctx, t.Tree, filepath.Join(cacheDir, "puppet")); err != nil {
+		return t, fmt.Errorf("export puppet repo %s at %s: %w", repo, t.Short(), err)
+	}
+	return t, nil
+}
+
+// isGitURL tells a remote repository (https://..., ssh://..., file://...,
+// git@host:path) from a local path.
+func isGitURL(repo string) bool {
+	if strings.Contains(repo, "://") {
+		return true
+	}
+	host, _, ok := strings.Cut(repo, ":")
+	return ok && strings.Contains(host, "@") && !strings.Contains(host, "/")
+}
+
+func openGitSource(ctx context.Context, cacheDir, labDir, repo string, offline bool, verbose io.Writer) (*gitSource, error) {
+	if isGitURL(repo) {
+		return openMirror(ctx, cacheDir, repo, offline, verbose)
+	}
+	dir := repo
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(labDir, repo)
+	}
+	src := &gitSource{dir: dir, verbose: verbose}
+	out, err := src.git(ctx, "rev-parse", "--show-prefix")
+	if err != nil {
+		return nil, fmt.Errorf("puppet repo %s is not a git repository; commit the puppet tree to git or give a git URL: %w", repo, err)
+	}
+	src.prefix = strings.TrimSuffix(strings.TrimSpace(string(out)), "/")
+	if src.prefix == "" {
+		return src, nil
+	}
+	// git archive run in a subfolder limits itself to that subfolder's path,
+	// so run everything at the top.
+	out, err = src.git(ctx, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("puppet repo %s: %w", repo, err)
+	}
+	src.dir = strings.TrimSpace(string(out))
+	return src, nil
+}
+
+// openMirror returns vlab's bare mirror of url, cloning it first if needed.
+func openMirror(ctx context.Context, cacheDir, url string, offline bool, verbose io.Writer) (*gitSource, error) {
+	id, err := Key(url)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(cacheDir, "git", id[:16]+".git")
+	src := &gitSource{dir: dir, remote: true, verbose: verbose}
+	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil {
+		return src, nil
+	}
+	if offline {
+		return nil, fmt.Errorf("puppet repo %s is not mirrored yet and vlab is offline; run once online", url)
+	}
+	if err := cloneMirror(ctx, url, dir, verbose); err != nil {
+		return nil, fmt.Errorf("mirror puppet repo %s: %w; check the URL and your network", url, err)
+	}
+	return src, nil
+}
+
+// cloneMirror clones into a temporary folder and renames it, so that an
+// interrupted clone never looks like a mirror.
+func cloneMirror(ctx context.Context, url, dir string, verbose io.Writer) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".clone-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := hostRun(ctx, gitEnv, verbose, "git", "clone", "--mirror", "--quiet", "--", url, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil && !dirExists(dir) {
+		return err
+	}
+	return nil
+}
+
+// gitEnv keeps git from prompting for credentials and from translating the
+// messages vlab reads.
+var gitEnv = []string{"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"}
+
+func (s *gitSource) git(ctx context.Context, args ...string) ([]byte, error) {
+	return hostRun(ctx, gitEnv, s.verbose, "git", append([]string{"-C", s.dir}, args...)...)
+}
+
+var hexRevision = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+
+// resolve returns the full commit id of revision. A mirror is fetched
+// first unless the revision is a commit it already has: branches and tags
+// move, commits do not. When the fetch fails the mirror's last known
+// revision is used, with a warning.
+func (s *gitSource) resolve(ctx context.Context, revision string, offline bool) (string, error) {
+	if s.remote && !offline && !(hexRevision.MatchString(revision) && s.has(ctx, revision)) {
+		unlock, err := lockDir(s.dir)
+		if err != nil {
+			return "", err
+		}
+		_, ferr := s.git(ctx, "fetch", "--prune", "--quiet", "origin")
+		unlock()
+		if ferr != nil && !s.has(ctx, revision) {
+			return "", fmt.Errorf("fetch: %w; check your network", ferr)
+		}
+		if ferr != nil {
+			fmt.Fprintf(orDiscard(s.verbose), "warning: fetch failed, using the mirror's %s: %v\n", revision, ferr)
+		}
+	}
+	out, err := s.git(ctx, "rev-parse", "--verify", "--quiet", revision+"^{commit}")
+	if err != nil {
+		return "", fmt.Errorf("no commit, tag or branch %q; pin one that exists there", revision)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// has reports whether revision names a commit in the repository.
+func (s *gitSource) has(ctx context.Context, revision string) bool {
+	_, err := hostRun(ctx, gitEnv, nil, "git", "-C", s.dir, "rev-parse", "--verify", "--quiet", revision+"^{commit}")
+	return err == nil
+}
+
+// tree returns the id of the puppet tree in commit: the repository's root,
+// or the lab's folder when the repository holds more than the puppet tree.
+func (s *gitSource) tree(ctx context.Context, commit string) (string, error) {
+	spec := commit + "^{tree}"
+	if s.prefix != "" {
+		spec = commit + ":" + s.prefix
+	}
+	out, err := s.git(ctx, "rev-parse", "--verify", "--quiet", spec)
+	if err != nil {
+		return "", fmt.Errorf("folder %s is not in that commit; pin a revision that has it", s.prefix)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// export writes tree as a gzipped tarball named after it into dir, once.
+func (s *gitSource) export(ctx context.Context, tree, dir string) (string, error) {
+	archive := filepath.Join(dir, tree+".tar.gz")
+	if _, err := os.Stat(archive); err == nil {
+		return archive, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", archive, os.Getpid())
+	defer os.Remove(tmp)
+	if _, err := s.git(ctx, "archive", "--format=tar.gz", "-o", tmp, tree); err != nil {
+		return "", err
+	}
+	return archive, os.Rename(tmp, archive)
+}
+
+func shortID(id string) string {
+	if len(id) > 7 {
+		return id[:7]
+	}
+	return id
+}
+
+func dirExists(dir string) bool {
+	st, err := os.Stat(dir)
+	return err == nil && st.IsDir()
+}
