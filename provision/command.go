@@ -129,16 +129,22 @@ type tailWriter struct {
 }
 
 func (t *tailWriter) Write(p []byte) (int, error) {
-	t.part = append(t.part, p...)
-	for {
-		i := bytes.IndexByte(t.part, '\n')
-		if i < 0 {
-			break
-		}
-		t.add(string(t.part[:i]))
-		t.part = t.part[i+1:]
-	}
+	t.part = splitLines(t.part, p, t.add)
 	return len(p), nil
+}
+
+// splitLines appends p to the unfinished line part, calls line with each
+// line it completes, and returns what remains unfinished.
+func splitLines(part, p []byte, line func(string)) []byte {
+	part = append(part, p...)
+	for {
+		i := bytes.IndexByte(part, '\n')
+		if i < 0 {
+			return part
+		}
+		line(string(part[:i]))
+		part = part[i+1:]
+	}
 }
 
 func (t *tailWriter) add(line string) {

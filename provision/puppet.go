@@ -1,0 +1,186 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/vlab-dev/vlab/labs"
+)
+
+// Guest folders for puppet trees: the uploaded tarballs and the unpacked
+// trees puppet applies.
+const (
+	guestPuppetCache = "/var/cache/vlab/puppet"
+	guestPuppetDir   = "/var/lib/vlab/puppet"
+)
+
+// defaultManifest is applied when a puppet step names none.
+const defaultManifest = "manifests/site.pp"
+
+// PuppetError is a `puppet apply` that failed: it keeps the failing
+// resources and puppet's error lines. Unwrap gives the *CommandError with
+// the last lines of puppet's output, for --verbose.
+type PuppetError struct {
+	Commit    string
+	Resources []string // failing resources, such as Exec[migrate]
+	Errors    []string // puppet's "Error:" lines, without the prefix
+	Cmd       *CommandError
+}
+
+func (e *PuppetError) Error() string {
+	msg := fmt.Sprintf("puppet apply at %s failed with status %d", shortID(e.Commit), e.Cmd.Exit)
+	switch {
+	case len(e.Resources) > 0:
+		msg += ": failing resources " + strings.Join(e.Resources, ", ")
+	case len(e.Errors) > 0:
+		msg += ": " + e.Errors[0]
+	case len(e.Cmd.Tail) > 0:
+		msg += ": " + e.Cmd.Tail[len(e.Cmd.Tail)-1]
+	}
+	if e.Cmd.Exit == 127 {
+		return msg + "; the guest image has no puppet: rebuild it with the puppet package"
+	}
+	return msg + "; fix the manifests at that revision or pin another one (--verbose shows puppet's output)"
+}
+
+func (e *PuppetError) Unwrap() error { return e.Cmd }
+
+// ApplyPuppet uploads tree to the guest, unpacks it into a fresh folder and
+// runs `puppet apply --detailed-exitcodes` there with p's manifest,
+// modulepath and hiera config, relative to the tree. Exit statuses 0 (no
+// changes) and 2 (changes) are success; anything else is a *PuppetError.
+// out receives everything puppet printed.
+func ApplyPuppet(ctx context.Context, r Runner, tree PuppetTree, p labs.Puppet, out io.Writer) error {
+	cmd, err := puppetCommand(tree, p)
+	if err != nil {
+		return err
+	}
+	archive := path.Join(guestPuppetCache, tree.Tree+".tar.gz")
+	if err := r.Upload(ctx, tree.Archive, archive); err != nil {
+		return fmt.Errorf("upload puppet tree at %s: %w", tree.Short(), err)
+	}
+	unpack := fmt.Sprintf("rm -rf %[1]s && mkdir -p %[1]s && tar -xzf %[2]s -C %[1]s",
+		quote(guestTreeDir(tree)), quote(archive))
+	if err := guestRun(ctx, r, "guest", unpack, out); err != nil {
+		return fmt.Errorf("unpack puppet tree at %s: %w", tree.Short(), err)
+	}
+	// Unpacking runs on its own: tar's status 2 must not pass for puppet's.
+	return runPuppet(ctx, r, tree.Commit, cmd, out)
+}
+
+// guestTreeDir is where tree is unpacked in the guest.
+func guestTreeDir(tree PuppetTree) string { return path.Join(guestPuppetDir, shortID(tree.Tree)) }
+
+// puppetCommand is the guest command that applies the unpacked tree.
+func puppetCommand(tree PuppetTree, p labs.Puppet) (string, error) {
+	dir := guestTreeDir(tree)
+	manifest := p.Manifest
+	if manifest == "" {
+		manifest = defaultManifest
+	}
+	args := []string{"puppet", "apply", "--detailed-exitcodes", "--color=false"}
+	var mods []string
+	for _, m := range p.ModulePath {
+		mod, err := inTree(dir, m, "modulepath")
+		if err != nil {
+			return "", err
+		}
+		mods = append(mods, mod)
+	}
+	if len(mods) > 0 {
+		args = append(args, "--modulepath="+strings.Join(mods, ":"))
+	}
+	if p.Hiera != "" {
+		hiera, err := inTree(dir, p.Hiera, "hiera")
+		if err != nil {
+			return "", err
+		}
+		args = append(args, "--hiera_config="+hiera)
+	}
+	manifest, err := inTree(dir, manifest, "manifest")
+	if err != nil {
+		return "", err
+	}
+	args = append(args, manifest)
+	return "cd " + quote(dir) + " && " + quoteAll(args), nil
+}
+
+// inTree makes a path of the puppet tree absolute in the guest; absolute
+// paths are kept, so that a modulepath can name the image's modules.
+func inTree(dir, p, field string) (string, error) {
+	if path.IsAbs(p) {
+		return p, nil
+	}
+	clean := path.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, "../") {
+		return "", fmt.Errorf("puppet %s %q leaves the puppet tree; give a path inside the repository", field, p)
+	}
+	return path.Join(dir, clean), nil
+}
+
+// runPuppet runs cmd and reads puppet's error lines from all its output.
+func runPuppet(ctx context.Context, r Runner, commit, cmd string, out io.Writer) error {
+	tail := &tailWriter{max: tailLines}
+	errs := &errorLines{}
+	both := &lockedWriter{w: io.MultiWriter(tail, errs, orDiscard(out))}
+	exit, err := r.Run(ctx, cmd, nil, both, both)
+	if err != nil {
+		return fmt.Errorf("puppet apply at %s: %w", shortID(commit), err)
+	}
+	if exit == 0 || exit == 2 {
+		return nil
+	}
+	return &PuppetError{
+		Commit:    commit,
+		Resources: failingResources(errs.lines),
+		Errors:    errs.lines,
+		Cmd:       &CommandError{Where: "guest", Cmd: cmd, Exit: exit, Tail: tail.Lines()},
+	}
+}
+
+// errorLines keeps the messages of the "Error:" lines written to it.
+type errorLines struct {
+	part  []byte
+	lines []string
+}
+
+func (e *errorLines) Write(p []byte) (int, error) {
+	e.part = splitLines(e.part, p, e.add)
+	return len(p), nil
+}
+
+func (e *errorLines) add(line string) {
+	if msg, ok := strings.CutPrefix(strings.TrimSpace(line), "Error: "); ok && len(e.lines) < 100 {
+		e.lines = append(e.lines, msg)
+	}
+}
+
+// resourcePath matches the resource a puppet error is about:
+// "/Stage[main]/Nginx/Service[nginx]/ensure: ..." names Service[nginx].
+var resourcePath = regexp.MustCompile(`^/Stage\[[^\]]*\](?:/[^/\[]+(?:\[[^\]]*\])?)*?/([A-Z][\w:]*\[[^\]]*\])(?:/\w+)?:`)
+
+// dependencyFailure matches "Dependency Exec[x] has failures": the resource
+// skipped is not the one to fix.
+var dependencyFailure = regexp.MustCompile(`Dependency (\S+\[[^\]]*\]) has failures`)
+
+// failingResources lists, once each and in order, the resources named in
+// puppet's error lines.
+func failingResources(lines []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range lines {
+		m := resourcePath.FindStringSubmatch(l)
+		if m == nil {
+			m = dependencyFailure.FindStringSubmatch(l)
+		}
+		if m != nil && !seen[m[1]] {
+			seen[m[1]] = true
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
