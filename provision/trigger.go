@@ -1,0 +1,90 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/vlab-dev/vlab/labs"
+)
+
+// unitDir is where trigger units are written in the guest.
+const unitDir = "/etc/systemd/system"
+
+// TriggerUnit is the name of the systemd unit that runs trigger t.
+func TriggerUnit(t labs.Trigger) string { return "vlab-trigger-" + t.Name + ".service" }
+
+// RenderTrigger returns the systemd unit that runs t's command with
+// /bin/sh and restarts it whenever it stops, without limit: a trigger must
+// outlive the trainee's fixes and the services it talks to coming up late.
+func RenderTrigger(t labs.Trigger) []byte {
+	desc := "vlab trigger " + t.Name
+	if d := strings.Join(strings.Fields(t.Description), " "); d != "" {
+		desc += ": " + d
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Written by vlab: a client that reproduces the incident's traffic or load.\n")
+	fmt.Fprintf(&b, "[Unit]\nDescription=%s\n", unitEscape(desc))
+	fmt.Fprintf(&b, "After=network-online.target\nWants=network-online.target\nStartLimitIntervalSec=0\n\n")
+	fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=/bin/sh -c %s\n", execQuote(t.Command))
+	fmt.Fprintf(&b, "Restart=always\nRestartSec=2\n\n")
+	fmt.Fprintf(&b, "[Install]\nWantedBy=multi-user.target\n")
+	return []byte(b.String())
+}
+
+// unitEscape keeps systemd from expanding specifiers in s.
+func unitEscape(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+
+// execQuote makes s one argument of an ExecStart= line: double-quoted,
+// with backslashes, quotes and control characters C-escaped, specifiers
+// (%) and variable references ($) doubled so that systemd passes them on.
+func execQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '\\', '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '%':
+			b.WriteString("%%")
+		case '$':
+			b.WriteString("$$")
+		default:
+			if r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\x%02x`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// StartTriggers writes the units of triggers into the guest, reloads
+// systemd and enables and starts them all, so that they run in the golden
+// state and again after every boot.
+func StartTriggers(ctx context.Context, r Runner, triggers []labs.Trigger, out io.Writer) error {
+	if len(triggers) == 0 {
+		return nil
+	}
+	units := make([]string, len(triggers))
+	for i, t := range triggers {
+		units[i] = TriggerUnit(t)
+		if err := r.WriteFile(ctx, path.Join(unitDir, units[i]), RenderTrigger(t), 0o644); err != nil {
+			return fmt.Errorf("write trigger unit %s: %w", units[i], err)
+		}
+	}
+	cmd := "systemctl daemon-reload && systemctl enable --now " + quoteAll(units)
+	if err := guestRun(ctx, r, "guest", cmd, out); err != nil {
+		return fmt.Errorf("start triggers %s: %w; check the trigger commands with `systemctl status` in the guest", strings.Join(units, ", "), err)
+	}
+	return nil
+}
