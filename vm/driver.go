@@ -72,6 +72,16 @@ type Driver interface {
 	Lifecycle
 	Console
 	Snapshotter
+	Pauser
 	// Close releases the driver's connection.
 	Close() error
+}
+
+// Pauser freezes and thaws VMs, so that the VMs of a lab can be saved at one
+// consistent moment.
+type Pauser interface {
+	// Pause freezes a running VM; pausing a paused VM is not an error.
+	Pause(ctx context.Context, name string) error
+	// Resume thaws a paused VM; resuming a running VM is not an error.
+	Resume(ctx context.Context, name string) error
 }

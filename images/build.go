@@ -1,0 +1,283 @@
+package images
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// BuildOptions tune a build.
+type BuildOptions struct {
+	Force    bool      // rebuild even if an image with this recipe exists
+	Progress io.Writer // one line per step
+	Verbose  io.Writer // everything the tools print; nil discards it
+}
+
+// Build builds the image of recipe r unless the store already holds one with
+// the same recipe digest, and tags it with the recipe's name. It needs root
+// (mmdebstrap --mode=root) and Debian's mirror or a local mirror in r.Mirror.
+func (s *Store) Build(ctx context.Context, r Recipe, opt BuildOptions) (*Image, error) {
+	digest, err := r.Digest()
+	if err != nil {
+		return nil, err
+	}
+	if !opt.Force {
+		if img, err := s.open(digest); err == nil {
+			return img, s.tag(r.Name, digest)
+		}
+	}
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("building image %q needs root (mmdebstrap --mode=root): run `sudo vlab images build %s`", r.Name, r.Name)
+	}
+	unlock, err := lockFile(filepath.Join(s.Dir, ".lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	b := &builder{r: r, digest: digest, opt: opt, start: time.Now()}
+	b.tmp = filepath.Join(s.Dir, ".build-"+short(digest))
+	if err := os.RemoveAll(b.tmp); err != nil { // a build interrupted before
+		return nil, err
+	}
+	if err := os.MkdirAll(b.tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("image store %s: %w", s.Dir, err)
+	}
+	defer os.RemoveAll(b.tmp)
+	if err := b.run(ctx); err != nil {
+		return nil, fmt.Errorf("build image %q: %w", r.Name, err)
+	}
+	final := s.digestDir(digest)
+	if err := os.RemoveAll(final); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(b.tmp, final); err != nil {
+		return nil, err
+	}
+	if err := s.tag(r.Name, digest); err != nil {
+		return nil, err
+	}
+	return s.open(digest)
+}
+
+type builder struct {
+	r      Recipe
+	digest string
+	opt    BuildOptions
+	tmp    string
+	start  time.Time
+	cmd    []string
+}
+
+func (b *builder) root() string { return filepath.Join(b.tmp, "root") }
+
+func (b *builder) run(ctx context.Context) error {
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"mmdebstrap " + b.r.Suite + " (about a minute)", b.bootstrap},
+		{"guest setup", b.setupGuest},
+		{"kernel and initrd", b.extractBoot},
+		{"ext4 filesystem", b.mkfs},
+		{"qcow2 disk", b.convert},
+		{"manifest", b.manifest},
+	}
+	for _, st := range steps {
+		t := time.Now()
+		fmt.Fprintf(orDiscard(b.opt.Progress), "  %s ...\n", st.name)
+		if err := st.fn(ctx); err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+		fmt.Fprintf(orDiscard(b.opt.Progress), "  %s ok (%.1fs)\n", st.name, time.Since(t).Seconds())
+	}
+	return nil
+}
+
+func (b *builder) bootstrap(ctx context.Context) error {
+	b.cmd = []string{"mmdebstrap", "--mode=root", "--variant=" + b.r.Variant,
+		"--include=" + strings.Join(b.r.Packages, ","),
+		"--aptopt=Acquire::Retries \"3\"",
+		b.r.Suite, b.root(), b.r.Mirror}
+	return b.exec(ctx, b.cmd...)
+}
+
+func (b *builder) setupGuest(ctx context.Context) error {
+	root := b.root()
+	if err := writeGuestFiles(root); err != nil {
+		return err
+	}
+	keys, _ := filepath.Glob(filepath.Join(root, "etc/ssh/ssh_host_*"))
+	for _, k := range keys {
+		if err := os.Remove(k); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/hostname"), []byte("vlab\n"), 0o644); err != nil {
+		return err
+	}
+	for _, dir := range []string{"var/cache/apt/archives", "var/lib/apt/lists"} {
+		debs, _ := filepath.Glob(filepath.Join(root, dir, "*_*"))
+		for _, d := range debs {
+			os.Remove(d)
+		}
+	}
+	if err := b.exec(ctx, "systemctl", "--root="+root, "enable", "systemd-networkd.service", "vlab-init.service"); err != nil {
+		return err
+	}
+	return b.exec(ctx, "systemctl", "--root="+root, "mask", "systemd-networkd-wait-online.service")
+}
+
+func (b *builder) extractBoot(ctx context.Context) error {
+	root := b.root()
+	mods, err := os.ReadDir(filepath.Join(root, "lib/modules"))
+	if err != nil || len(mods) != 1 {
+		return fmt.Errorf("want exactly one kernel in the image, found %d: %v", len(mods), err)
+	}
+	rel := mods[0].Name()
+	for src, dst := range map[string]string{"boot/vmlinuz-" + rel: KernelFile, "boot/initrd.img-" + rel: InitrdFile, "var/lib/dpkg/status": StatusFile} {
+		if err := copyFile(filepath.Join(root, src), filepath.Join(b.tmp, dst)); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(filepath.Join(b.tmp, "kernel-release"), []byte(rel+"\n"), 0o644)
+}
+
+func (b *builder) mkfs(ctx context.Context) error {
+	return b.exec(ctx, "mkfs.ext4", "-q", "-F", "-L", "vlabroot", "-d", b.root(), filepath.Join(b.tmp, "root.img"), b.r.DiskSize)
+}
+
+func (b *builder) convert(ctx context.Context) error {
+	img := filepath.Join(b.tmp, "root.img")
+	if err := b.exec(ctx, "qemu-img", "convert", "-c", "-O", "qcow2", img, filepath.Join(b.tmp, DiskFile)); err != nil {
+		return err
+	}
+	if err := os.Remove(img); err != nil {
+		return err
+	}
+	return os.RemoveAll(b.root())
+}
+
+func (b *builder) manifest(ctx context.Context) error {
+	st, err := os.Stat(filepath.Join(b.tmp, DiskFile))
+	if err != nil {
+		return err
+	}
+	status, err := os.ReadFile(filepath.Join(b.tmp, StatusFile))
+	if err != nil {
+		return err
+	}
+	rel, _ := os.ReadFile(filepath.Join(b.tmp, "kernel-release"))
+	r := b.r
+	m := &Manifest{Name: r.Name, Digest: b.digest, Source: "mmdebstrap", Built: time.Now().UTC(),
+		Seconds: time.Since(b.start).Seconds(), Recipe: &r, Command: b.cmd,
+		Kernel: strings.TrimSpace(string(rel)), Size: st.Size(), Packages: InstalledPackages(status)}
+	return writeManifest(b.tmp, m)
+}
+
+// exec runs a build tool; its output goes to Verbose and, on failure, its
+// last lines into the error.
+func (b *builder) exec(ctx context.Context, argv ...string) error {
+	var tail bytes.Buffer
+	w := io.MultiWriter(orDiscard(b.opt.Verbose), &tail)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "DEBIAN_FRONTEND=noninteractive")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	err := cmd.Run()
+	if errors.Is(err, exec.ErrNotFound) {
+		return fmt.Errorf("%s not found: install it (scripts/setup-host installs everything vlab needs)", argv[0])
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%s: %w: %s", argv[0], err, lastLines(tail.String(), 3))
+	}
+	return nil
+}
+
+// InstalledPackages reads a dpkg status file into package → version for the
+// packages that are installed.
+func InstalledPackages(status []byte) map[string]string {
+	out := map[string]string{}
+	for _, stanza := range strings.Split(string(status), "\n\n") {
+		var name, ver string
+		installed := false
+		sc := bufio.NewScanner(strings.NewReader(stanza))
+		for sc.Scan() {
+			k, v, ok := strings.Cut(sc.Text(), ": ")
+			switch {
+			case !ok:
+			case k == "Package":
+				name = v
+			case k == "Version":
+				ver = v
+			case k == "Status":
+				installed = strings.HasSuffix(v, " installed")
+			}
+		}
+		if name != "" && installed {
+			out[name] = ver
+		}
+	}
+	return out
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// lockFile takes an exclusive flock on path, waiting for other holders.
+func lockFile(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}

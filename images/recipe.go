@@ -1,0 +1,118 @@
+package images
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// guestFiles are copied into every built image: network and SSH setup, and
+// vlab-init, which installs the per-instance SSH key at boot.
+//
+//go:embed all:guest
+var guestFiles embed.FS
+
+// buildVersion is bumped when the build steps change in a way the recipe
+// fields do not show, so that old images are rebuilt.
+const buildVersion = 1
+
+// Recipe says how to build a base image with mmdebstrap.
+type Recipe struct {
+	Name     string   `json:"name"`
+	Suite    string   `json:"suite"`
+	Mirror   string   `json:"mirror"`
+	Variant  string   `json:"variant"`
+	Packages []string `json:"packages"`
+	DiskSize string   `json:"disk_size"`
+}
+
+// Recipes are the images vlab knows how to build, by name.
+var Recipes = map[string]Recipe{
+	"debian-12": {
+		Name:    "debian-12",
+		Suite:   "bookworm",
+		Mirror:  "http://deb.debian.org/debian",
+		Variant: "minbase",
+		Packages: []string{
+			"systemd-sysv", "udev", "dbus", "openssh-server", "linux-image-cloud-amd64",
+			"initramfs-tools", "puppet-agent", "python3", "curl", "ca-certificates",
+			"iproute2", "iputils-ping", "procps", "psmisc", "less", "vim-tiny",
+			"netcat-openbsd", "lsof", "strace", "tcpdump", "logrotate", "cron", "jq",
+		},
+		DiskSize: "6G",
+	},
+}
+
+// Lookup returns the recipe called name, or an error listing the known ones.
+func Lookup(name string) (Recipe, error) {
+	r, ok := Recipes[name]
+	if !ok {
+		var names []string
+		for n := range Recipes {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return Recipe{}, fmt.Errorf("no recipe for image %q; known: %v (or `vlab images import` a qcow2)", name, names)
+	}
+	return r, nil
+}
+
+// Digest identifies the recipe and the guest files it installs: the same
+// digest means the same build.
+func (r Recipe) Digest() (string, error) {
+	h := sha256.New()
+	b, err := json.Marshal(struct {
+		V int
+		R Recipe
+	}{buildVersion, r})
+	if err != nil {
+		return "", err
+	}
+	h.Write(b)
+	err = fs.WalkDir(guestFiles, "guest", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := guestFiles.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", p, len(data))
+		h.Write(data)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// writeGuestFiles copies the embedded guest files to dir, keeping the
+// executable bit of scripts under sbin.
+func writeGuestFiles(dir string) error {
+	return fs.WalkDir(guestFiles, "guest", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("guest", p)
+		dst := filepath.Join(dir, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		data, err := guestFiles.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if filepath.Base(filepath.Dir(p)) == "sbin" {
+			mode = 0o755
+		}
+		return os.WriteFile(dst, data, mode)
+	})
+}

@@ -1,0 +1,180 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/provision"
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// Manager runs instances on one driver.
+type Manager struct {
+	Home   Home
+	Images *images.Store
+	// Driver connects to the hypervisor when first needed.
+	Driver func(ctx context.Context) (vm.Driver, error)
+	// Accel decides KVM or TCG for new VMs.
+	Accel func(ctx context.Context) (vm.Accel, error)
+	// BootTimeout bounds the wait for a guest's SSH.
+	BootTimeout time.Duration
+	Progress    io.Writer // step lines
+	Verbose     io.Writer // everything guests and tools print; nil hides it
+
+	once sync.Once
+	drv  vm.Driver
+	derr error
+}
+
+// driver connects once and returns the same driver after.
+func (m *Manager) driver(ctx context.Context) (vm.Driver, error) {
+	m.once.Do(func() { m.drv, m.derr = m.Driver(ctx) })
+	return m.drv, m.derr
+}
+
+// Close releases the driver connection.
+func (m *Manager) Close() error {
+	if m.drv != nil {
+		return m.drv.Close()
+	}
+	return nil
+}
+
+func (m *Manager) progress(format string, args ...any) {
+	if m.Progress != nil {
+		fmt.Fprintf(m.Progress, format+"\n", args...)
+	}
+}
+
+// Instance is one loaded instance: its folder and state.
+type Instance struct {
+	Dir   string
+	State *State
+	key   []byte
+}
+
+// Open loads an existing instance.
+func (m *Manager) Open(id string) (*Instance, error) {
+	dir := m.Home.Instance(id)
+	st, err := LoadState(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Instance{Dir: dir, State: st}, nil
+}
+
+// Lab loads the lab definition an instance was made from.
+func (i *Instance) Lab() (*labs.Lab, error) {
+	return labs.Load(filepath.Join(i.State.LabDir, labs.FileName))
+}
+
+func (i *Instance) sshKey() ([]byte, error) {
+	if i.key != nil {
+		return i.key, nil
+	}
+	k, err := os.ReadFile(filepath.Join(i.Dir, keyFile))
+	if err != nil {
+		return nil, fmt.Errorf("instance %s SSH key: %w; `vlab destroy %s` and `vlab up` again", i.State.ID, err, i.State.ID)
+	}
+	i.key = k
+	return k, nil
+}
+
+// KeyFile is the path of the instance's private SSH key, for users who want
+// to use their own ssh client.
+func (i *Instance) KeyFile() string { return filepath.Join(i.Dir, keyFile) }
+
+// Dial opens an SSH connection to one VM of the instance, checking the host
+// key recorded at first contact.
+func (i *Instance) Dial(ctx context.Context, vmName string) (*provision.SSH, error) {
+	v, ok := i.State.VMs[vmName]
+	if !ok {
+		return nil, fmt.Errorf("lab %s has no VM %q; it has %s", i.State.ID, vmName, strings.Join(i.State.VMNames(), ", "))
+	}
+	key, err := i.sshKey()
+	if err != nil {
+		return nil, err
+	}
+	cfg := provision.SSHConfig{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(v.SSHPort)), Key: key,
+		HostKeys: &provision.HostKeys{Known: v.HostKey}}
+	s, err := provision.Dial(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("ssh to %s/%s (127.0.0.1:%d): %w; is it running? try `vlab status %s`", i.State.ID, vmName, v.SSHPort, err, i.State.ID)
+	}
+	return s, nil
+}
+
+// waitSSH waits for a VM's SSH and records its host key at first contact.
+func (m *Manager) waitSSH(ctx context.Context, drv vm.Driver, inst *Instance, vmName string) (*provision.SSH, error) {
+	v := inst.State.VMs[vmName]
+	key, err := inst.sshKey()
+	if err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	hk := &provision.HostKeys{Known: v.HostKey, Record: func(k string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		v.HostKey = k
+		return SaveState(inst.Dir, inst.State)
+	}}
+	timeout := m.BootTimeout
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s, err := provision.WaitSSH(wctx, provision.SSHConfig{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(v.SSHPort)), Key: key, HostKeys: hk})
+	if err == nil {
+		return s, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	msg := fmt.Sprintf("vm %s did not answer SSH on 127.0.0.1:%d within %s: %v", vmName, v.SSHPort, timeout, err)
+	if errors.Is(err, provision.ErrHostKeyChanged) {
+		msg = fmt.Sprintf("vm %s: %v", vmName, err)
+	}
+	tail, terr := drv.ConsoleTail(context.Background(), v.Domain, 15)
+	if terr == nil && tail != "" {
+		msg += "\nlast lines of its console:\n" + indent(tail)
+	}
+	return nil, &BootError{VM: vmName, Msg: msg}
+}
+
+// BootError is a guest that did not come up; Msg holds its console tail.
+type BootError struct {
+	VM  string
+	Msg string
+}
+
+func (e *BootError) Error() string { return e.Msg }
+
+func indent(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = "  | " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// freePort finds a free TCP port on 127.0.0.1 in this network namespace.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

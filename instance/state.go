@@ -1,0 +1,225 @@
+// Package instance runs labs: it turns a lab definition into running VMs on a
+// driver, keeps each instance's state on disk (atomically, under a lock) and
+// implements up, down, destroy, reset and the SSH access every other command
+// uses. One lab can run as several instances on one host, one per trainee.
+package instance
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"syscall"
+	"time"
+)
+
+// ErrNotFound is returned when an instance does not exist.
+var ErrNotFound = errors.New("no such lab instance")
+
+// Phase is where an instance is in its life.
+type Phase string
+
+// The phases an instance goes through. An instance found in a phase other
+// than Ready or Stopped was interrupted; `vlab up` picks it up again.
+const (
+	PhaseCreating     Phase = "creating"
+	PhaseProvisioning Phase = "provisioning"
+	PhaseSnapshotting Phase = "snapshotting"
+	PhaseReady        Phase = "ready"
+	PhaseStopped      Phase = "stopped"
+)
+
+// State is what vlab remembers about one instance.
+type State struct {
+	ID      string              `json:"id"`
+	Lab     string              `json:"lab"`
+	LabDir  string              `json:"lab_dir"`
+	Driver  string              `json:"driver"`
+	Accel   string              `json:"accel"`
+	Phase   Phase               `json:"phase"`
+	Created time.Time           `json:"created"`
+	Updated time.Time           `json:"updated"`
+	VMs     map[string]*VMState `json:"vms"`
+	Golden  *Golden             `json:"golden,omitempty"`
+	Extra   map[string]string   `json:"extra,omitempty"`
+}
+
+// VMState is one VM of an instance.
+type VMState struct {
+	Domain  string `json:"domain"`
+	SSHPort int    `json:"ssh_port"`
+	HostKey string `json:"host_key,omitempty"`
+	Image   string `json:"image"`
+	Digest  string `json:"image_digest"`
+}
+
+// Golden records the saved state every reset returns to.
+type Golden struct {
+	Key   string    `json:"key"`
+	Tag   string    `json:"tag"`
+	Taken time.Time `json:"taken"`
+}
+
+// VMNames returns the instance's VM names, sorted.
+func (s *State) VMNames() []string {
+	var out []string
+	for n := range s.VMs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// ValidID tells whether s can name an instance.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+// Home is vlab's data folder: images, package cache, instances.
+type Home struct{ Dir string }
+
+// DefaultHome is $VLAB_HOME, else $XDG_DATA_HOME/vlab, else ~/.local/share/vlab.
+func DefaultHome() (Home, error) {
+	if d := os.Getenv("VLAB_HOME"); d != "" {
+		return Home{Dir: d}, nil
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return Home{Dir: filepath.Join(d, "vlab")}, nil
+	}
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return Home{}, fmt.Errorf("find vlab's data folder: %w; set VLAB_HOME", err)
+	}
+	return Home{Dir: filepath.Join(h, ".local", "share", "vlab")}, nil
+}
+
+// Images is the image store's folder.
+func (h Home) Images() string { return filepath.Join(h.Dir, "images") }
+
+// Cache is the folder for fetched packages and puppet mirrors.
+func (h Home) Cache() string { return filepath.Join(h.Dir, "cache") }
+
+// Instance is the folder of one instance.
+func (h Home) Instance(id string) string { return filepath.Join(h.Dir, "instances", id) }
+
+// IDs lists the instances that have state on disk.
+func (h Home) IDs() ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(h.Dir, "instances"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && ValidID(e.Name()) {
+			if _, err := os.Stat(filepath.Join(h.Dir, "instances", e.Name(), stateFile)); err == nil {
+				out = append(out, e.Name())
+			}
+		}
+	}
+	return out, nil
+}
+
+const (
+	stateFile = "state.json"
+	keyFile   = "id_ed25519"
+	lockName  = "lock"
+)
+
+// LoadState reads an instance's state.
+func LoadState(dir string) (*State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(dir), ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("read %s: %w; `vlab destroy %s` removes the instance", filepath.Join(dir, stateFile), err, filepath.Base(dir))
+	}
+	if s.VMs == nil {
+		s.VMs = map[string]*VMState{}
+	}
+	return &s, nil
+}
+
+// SaveState writes the state atomically: a crash leaves the old or the new.
+func SaveState(dir string, s *State) error {
+	s.Updated = time.Now().UTC()
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(dir, stateFile), append(b, '\n'), 0o644)
+}
+
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// ErrBusy is returned when another vlab process holds an instance's lock.
+var ErrBusy = errors.New("instance is busy")
+
+// lock takes the instance's lock, failing at once when another vlab holds it.
+func lock(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%s: %w: another vlab command is working on it; wait for it to finish", filepath.Base(dir), ErrBusy)
+		}
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// DomainName is the hypervisor name of one VM of an instance; it carries the
+// user so that several users share one libvirtd.
+func DomainName(id, vmName string) string {
+	u := "user"
+	if cur, err := user.Current(); err == nil && ValidID(cur.Username) {
+		u = cur.Username
+	}
+	return "vlab-" + u + "-" + id + "-" + vmName
+}

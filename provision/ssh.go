@@ -1,0 +1,225 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// SSHConfig says how to reach one guest.
+type SSHConfig struct {
+	Addr     string // host:port, normally a 127.0.0.1 port forward
+	User     string
+	Key      []byte // private key, OpenSSH PEM
+	HostKeys *HostKeys
+}
+
+// SSH is a Runner over one SSH connection to a guest. It is safe for
+// concurrent use: each Run opens its own session.
+type SSH struct {
+	client *ssh.Client
+	sftp   *sftp.Client
+}
+
+var _ Runner = (*SSH)(nil)
+
+// Dial connects once; ctx bounds the TCP connect and the SSH handshake.
+func Dial(ctx context.Context, cfg SSHConfig) (*SSH, error) {
+	signer, err := ssh.ParsePrivateKey(cfg.Key)
+	if err != nil {
+		return nil, fmt.Errorf("read instance SSH key: %w", err)
+	}
+	user := cfg.User
+	if user == "" {
+		user = "root"
+	}
+	cc := &ssh.ClientConfig{
+		User:              user,
+		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback:   cfg.HostKeys.Callback,
+		HostKeyAlgorithms: []string{ssh.KeyAlgoED25519},
+		Timeout:           10 * time.Second,
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	} else {
+		conn.SetDeadline(time.Now().Add(cc.Timeout))
+	}
+	c, chans, reqs, err := ssh.NewClientConn(conn, cfg.Addr, cc)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	conn.SetDeadline(time.Time{})
+	return &SSH{client: ssh.NewClient(c, chans, reqs)}, nil
+}
+
+// WaitSSH dials until the guest answers or ctx ends, and returns the last
+// error seen on timeout. A changed host key ends the wait at once.
+func WaitSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
+	var last error
+	for {
+		attempt, cancel := context.WithTimeout(ctx, 10*time.Second)
+		s, err := Dial(attempt, cfg)
+		cancel()
+		if err == nil {
+			return s, nil
+		}
+		if errors.Is(err, ErrHostKeyChanged) {
+			return nil, err
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (last attempt: %v)", ctx.Err(), last)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// Close ends the connection.
+func (s *SSH) Close() error {
+	if s.sftp != nil {
+		s.sftp.Close()
+	}
+	return s.client.Close()
+}
+
+// Run runs cmd in the guest's shell and returns its exit status. err is set
+// only when the command could not be run or was cut off (connection lost,
+// ctx done); a non-zero exit is not an error.
+func (s *SSH) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	sess, err := s.client.NewSession()
+	if err != nil {
+		return -1, fmt.Errorf("open SSH session: %w", err)
+	}
+	defer sess.Close()
+	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
+	return wait(ctx, sess, func() error { return sess.Run(cmd) })
+}
+
+// wait runs fn (which runs a session) and turns its result into an exit
+// status; when ctx ends first the remote command is killed.
+func wait(ctx context.Context, sess *ssh.Session, fn func() error) (int, error) {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		var exit *ssh.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitStatus(), nil
+		}
+		var missing *ssh.ExitMissingError
+		if errors.As(err, &missing) {
+			return -1, fmt.Errorf("command ended without an exit status (connection lost or guest rebooted)")
+		}
+		if err != nil {
+			return -1, err
+		}
+		return 0, nil
+	case <-ctx.Done():
+		sess.Signal(ssh.SIGKILL)
+		sess.Close()
+		return -1, ctx.Err()
+	}
+}
+
+func (s *SSH) sftpClient() (*sftp.Client, error) {
+	if s.sftp != nil {
+		return s.sftp, nil
+	}
+	c, err := sftp.NewClient(s.client)
+	if err != nil {
+		return nil, fmt.Errorf("start SFTP: %w", err)
+	}
+	s.sftp = c
+	return c, nil
+}
+
+// Upload copies a host file or directory tree to dst in the guest, keeping
+// file modes.
+func (s *SSH) Upload(ctx context.Context, src, dst string) error {
+	c, err := s.sftpClient()
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := path.Join(dst, filepath.ToSlash(rel))
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if err := c.MkdirAll(target); err != nil {
+				return fmt.Errorf("mkdir %s in guest: %w", target, err)
+			}
+			return c.Chmod(target, info.Mode().Perm())
+		}
+		return s.uploadFile(c, p, target, info.Mode().Perm())
+	})
+}
+
+func (s *SSH) uploadFile(c *sftp.Client, src, dst string, mode fs.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := c.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC)
+	if err != nil {
+		return fmt.Errorf("upload %s to guest %s: %w", src, dst, err)
+	}
+	if _, err := out.ReadFrom(in); err != nil {
+		out.Close()
+		return fmt.Errorf("upload %s to guest %s: %w", src, dst, err)
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return c.Chmod(dst, mode)
+}
+
+// WriteFile writes data to path in the guest with mode, creating parents.
+func (s *SSH) WriteFile(ctx context.Context, p string, data []byte, mode uint32) error {
+	c, err := s.sftpClient()
+	if err != nil {
+		return err
+	}
+	if err := c.MkdirAll(path.Dir(p)); err != nil {
+		return fmt.Errorf("mkdir %s in guest: %w", path.Dir(p), err)
+	}
+	f, err := c.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC)
+	if err != nil {
+		return fmt.Errorf("write %s in guest: %w", p, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s in guest: %w", p, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return c.Chmod(p, fs.FileMode(mode))
+}

@@ -1,0 +1,156 @@
+// Package libvirt drives VMs through libvirtd's RPC protocol with go-libvirt
+// (no cgo). Base images are uploaded into a storage pool, each VM runs on a
+// qcow2 overlay, and golden states are memory save files restored onto fresh
+// overlays, so everything works the same on a remote libvirt host.
+package libvirt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"time"
+
+	golibvirt "github.com/digitalocean/go-libvirt"
+	"github.com/digitalocean/go-libvirt/socket/dialers"
+
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// api lists the go-libvirt calls this package makes; *golibvirt.Libvirt
+// satisfies it and tests use a fake.
+type api interface {
+	ConnectGetVersion() (uint64, error)
+	Disconnect() error
+	DomainLookupByName(name string) (golibvirt.Domain, error)
+	DomainDefineXMLFlags(xml string, flags golibvirt.DomainDefineFlags) (golibvirt.Domain, error)
+	DomainCreateWithFlags(d golibvirt.Domain, flags uint32) (golibvirt.Domain, error)
+	DomainGetState(d golibvirt.Domain, flags uint32) (int32, int32, error)
+	DomainGetXMLDesc(d golibvirt.Domain, flags golibvirt.DomainXMLFlags) (string, error)
+	DomainSuspend(d golibvirt.Domain) error
+	DomainResume(d golibvirt.Domain) error
+	DomainShutdownFlags(d golibvirt.Domain, flags golibvirt.DomainShutdownFlagValues) error
+	DomainDestroyFlags(d golibvirt.Domain, flags golibvirt.DomainDestroyFlagsValues) error
+	DomainUndefineFlags(d golibvirt.Domain, flags golibvirt.DomainUndefineFlagsValues) error
+	DomainSaveFlags(d golibvirt.Domain, to string, dxml golibvirt.OptString, flags uint32) error
+	DomainRestoreFlags(from string, dxml golibvirt.OptString, flags uint32) error
+	DomainSaveImageGetXMLDesc(file string, flags uint32) (string, error)
+	DomainSnapshotCreateXML(d golibvirt.Domain, xml string, flags uint32) (golibvirt.DomainSnapshot, error)
+	DomainSnapshotLookupByName(d golibvirt.Domain, name string, flags uint32) (golibvirt.DomainSnapshot, error)
+	DomainRevertToSnapshot(s golibvirt.DomainSnapshot, flags uint32) error
+	DomainSnapshotDelete(s golibvirt.DomainSnapshot, flags golibvirt.DomainSnapshotDeleteFlags) error
+	StoragePoolLookupByName(name string) (golibvirt.StoragePool, error)
+	StoragePoolDefineXML(xml string, flags uint32) (golibvirt.StoragePool, error)
+	StoragePoolBuild(p golibvirt.StoragePool, flags golibvirt.StoragePoolBuildFlags) error
+	StoragePoolCreate(p golibvirt.StoragePool, flags golibvirt.StoragePoolCreateFlags) error
+	StoragePoolSetAutostart(p golibvirt.StoragePool, autostart int32) error
+	StoragePoolGetXMLDesc(p golibvirt.StoragePool, flags golibvirt.StorageXMLFlags) (string, error)
+	StoragePoolRefresh(p golibvirt.StoragePool, flags uint32) error
+	StoragePoolListAllVolumes(p golibvirt.StoragePool, need int32, flags uint32) ([]golibvirt.StorageVol, uint32, error)
+	StorageVolCreateXML(p golibvirt.StoragePool, xml string, flags golibvirt.StorageVolCreateFlags) (golibvirt.StorageVol, error)
+	StorageVolLookupByName(p golibvirt.StoragePool, name string) (golibvirt.StorageVol, error)
+	StorageVolGetPath(v golibvirt.StorageVol) (string, error)
+	StorageVolGetInfo(v golibvirt.StorageVol) (int8, uint64, uint64, error)
+	StorageVolDelete(v golibvirt.StorageVol, flags golibvirt.StorageVolDeleteFlags) error
+	StorageVolUpload(v golibvirt.StorageVol, r io.Reader, offset, length uint64, flags golibvirt.StorageVolUploadFlags) error
+	StorageVolDownload(v golibvirt.StorageVol, w io.Writer, offset, length uint64, flags golibvirt.StorageVolDownloadFlags) error
+	NetworkLookupByName(name string) (golibvirt.Network, error)
+	NetworkCreateXML(xml string) (golibvirt.Network, error)
+	NetworkDestroy(n golibvirt.Network) error
+}
+
+var _ api = (*golibvirt.Libvirt)(nil)
+
+// DefaultURI is the libvirt connection vlab uses unless told otherwise.
+const DefaultURI = "qemu:///system"
+
+// Options configure a Driver.
+type Options struct {
+	// URI is the libvirt URI; only qemu:///system is dialed directly now.
+	URI string
+	// Pool is the storage pool holding images, overlays and saved states.
+	Pool string
+	// PoolDir is where the pool is created if it does not exist.
+	PoolDir string
+	// Socket overrides the libvirtd socket path.
+	Socket string
+}
+
+func (o *Options) fill() {
+	if o.URI == "" {
+		o.URI = DefaultURI
+	}
+	if o.Pool == "" {
+		o.Pool = "vlab"
+	}
+	if o.PoolDir == "" {
+		o.PoolDir = "/var/lib/libvirt/images/vlab"
+	}
+}
+
+// Driver is the libvirt implementation of vm.Driver.
+type Driver struct {
+	l    api
+	opt  Options
+	pool golibvirt.StoragePool
+	dir  string // pool directory on the libvirt host
+}
+
+var _ vm.Driver = (*Driver)(nil)
+
+// Connect dials libvirtd and makes sure vlab's storage pool exists.
+func Connect(ctx context.Context, opt Options) (*Driver, error) {
+	opt.fill()
+	u, err := url.Parse(opt.URI)
+	if err != nil || u.Scheme != "qemu" || (u.Host != "" && u.Host != "localhost") || u.Path != "/system" {
+		return nil, fmt.Errorf("libvirt URI %q: only qemu:///system is supported for now", opt.URI)
+	}
+	var dopts []dialers.LocalOption
+	dopts = append(dopts, dialers.WithLocalTimeout(5*time.Second))
+	if opt.Socket != "" {
+		dopts = append(dopts, dialers.WithSocket(opt.Socket))
+	}
+	l := golibvirt.NewWithDialer(dialers.NewLocal(dopts...))
+	if err := l.ConnectToURI(golibvirt.QEMUSystem); err != nil {
+		return nil, fmt.Errorf("%w: connect to libvirtd (%s): %v; start it (`systemctl start libvirtd`, or scripts/setup-host)", vm.ErrUnavailable, opt.URI, err)
+	}
+	d := &Driver{l: l, opt: opt}
+	if err := d.ensurePool(ctx); err != nil {
+		l.Disconnect()
+		return nil, err
+	}
+	return d, nil
+}
+
+func newDriver(l api, opt Options) *Driver {
+	opt.fill()
+	return &Driver{l: l, opt: opt}
+}
+
+// Close disconnects from libvirtd.
+func (d *Driver) Close() error { return d.l.Disconnect() }
+
+// translate maps libvirt error codes to vm errors.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var le golibvirt.Error
+	if errors.As(err, &le) {
+		switch golibvirt.ErrorNumber(le.Code) {
+		case golibvirt.ErrNoDomain, golibvirt.ErrNoStorageVol, golibvirt.ErrNoStoragePool,
+			golibvirt.ErrNoDomainSnapshot, golibvirt.ErrNoNetwork:
+			return fmt.Errorf("%w: %s", vm.ErrNotFound, le.Message)
+		case golibvirt.ErrDomExist, golibvirt.ErrStorageVolExist, golibvirt.ErrNetworkExist:
+			return fmt.Errorf("%w: %s", vm.ErrExists, le.Message)
+		}
+		return errors.New(le.Message)
+	}
+	if errors.Is(err, golibvirt.ErrUnsupported) {
+		return err
+	}
+	return err
+}
+
+func notFound(err error) bool { return errors.Is(translate(err), vm.ErrNotFound) }

@@ -1,0 +1,132 @@
+package libvirt
+
+import (
+	"encoding/xml"
+	"fmt"
+	"sort"
+	"strings"
+
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// metadataNS names vlab's element in a domain's <metadata>.
+const metadataNS = "https://github.com/vlab-dev/vlab/xmlns/domain/1"
+
+type labelsXML struct {
+	XMLName xml.Name   `xml:"vlab"`
+	NS      string     `xml:"xmlns,attr"`
+	Labels  []labelXML `xml:"label"`
+}
+
+type labelXML struct {
+	Key   string `xml:"key,attr"`
+	Value string `xml:",chardata"`
+}
+
+// files are the pool paths a domain uses.
+type files struct {
+	disk, kernel, initrd, console string
+}
+
+// domainXML renders the libvirt definition of spec. The SSH port forward
+// uses QEMU's user-mode network on 127.0.0.1 (restrict=on: the guest cannot
+// reach out), attached on a fixed PCI slot so that a saved state restores.
+func domainXML(spec vm.Spec, f files) (string, error) {
+	dom := &libvirtxml.Domain{
+		Type:   map[vm.Accel]string{vm.AccelKVM: "kvm", vm.AccelTCG: "qemu"}[spec.Accel],
+		Name:   spec.Name,
+		Memory: &libvirtxml.DomainMemory{Value: uint(spec.Memory), Unit: "MiB"},
+		VCPU:   &libvirtxml.DomainVCPU{Value: uint(spec.CPUs)},
+		OS: &libvirtxml.DomainOS{
+			Type: &libvirtxml.DomainOSType{Arch: "x86_64", Machine: "pc", Type: "hvm"},
+		},
+		Features:   &libvirtxml.DomainFeatureList{ACPI: &libvirtxml.DomainFeature{}, APIC: &libvirtxml.DomainFeatureAPIC{}},
+		Clock:      &libvirtxml.DomainClock{Offset: "utc"},
+		OnPoweroff: "destroy", OnReboot: "restart", OnCrash: "destroy",
+		Devices: &libvirtxml.DomainDeviceList{
+			Disks: []libvirtxml.DomainDisk{{
+				Device: "disk",
+				Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "qcow2", Cache: "unsafe", Discard: "unmap"},
+				Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: f.disk}},
+				Target: &libvirtxml.DomainDiskTarget{Dev: "vda", Bus: "virtio"},
+			}},
+			Serials: []libvirtxml.DomainSerial{{
+				Source: &libvirtxml.DomainChardevSource{File: &libvirtxml.DomainChardevSourceFile{Path: f.console, Append: "on"}},
+			}},
+			RNGs: []libvirtxml.DomainRNG{{Model: "virtio",
+				Backend: &libvirtxml.DomainRNGBackend{Random: &libvirtxml.DomainRNGBackendRandom{Device: "/dev/urandom"}}}},
+			MemBalloon: &libvirtxml.DomainMemBalloon{Model: "none"},
+			Controllers: []libvirtxml.DomainController{{Type: "usb", Model: "none"}},
+		},
+		QEMUCommandline: &libvirtxml.DomainQEMUCommandline{Args: []libvirtxml.DomainQEMUCommandlineArg{
+			{Value: "-netdev"}, {Value: fmt.Sprintf("user,id=vlabssh,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22", spec.SSHPort)},
+			{Value: "-device"}, {Value: "virtio-net-pci,netdev=vlabssh,addr=0x10"},
+		}},
+	}
+	if spec.Accel == vm.AccelKVM {
+		dom.CPU = &libvirtxml.DomainCPU{Mode: "host-passthrough"}
+	}
+	if f.kernel != "" {
+		dom.OS.Kernel, dom.OS.Initrd = f.kernel, f.initrd
+		dom.OS.Cmdline = strings.Join(append([]string{"root=/dev/vda", "rw", "console=ttyS0", "net.ifnames=0"}, spec.KernelArgs...), " ")
+	} else {
+		dom.OS.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "hd"}}
+	}
+	for i, n := range spec.Networks {
+		dom.Devices.Interfaces = append(dom.Devices.Interfaces, libvirtxml.DomainInterface{
+			Source: &libvirtxml.DomainInterfaceSource{Network: &libvirtxml.DomainInterfaceSourceNetwork{Network: n}},
+			Model:  &libvirtxml.DomainInterfaceModel{Type: "virtio"},
+			Address: &libvirtxml.DomainAddress{PCI: &libvirtxml.DomainAddressPCI{
+				Domain: uintp(0), Bus: uintp(0), Slot: uintp(uint(0x11 + i)), Function: uintp(0)}},
+		})
+	}
+	md, err := labelsMetadata(spec.Labels)
+	if err != nil {
+		return "", err
+	}
+	dom.Metadata = md
+	return dom.Marshal()
+}
+
+func uintp(v uint) *uint { return &v }
+
+func labelsMetadata(labels map[string]string) (*libvirtxml.DomainMetadata, error) {
+	lx := labelsXML{NS: metadataNS}
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		lx.Labels = append(lx.Labels, labelXML{Key: k, Value: labels[k]})
+	}
+	b, err := xml.Marshal(lx)
+	if err != nil {
+		return nil, err
+	}
+	return &libvirtxml.DomainMetadata{XML: string(b)}, nil
+}
+
+// diskOf returns the file behind the domain's vda.
+func diskOf(dom *libvirtxml.Domain) string {
+	if dom.Devices == nil {
+		return ""
+	}
+	for _, d := range dom.Devices.Disks {
+		if d.Target != nil && d.Target.Dev == "vda" && d.Source != nil && d.Source.File != nil {
+			return d.Source.File.File
+		}
+	}
+	return ""
+}
+
+func setDisk(dom *libvirtxml.Domain, path string) {
+	for i, d := range dom.Devices.Disks {
+		if d.Target != nil && d.Target.Dev == "vda" {
+			dom.Devices.Disks[i].Source = &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: path}}
+			dom.Devices.Disks[i].BackingStore = nil
+		}
+	}
+}
