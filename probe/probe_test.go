@@ -6,69 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/probe/probetest"
 	"github.com/vlab-dev/vlab/provision"
 )
-
-// fakeClock advances only when slept on.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return nil
-}
-
-// fakeRunner answers each command with the next of its replies; the last
-// reply repeats.
-type fakeRunner struct {
-	mu      sync.Mutex
-	replies []reply
-	runs    int
-	onRun   func()
-}
-
-type reply struct {
-	stdout string
-	exit   int
-	err    error
-}
-
-func (f *fakeRunner) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	if f.onRun != nil {
-		f.onRun()
-	}
-	f.mu.Lock()
-	r := f.replies[min(f.runs, len(f.replies)-1)]
-	f.runs++
-	f.mu.Unlock()
-	io.WriteString(stdout, r.stdout)
-	io.WriteString(stderr, "some stderr\n")
-	return r.exit, r.err
-}
-
-func (f *fakeRunner) Upload(context.Context, string, string) error { return nil }
-
-func (f *fakeRunner) WriteFile(context.Context, string, []byte, uint32) error { return nil }
 
 func intp(i int) *int { return &i }
 
@@ -76,9 +22,9 @@ func probeLab(probes ...labs.Probe) *labs.Lab {
 	return &labs.Lab{Name: "t", Probes: probes}
 }
 
-func checkOne(t *testing.T, p labs.Probe, f *fakeRunner) Result {
+func checkOne(t *testing.T, p labs.Probe, f *probetest.Runner) Result {
 	t.Helper()
-	c := Checker{Clock: &fakeClock{}, Dial: func(context.Context, string) (provision.Runner, error) { return f, nil }}
+	c := Checker{Clock: probetest.NewClock(time.Time{}), Dial: func(context.Context, string) (provision.Runner, error) { return f, nil }}
 	if p.VM == "" {
 		p.VM = "web"
 	}
@@ -120,7 +66,7 @@ func TestExpectations(t *testing.T) {
 		{"nothing expected", labs.Expect{}, "", 0, Error, "", "none of exit"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			res := checkOne(t, labs.Probe{Name: "p", Expect: tt.expect, Samples: 1}, &fakeRunner{replies: []reply{{stdout: tt.out, exit: tt.exit}}})
+			res := checkOne(t, labs.Probe{Name: "p", Expect: tt.expect, Samples: 1}, &probetest.Runner{Replies: []probetest.Reply{{Stdout: tt.out, Stderr: "some stderr\n", Exit: tt.exit}}})
 			if res.Status != tt.want || res.Observed != tt.observed || !strings.Contains(res.Message, tt.msg) {
 				t.Errorf("got %s observed %q message %q; want %s observed %q message containing %q",
 					res.Status, res.Observed, res.Message, tt.want, tt.observed, tt.msg)
@@ -132,33 +78,33 @@ func TestExpectations(t *testing.T) {
 func TestHold(t *testing.T) {
 	p := labs.Probe{Name: "rate", Expect: labs.Expect{Match: "ok"}, Samples: 1,
 		Interval: labs.Duration(3 * time.Second), Hold: labs.Duration(30 * time.Second)}
-	f := &fakeRunner{replies: []reply{{stdout: "ok"}}}
+	f := &probetest.Runner{Replies: []probetest.Reply{{Stdout: "ok"}}}
 	res := checkOne(t, p, f)
-	if res.Status != Pass || f.runs != 11 || res.Seconds != 30 {
-		t.Errorf("got %s after %d runs in %gs, want pass after 11 runs in 30s (%s)", res.Status, f.runs, res.Seconds, res.Message)
+	if res.Status != Pass || len(f.Cmds()) != 11 || res.Seconds != 30 {
+		t.Errorf("got %s after %d runs in %gs, want pass after 11 runs in 30s (%s)", res.Status, len(f.Cmds()), res.Seconds, res.Message)
 	}
 	if res.Message != "held for 30s (11 samples)" {
 		t.Errorf("message %q", res.Message)
 	}
 
 	// A failure part way stops sampling.
-	f = &fakeRunner{replies: []reply{{stdout: "ok"}, {stdout: "ok"}, {stdout: "bad"}, {stdout: "ok"}}}
+	f = &probetest.Runner{Replies: []probetest.Reply{{Stdout: "ok"}, {Stdout: "ok"}, {Stdout: "bad"}, {Stdout: "ok"}}}
 	res = checkOne(t, p, f)
-	if res.Status != Fail || f.runs != 3 || !strings.HasPrefix(res.Message, "sample 3: ") {
-		t.Errorf("got %s after %d runs (%s), want fail at sample 3", res.Status, f.runs, res.Message)
+	if res.Status != Fail || len(f.Cmds()) != 3 || !strings.HasPrefix(res.Message, "sample 3: ") {
+		t.Errorf("got %s after %d runs (%s), want fail at sample 3", res.Status, len(f.Cmds()), res.Message)
 	}
 }
 
 func TestSamplesWithoutHold(t *testing.T) {
-	f := &fakeRunner{replies: []reply{{stdout: "ok"}}}
+	f := &probetest.Runner{Replies: []probetest.Reply{{Stdout: "ok"}}}
 	res := checkOne(t, labs.Probe{Name: "p", Expect: labs.Expect{Match: "ok"}, Samples: 5}, f)
-	if res.Status != Pass || f.runs != 5 || res.Samples != 5 || res.Seconds != 8 {
-		t.Errorf("got %s, %d runs, %d samples, %gs; want pass, 5, 5, 8s (default interval 2s)", res.Status, f.runs, res.Samples, res.Seconds)
+	if res.Status != Pass || len(f.Cmds()) != 5 || res.Samples != 5 || res.Seconds != 8 {
+		t.Errorf("got %s, %d runs, %d samples, %gs; want pass, 5, 5, 8s (default interval 2s)", res.Status, len(f.Cmds()), res.Samples, res.Seconds)
 	}
 }
 
 func TestRunError(t *testing.T) {
-	f := &fakeRunner{replies: []reply{{exit: -1, err: errors.New("connection lost")}}}
+	f := &probetest.Runner{Replies: []probetest.Reply{{Exit: -1, Err: errors.New("connection lost")}}}
 	res := checkOne(t, labs.Probe{Name: "p", Command: "true", Expect: labs.Expect{Exit: intp(0)}}, f)
 	if res.Status != Error || !strings.Contains(res.Message, "connection lost") {
 		t.Errorf("got %s %q, want error with the cause", res.Status, res.Message)
@@ -167,8 +113,8 @@ func TestRunError(t *testing.T) {
 
 func TestCancelledWhileHolding(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &fakeRunner{replies: []reply{{stdout: "ok"}}, onRun: cancel}
-	c := Checker{Clock: &fakeClock{}, Dial: func(context.Context, string) (provision.Runner, error) { return f, nil }}
+	f := &probetest.Runner{Replies: []probetest.Reply{{Stdout: "ok"}}, OnRun: func(string) { cancel() }}
+	c := Checker{Clock: probetest.NewClock(time.Time{}), Dial: func(context.Context, string) (provision.Runner, error) { return f, nil }}
 	r := c.Check(ctx, probeLab(labs.Probe{Name: "p", VM: "web", Expect: labs.Expect{Match: "ok"}, Samples: 3}))
 	if r.Results[0].Status != Error || r.ExitCode() != 2 {
 		t.Errorf("got %s, exit code %d; want error, 2", r.Results[0].Status, r.ExitCode())
@@ -185,8 +131,8 @@ func TestVMs(t *testing.T) {
 	both := make(chan struct{})
 	go func() { started.Wait(); close(both) }()
 	var once sync.Map
-	wait := func(vm string) func() {
-		return func() {
+	wait := func(vm string) func(string) {
+		return func(string) {
 			if _, loaded := once.LoadOrStore(vm, true); !loaded {
 				started.Done()
 			}
@@ -204,7 +150,7 @@ func TestVMs(t *testing.T) {
 		if vm == "db" {
 			return nil, errors.New("ssh: handshake failed")
 		}
-		return &fakeRunner{replies: []reply{{stdout: "200"}}, onRun: wait(vm)}, nil
+		return &probetest.Runner{Replies: []probetest.Reply{{Stdout: "200"}}, OnRun: wait(vm)}, nil
 	}
 	ok := labs.Expect{Match: "200"}
 	lab := probeLab(
@@ -212,7 +158,7 @@ func TestVMs(t *testing.T) {
 		labs.Probe{Name: "b", VM: "client", Expect: ok, Guard: true},
 		labs.Probe{Name: "c", VM: "web", Expect: ok},
 	)
-	r := Checker{Dial: dial, Clock: &fakeClock{}}.Check(context.Background(), lab)
+	r := Checker{Dial: dial, Clock: probetest.NewClock(time.Time{})}.Check(context.Background(), lab)
 	if !r.Resolved() || r.ExitCode() != 0 || r.State != "resolved" {
 		t.Errorf("not resolved: %+v", r)
 	}
@@ -228,8 +174,8 @@ func TestVMs(t *testing.T) {
 		if vm == "db" {
 			return nil, errors.New("ssh: handshake failed")
 		}
-		return &fakeRunner{replies: []reply{{stdout: "500"}}}, nil
-	}, Clock: &fakeClock{}}.Check(context.Background(), lab)
+		return &probetest.Runner{Replies: []probetest.Reply{{Stdout: "500"}}}, nil
+	}, Clock: probetest.NewClock(time.Time{})}.Check(context.Background(), lab)
 	if r.Resolved() || r.ExitCode() != 2 || r.State != "error" {
 		t.Errorf("unreachable VM: resolved %v, exit %d, state %s", r.Resolved(), r.ExitCode(), r.State)
 	}
@@ -259,8 +205,8 @@ func TestReportExitCodes(t *testing.T) {
 }
 
 func TestReportJSONAndText(t *testing.T) {
-	f := &fakeRunner{replies: []reply{{stdout: "errors=0.5"}}}
-	c := Checker{Clock: &fakeClock{}, Dial: func(context.Context, string) (provision.Runner, error) { return f, nil }}
+	f := &probetest.Runner{Replies: []probetest.Reply{{Stdout: "errors=0.5"}}}
+	c := Checker{Clock: probetest.NewClock(time.Time{}), Dial: func(context.Context, string) (provision.Runner, error) { return f, nil }}
 	r := c.Check(context.Background(), probeLab(
 		labs.Probe{Name: "rate", VM: "web", Expect: labs.Expect{Value: &labs.Value{Pattern: `errors=(\S+)`, Op: "<", Threshold: 0.01}}},
 		labs.Probe{Name: "up", VM: "web", Guard: true, Expect: labs.Expect{Exit: intp(0)}},
