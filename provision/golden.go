@@ -1,0 +1,116 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/vlab-dev/vlab/labs"
+)
+
+// goldenKeyVersion changes when what goes into a golden key changes, so that
+// golden states taken by an older vlab are not reused.
+const goldenKeyVersion = "vlab-golden-1"
+
+// Plan is the host side of provisioning one VM, settled before the guest
+// is touched: puppet revisions resolved to commits and exported, file
+// sources digested. GoldenKey and Apply share a Plan so that the golden
+// state is filed under exactly what was applied.
+type Plan struct {
+	Lab *labs.Lab
+	VM  *labs.VM
+	// Puppet holds the resolved tree of each puppet step, by step index.
+	Puppet map[int]PuppetTree
+	// Files holds the digest of each file step's source, by step index.
+	Files map[int]FileDigest
+	// Triggers are the lab's triggers that run in this VM.
+	Triggers []labs.Trigger
+}
+
+// PlanOptions says where NewPlan may look for puppet repositories.
+type PlanOptions struct {
+	// CacheDir holds mirrors of remote puppet repositories and exported trees.
+	CacheDir string
+	// Offline forbids fetching remote repositories: their mirrors are used
+	// as they are.
+	Offline bool
+	// Verbose receives git's output.
+	Verbose io.Writer
+}
+
+// NewPlan resolves every host-side input of VM vm of lab.
+func NewPlan(ctx context.Context, lab *labs.Lab, vm string, opts PlanOptions) (*Plan, error) {
+	v, ok := lab.VM(vm)
+	if !ok {
+		return nil, fmt.Errorf("lab %s has no VM %q; it has %v", lab.Name, vm, lab.VMNames())
+	}
+	p := &Plan{Lab: lab, VM: v, Puppet: map[int]PuppetTree{}, Files: map[int]FileDigest{}}
+	for i, s := range v.Provision {
+		if err := p.resolveStep(ctx, i, s, opts); err != nil {
+			return nil, fmt.Errorf("vm %s: provision step %d: %w", vm, i+1, err)
+		}
+	}
+	for _, t := range lab.Triggers {
+		if t.VM == vm {
+			p.Triggers = append(p.Triggers, t)
+		}
+	}
+	return p, nil
+}
+
+func (p *Plan) resolveStep(ctx context.Context, i int, s labs.Step, opts PlanOptions) error {
+	switch {
+	case s.Puppet != nil:
+		t, err := ExportPuppet(ctx, opts.CacheDir, p.Lab.Dir, s.Puppet.Repo, s.Puppet.Revision, opts.Offline, opts.Verbose)
+		p.Puppet[i] = t
+		return err
+	case s.File != nil:
+		d, err := DigestPath(filepath.Join(p.Lab.Dir, s.File.Src))
+		p.Files[i] = d
+		return err
+	}
+	return nil
+}
+
+// goldenInputs is everything that shapes a VM's golden state, as Key
+// encodes it.
+type goldenInputs struct {
+	Version     string             `json:"version"`
+	ImageDigest string             `json:"image"`
+	Lab         string             `json:"lab"`
+	VM          labs.VM            `json:"vm"` // name, size, networks and the provision section
+	Puppet      map[int]PuppetTree `json:"puppet"`
+	Files       map[int]FileDigest `json:"files"`
+	Triggers    []labs.Trigger     `json:"triggers"`
+	Units       map[string][]byte  `json:"units"`
+	Extra       []string           `json:"extra"`
+}
+
+// Key names the golden state of the planned VM on top of the base image
+// imageDigest. extra are what else a saved state depends on, such as the
+// QEMU version and the host's CPU model. A change to any input, or to the
+// content of a puppet tree or a file source, changes the key.
+func (p *Plan) Key(imageDigest string, extra ...string) (string, error) {
+	if imageDigest == "" {
+		return "", fmt.Errorf("golden key for vm %s: no image digest; build the image first", p.VM.Name)
+	}
+	in := goldenInputs{
+		Version: goldenKeyVersion, ImageDigest: imageDigest, Lab: p.Lab.Name, VM: *p.VM,
+		Puppet: p.Puppet, Files: p.Files, Triggers: p.Triggers, Units: map[string][]byte{}, Extra: extra,
+	}
+	for _, t := range p.Triggers {
+		in.Units[TriggerUnit(t)] = RenderTrigger(t)
+	}
+	return Key(in)
+}
+
+// GoldenKey plans VM vm of lab and returns its golden key; see Plan.Key.
+// Apply with the same Plan to be sure the state saved is the one keyed.
+func GoldenKey(ctx context.Context, lab *labs.Lab, vm string, opts PlanOptions, imageDigest string, extra ...string) (string, error) {
+	p, err := NewPlan(ctx, lab, vm, opts)
+	if err != nil {
+		return "", err
+	}
+	return p.Key(imageDigest, extra...)
+}
