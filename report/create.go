@@ -26,8 +26,12 @@ type LabOptions struct {
 
 // Created describes a lab folder written by NewLab.
 type Created struct {
-	Dir    string
-	Report *Report // nil for a blank lab
+	Dir  string // the lab folder
+	File string // its lab.yaml
+	// Report is the report the lab was drafted from; nil for a blank lab.
+	Report *Report
+	// Injects is how many injects the draft holds.
+	Injects int
 }
 
 // NewLab creates LabsDir/Name with a lab.yaml drafted from the report and
@@ -42,6 +46,7 @@ func NewLab(o LabOptions) (*Created, error) {
 		return nil, err
 	}
 	c := &Created{Dir: filepath.Join(o.LabsDir, o.Name)}
+	c.File = filepath.Join(c.Dir, labs.FileName)
 	var src []byte
 	lab := Blank(o.Name)
 	if o.From != "" {
@@ -54,8 +59,9 @@ func NewLab(o LabOptions) (*Created, error) {
 		if lab, err = c.Report.Draft(o.Name); err != nil {
 			return nil, err
 		}
+		c.Injects = len(c.Report.Injects())
 	}
-	if _, err := labs.Parse(filepath.Join(c.Dir, labs.FileName), lab); err != nil {
+	if _, err := labs.Parse(c.File, lab); err != nil {
 		return nil, fmt.Errorf("the drafted lab.yaml does not validate, please report this as a vlab bug: %w", err)
 	}
 	return c, c.write(o.LabsDir, lab, src)
@@ -94,7 +100,7 @@ func (c *Created) write(labsDir string, lab, src []byte) (err error) {
 			os.RemoveAll(c.Dir)
 		}
 	}()
-	if err := os.WriteFile(filepath.Join(c.Dir, labs.FileName), lab, 0o644); err != nil {
+	if err := os.WriteFile(c.File, lab, 0o644); err != nil {
 		return fmt.Errorf("write lab: %w", err)
 	}
 	if src != nil {

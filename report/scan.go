@@ -44,6 +44,9 @@ type doc struct {
 	format Format
 	blocks []block
 	fields map[string]field
+	// plainUntil is the first line after a template left open; the lines
+	// before it start no template.
+	plainUntil int
 }
 
 func (d *doc) add(b block) { d.blocks = append(d.blocks, b) }

@@ -75,10 +75,14 @@ func words(alts ...string) *regexp.Regexp {
 	return regexp.MustCompile(`(?i)(?:^|[^\w#-])(?:` + strings.Join(alts, "|") + `)(?:$|[^\w-])`)
 }
 
+// maxGuessText bounds how much of an entry is read to guess its kind:
+// the words that tell come first.
+const maxGuessText = 1000
+
 // guessKind picks an inject kind from an entry's words; "hint" when
 // nothing stands out.
 func guessKind(text string) string {
-	text = plain(text)
+	text = plain(text[:min(len(text), maxGuessText)])
 	for _, c := range clues {
 		if c.re.MatchString(text) {
 			return c.kind

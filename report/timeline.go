@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -307,33 +308,18 @@ func (p *placer) shift(earlier []time.Time, e *rawEntry) {
 // fillUntimed gives an entry without a time the time of the entry above
 // it; entries before the first time take that first time.
 func fillUntimed(times []time.Time, placed []bool) {
-	var last time.Time
-	found := false
+	first := slices.Index(placed, true)
+	if first < 0 {
+		return
+	}
+	last := times[first]
 	for i := range times {
 		if placed[i] {
-			last, found = times[i], true
-		} else if found {
+			last = times[i]
+		} else {
 			times[i] = last
 		}
 	}
-	for i := range times {
-		if placed[i] {
-			break
-		}
-		times[i] = last
-		if j := firstPlaced(placed); j >= 0 {
-			times[i] = times[j]
-		}
-	}
-}
-
-func firstPlaced(placed []bool) int {
-	for i, p := range placed {
-		if p {
-			return i
-		}
-	}
-	return -1
 }
 
 // timelineError says what to write when a report has no usable timeline.

@@ -25,7 +25,7 @@ func (d *doc) scanWikitext(lines []string) {
 			d.add(block{kind: blankBlock, line: i + 1})
 		case strings.HasPrefix(t, "{|"):
 			i = d.wikiTable(lines, i)
-		case strings.HasPrefix(t, "{{") && d.template(lines, &i):
+		case strings.HasPrefix(t, "{{") && i >= d.plainUntil && d.template(lines, &i):
 		default:
 			d.add(wikiLine(t, i+1))
 		}
@@ -56,16 +56,16 @@ func wikiLine(t string, line int) block {
 // infobox, into fields, and moves *i to its last line. It returns false
 // when the template is part of a line of text.
 func (d *doc) template(lines []string, i *int) bool {
-	start := *i
-	var b strings.Builder
+	start, depth := *i, 0
 	for j := start; j < len(lines) && j < start+maxTemplateLines; j++ {
-		b.WriteString(lines[j])
-		b.WriteByte('\n')
-		s := strings.TrimSpace(b.String())
-		if strings.Count(s, "{{") > strings.Count(s, "}}") {
+		depth += strings.Count(lines[j], "{{") - strings.Count(lines[j], "}}")
+		if depth > 0 {
+			// Left open: the lines it spans are text, not templates.
+			d.plainUntil = j + 1
 			continue
 		}
-		if !strings.HasSuffix(s, "}}") {
+		s := strings.TrimSpace(strings.Join(lines[start:j+1], "\n"))
+		if !strings.HasSuffix(s, "}}") || len(s) < 4 {
 			return false
 		}
 		d.templateFields(s[2:len(s)-2], start+1)
