@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/vm"
+	"github.com/vlab-dev/vlab/vm/libvirt"
+)
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show everything guests and tools print"},
+		&cli.StringFlag{Name: "labs", Value: "labs", EnvVars: []string{"VLAB_LABS"}, Usage: "folder holding the incident labs"},
+		&cli.StringFlag{Name: "connect", Value: libvirt.DefaultURI, EnvVars: []string{"VLAB_CONNECT"}, Usage: "libvirt URI"},
+	}
+}
+
+// env is what a command needs from its surroundings, built from flags.
+type env struct {
+	c      *cli.Context
+	home   instance.Home
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func newEnv(c *cli.Context) (*env, error) {
+	h, err := instance.DefaultHome()
+	if err != nil {
+		return nil, err
+	}
+	return &env{c: c, home: h, stdout: c.App.Writer, stderr: c.App.ErrWriter}, nil
+}
+
+func (e *env) verbose() io.Writer {
+	if e.c.Bool("verbose") {
+		return e.stderr
+	}
+	return nil
+}
+
+func (e *env) store() *images.Store { return &images.Store{Dir: e.home.Images()} }
+
+// manager wires the instance manager to libvirt and the image store.
+func (e *env) manager() *instance.Manager {
+	uri := e.c.String("connect")
+	return &instance.Manager{
+		Home:     e.home,
+		Images:   e.store(),
+		Progress: e.stderr,
+		Verbose:  e.verbose(),
+		Driver: func(ctx context.Context) (vm.Driver, error) {
+			return libvirt.Connect(ctx, libvirt.Options{URI: uri})
+		},
+		Accel: e.accel,
+	}
+}
+
+// accel decides KVM or TCG, saying so once when KVM is not used.
+func (e *env) accel(ctx context.Context) (vm.Accel, error) {
+	p := vm.AccelProbe{CacheFile: filepath.Join(e.home.Dir, "accel.json")}
+	if imgs, _ := e.store().List(); len(imgs) > 0 {
+		p.Kernel = imgs[0].Kernel
+	}
+	r, err := p.Detect(ctx)
+	if err != nil {
+		return "", err
+	}
+	if r.Accel == vm.AccelTCG {
+		fmt.Fprintf(e.stderr, "vlab: warning: using TCG software emulation, not KVM (%s); set VLAB_ACCEL=kvm to force KVM\n", r.Reason)
+	}
+	return r.Accel, nil
+}
+
+// lab loads the lab named by a command argument: a folder under --labs, or
+// a path to a lab folder or lab.yaml.
+func (e *env) lab(ref string) (*labs.Lab, error) {
+	if ref == "" {
+		return nil, errors.New("name a lab: `vlab labs` lists them")
+	}
+	path, err := labs.Resolve(e.c.String("labs"), ref)
+	if err != nil {
+		return nil, err
+	}
+	return labs.Load(path)
+}
+
+// instanceID turns `<lab>` or `<lab> --instance x` into an instance ID. A
+// path to a lab folder names the lab by its folder.
+func instanceID(c *cli.Context, ref string) string {
+	if id := c.String("instance"); id != "" {
+		return id
+	}
+	ref = strings.TrimSuffix(ref, "/")
+	if strings.HasSuffix(ref, ".yaml") {
+		ref = filepath.Dir(ref)
+	}
+	return filepath.Base(ref)
+}
+
+var instanceFlag = &cli.StringFlag{Name: "instance", Aliases: []string{"i"}, EnvVars: []string{"VLAB_INSTANCE"},
+	Usage: "name of the instance, to run one lab several times on a host (default: the lab's name)"}
+
+// hintFor names the next step for errors the user can act on.
+func hintFor(err error) string {
+	switch {
+	case errors.Is(err, vm.ErrUnavailable):
+		return "is libvirtd running? `scripts/setup-host` installs and starts it; `vlab doctor` checks the host"
+	case errors.Is(err, instance.ErrNotFound):
+		return "`vlab status` lists the running labs; `vlab up <lab>` starts one"
+	case errors.Is(err, os.ErrPermission):
+		return "vlab needs access to libvirt and its image folder: run it as root or as a member of the libvirt group"
+	}
+	return ""
+}
+
+// oneArg returns the command's single required argument.
+func oneArg(c *cli.Context, what string) (string, error) {
+	if c.NArg() < 1 {
+		return "", fmt.Errorf("%s: missing %s; usage: vlab %s", c.Command.Name, what, c.Command.ArgsUsage)
+	}
+	return c.Args().First(), nil
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/vlab-dev/vlab/instance"
+)
+
+func upCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "up",
+		Usage:     "bring up an incident lab at its starting point",
+		ArgsUsage: "<lab>",
+		Flags: []cli.Flag{instanceFlag,
+			&cli.BoolFlag{Name: "fresh", Usage: "provision again even when a golden state exists"},
+			&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long to wait for a guest's SSH"},
+		},
+		Action: func(c *cli.Context) error {
+			ref, err := oneArg(c, "lab")
+			if err != nil {
+				return err
+			}
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			lab, err := e.lab(ref)
+			if err != nil {
+				return err
+			}
+			m := e.manager()
+			defer m.Close()
+			m.BootTimeout = c.Duration("boot-timeout")
+			start := time.Now()
+			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: c.String("instance"), Fresh: c.Bool("fresh"), Provisioner: e.provisioner()})
+			if err != nil {
+				return err
+			}
+			if err := e.startAttempt(inst, "up"); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "%s is up (%.0fs)\n", inst.State.ID, time.Since(start).Seconds())
+			printNextSteps(e, lab.Title, inst)
+			return nil
+		},
+	}
+}
+
+func printNextSteps(e *env, title string, inst *instance.Instance) {
+	id := inst.State.ID
+	fmt.Fprintf(e.stdout, "\n%s\n\nWhat now:\n", title)
+	fmt.Fprintf(e.stdout, "  vlab inject %s      reveal the first sign of trouble, then the next\n", id)
+	fmt.Fprintf(e.stdout, "  vlab ssh %s [vm]    investigate inside the VMs (%v)\n", id, inst.State.VMNames())
+	fmt.Fprintf(e.stdout, "  vlab check %s       is the incident resolved?\n", id)
+	fmt.Fprintf(e.stdout, "  vlab reset %s       start over from the beginning, in seconds\n", id)
+}
+
+func resetCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "reset",
+		Usage:     "return every VM of a lab to its golden state",
+		ArgsUsage: "<lab>",
+		Flags:     []cli.Flag{instanceFlag},
+		Action: func(c *cli.Context) error {
+			ref, err := oneArg(c, "lab")
+			if err != nil {
+				return err
+			}
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			m := e.manager()
+			defer m.Close()
+			inst, err := m.Reset(c.Context, instanceID(c, ref))
+			if err != nil {
+				return err
+			}
+			return e.startAttempt(inst, "reset")
+		},
+	}
+}
+
+func downCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "down",
+		Usage:     "stop a lab's VMs, keeping them and their golden state",
+		ArgsUsage: "<lab>",
+		Flags:     []cli.Flag{instanceFlag},
+		Action: func(c *cli.Context) error {
+			ref, err := oneArg(c, "lab")
+			if err != nil {
+				return err
+			}
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			m := e.manager()
+			defer m.Close()
+			return m.Down(c.Context, instanceID(c, ref))
+		},
+	}
+}
+
+func destroyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "destroy",
+		Usage:     "remove a lab instance: VMs, disks, saved states, keys and records",
+		ArgsUsage: "<lab>",
+		Flags:     []cli.Flag{instanceFlag},
+		Action: func(c *cli.Context) error {
+			ref, err := oneArg(c, "lab")
+			if err != nil {
+				return err
+			}
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			m := e.manager()
+			defer m.Close()
+			id := instanceID(c, ref)
+			if err := m.Destroy(c.Context, id); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "%s destroyed\n", id)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,90 @@
+// Command vlab turns past production incidents into resettable VM labs.
+// It is a thin layer over the labs, instance, vm, provision and images
+// packages: each verb lives in its own file and makes one call into them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one vlab command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := newApp(stdin, stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return 0
+	}
+	var ex exitError
+	if errors.As(err, &ex) {
+		if ex.err != nil {
+			fmt.Fprintf(stderr, "vlab: %v\n", ex.err)
+		}
+		return ex.code
+	}
+	fmt.Fprintf(stderr, "vlab: %v\n", err)
+	if hint := hintFor(err); hint != "" {
+		fmt.Fprintf(stderr, "vlab: %s\n", hint)
+	}
+	return 2
+}
+
+// exitError carries an exit code other than the default for errors (2),
+// e.g. `vlab check` exits 1 when the incident is not resolved yet.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:      "vlab",
+		Usage:     "hands-on incident labs in resettable virtual machines",
+		Reader:    stdin,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Flags:     globalFlags(),
+		Commands:  commands(),
+		// Errors are printed once by run, not by the library.
+		ExitErrHandler:         func(*cli.Context, error) {},
+		HideHelpCommand:        true,
+		UseShortOptionHandling: true,
+		Suggest:                true,
+	}
+}
+
+// commands lists every verb; each is defined in its own file.
+func commands() []*cli.Command {
+	return []*cli.Command{
+		upCommand(),
+		sshCommand(),
+		statusCommand(),
+		resetCommand(),
+		downCommand(),
+		destroyCommand(),
+		imagesCommand(),
+		doctorCommand(),
+		newCommand(),
+	}
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+)
+
+func statusCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "status",
+		Usage:     "show lab instances and their VMs",
+		ArgsUsage: "[lab]",
+		Flags:     []cli.Flag{instanceFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: func(c *cli.Context) error {
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			m := e.manager()
+			defer m.Close()
+			var ids []string
+			if c.NArg() > 0 || c.String("instance") != "" {
+				ids = []string{instanceID(c, c.Args().First())}
+			}
+			rows, err := m.Status(c.Context, ids...)
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				if rows == nil {
+					return enc.Encode([]any{})
+				}
+				return enc.Encode(rows)
+			}
+			if len(rows) == 0 {
+				fmt.Fprintln(e.stderr, "no lab instances; `vlab up <lab>` starts one")
+				return nil
+			}
+			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "INSTANCE\tLAB\tVM\tSTATE\tPHASE\tSSH\tGOLDEN\tACCEL")
+			for _, r := range rows {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\n", r.Instance, r.Lab, r.VM, r.State, r.Phase, r.SSH, r.Golden, r.Accel)
+			}
+			return w.Flush()
+		},
+	}
+}

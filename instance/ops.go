@@ -1,0 +1,224 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vlab-dev/vlab/provision"
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// authorizedKey is the instance's public key, base64 for the kernel command line.
+func (i *Instance) authorizedKey() (string, error) {
+	priv, err := i.sshKey()
+	if err != nil {
+		return "", err
+	}
+	return provision.AuthorizedBase64(priv)
+}
+
+// Reset returns every VM of the instance to the golden state.
+func (m *Manager) Reset(ctx context.Context, id string) (*Instance, error) {
+	dir := m.Home.Instance(id)
+	unlock, err := lock(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	st, err := LoadState(dir)
+	if err != nil {
+		return nil, err
+	}
+	inst := &Instance{Dir: dir, State: st}
+	if st.Golden == nil {
+		return nil, fmt.Errorf("instance %s has no golden state yet: run `vlab up %s` first", id, st.Lab)
+	}
+	drv, err := m.driver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return inst, m.restore(ctx, drv, inst)
+}
+
+// restore brings all VMs back to the golden state, waits for SSH and sets
+// the guest clocks, which stand still while a state is saved.
+func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) error {
+	start := time.Now()
+	var wg sync.WaitGroup
+	names := inst.State.VMNames()
+	errs := make([]error, len(names))
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = drv.Restore(ctx, inst.State.VMs[n].Domain, inst.State.Golden.Tag)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		if errors.Is(err, vm.ErrNotFound) {
+			return fmt.Errorf("%w; the golden state is gone: `vlab up --fresh %s` provisions again", err, inst.State.Lab)
+		}
+		return err
+	}
+	inst.State.Phase = PhaseReady
+	if err := SaveState(inst.Dir, inst.State); err != nil {
+		return err
+	}
+	if err := m.fixClocks(ctx, inst); err != nil {
+		return err
+	}
+	m.progress("%s is back at its golden state (%.1fs)", inst.State.ID, time.Since(start).Seconds())
+	return nil
+}
+
+// fixClocks sets each guest's clock to the host's time.
+func (m *Manager) fixClocks(ctx context.Context, inst *Instance) error {
+	var wg sync.WaitGroup
+	names := inst.State.VMNames()
+	errs := make([]error, len(names))
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			defer cancel()
+			s, err := provision.WaitSSH(wctx, m.sshConfig(inst, n))
+			if err != nil {
+				errs[i] = fmt.Errorf("vm %s after restore: %w", n, err)
+				return
+			}
+			defer s.Close()
+			now := time.Now()
+			cmd := fmt.Sprintf("date -u -s @%d.%09d >/dev/null", now.Unix(), now.Nanosecond())
+			var out strings.Builder
+			if code, err := s.Run(ctx, cmd, nil, &out, &out); err != nil || code != 0 {
+				errs[i] = fmt.Errorf("set clock of vm %s: exit %d %v %s", n, code, err, out.String())
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (m *Manager) sshConfig(inst *Instance, vmName string) provision.SSHConfig {
+	v := inst.State.VMs[vmName]
+	key, _ := inst.sshKey()
+	return provision.SSHConfig{Addr: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Key: key,
+		HostKeys: &provision.HostKeys{Known: v.HostKey}}
+}
+
+// Down stops the instance's VMs and keeps everything else.
+func (m *Manager) Down(ctx context.Context, id string) error {
+	dir := m.Home.Instance(id)
+	unlock, err := lock(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := LoadState(dir)
+	if err != nil {
+		return err
+	}
+	drv, err := m.driver(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range st.VMNames() {
+		m.progress("stopping vm %s", n)
+		if err := drv.Stop(ctx, st.VMs[n].Domain); err != nil {
+			return err
+		}
+	}
+	if st.Phase == PhaseReady {
+		st.Phase = PhaseStopped
+	}
+	return SaveState(dir, st)
+}
+
+// Destroy removes the instance's VMs, disks, saved states, key and state.
+// Destroying an instance that does not exist is not an error.
+func (m *Manager) Destroy(ctx context.Context, id string) error {
+	dir := m.Home.Instance(id)
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	unlock, err := lock(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := LoadState(dir)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if st != nil {
+		drv, err := m.driver(ctx)
+		if err != nil {
+			return err
+		}
+		if err := m.destroyVMs(ctx, drv, &Instance{Dir: dir, State: st}); err != nil {
+			return err
+		}
+	}
+	return os.RemoveAll(dir)
+}
+
+func (m *Manager) destroyVMs(ctx context.Context, drv vm.Driver, inst *Instance) error {
+	for _, n := range inst.State.VMNames() {
+		if err := drv.Destroy(ctx, inst.State.VMs[n].Domain); err != nil {
+			return err
+		}
+		delete(inst.State.VMs, n)
+	}
+	return SaveState(inst.Dir, inst.State)
+}
+
+// VMStatus is one row of `vlab status`.
+type VMStatus struct {
+	Instance string `json:"instance"`
+	Lab      string `json:"lab"`
+	VM       string `json:"vm"`
+	Domain   string `json:"domain"`
+	State    string `json:"state"`
+	Phase    string `json:"phase"`
+	SSH      string `json:"ssh"`
+	Golden   bool   `json:"golden"`
+	Accel    string `json:"accel"`
+}
+
+// Status reports every VM of the given instances (all when ids is empty).
+func (m *Manager) Status(ctx context.Context, ids ...string) ([]VMStatus, error) {
+	if len(ids) == 0 {
+		var err error
+		if ids, err = m.Home.IDs(); err != nil {
+			return nil, err
+		}
+	}
+	var out []VMStatus
+	for _, id := range ids {
+		st, err := LoadState(m.Home.Instance(id))
+		if err != nil {
+			return nil, err
+		}
+		drv, err := m.driver(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range st.VMNames() {
+			v := st.VMs[n]
+			state, err := drv.State(ctx, v.Domain)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, VMStatus{Instance: id, Lab: st.Lab, VM: n, Domain: v.Domain, State: string(state),
+				Phase: string(st.Phase), SSH: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Golden: st.Golden != nil, Accel: st.Accel})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,283 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/provision"
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// goldenTag names the saved state every reset returns to.
+const goldenTag = "golden"
+
+// Provisioner prepares a lab's VMs after their first boot.
+type Provisioner interface {
+	// Key names everything that shapes a VM's provisioned state; an equal
+	// key means the golden state can be reused.
+	Key(ctx context.Context, lab *labs.Lab, vmName string, img *images.Image) (string, error)
+	// Apply provisions one VM over r.
+	Apply(ctx context.Context, lab *labs.Lab, vmName string, img *images.Image, r provision.Runner) error
+}
+
+// UpOptions tune Up.
+type UpOptions struct {
+	// ID names the instance; empty means the lab's name.
+	ID string
+	// Provisioner runs the lab's provision steps; nil provisions nothing.
+	Provisioner Provisioner
+	// Fresh discards a golden state and provisions again.
+	Fresh bool
+}
+
+// Up brings a lab instance to its golden state: from the saved golden state
+// when it is still valid, else by creating and provisioning the VMs and
+// saving a new golden state. It picks up an instance an earlier Up left
+// half-way: anything not yet golden is thrown away and redone.
+func (m *Manager) Up(ctx context.Context, lab *labs.Lab, opt UpOptions) (*Instance, error) {
+	id := opt.ID
+	if id == "" {
+		id = lab.Name
+	}
+	if !ValidID(id) {
+		return nil, fmt.Errorf("instance name %q: use 1-40 of a-z, 0-9 and -", id)
+	}
+	dir := m.Home.Instance(id)
+	unlock, err := lock(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	inst, err := m.load(dir, id, lab)
+	if err != nil {
+		return nil, err
+	}
+	imgs, err := m.resolveImages(lab)
+	if err != nil {
+		return nil, err
+	}
+	drv, err := m.driver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, err := m.goldenKey(ctx, lab, imgs, opt.Provisioner)
+	if err != nil {
+		return nil, err
+	}
+	st := inst.State
+	if g := st.Golden; g != nil && g.Key == key && !opt.Fresh {
+		m.progress("starting %s from its golden state (taken %s)", id, g.Taken.Local().Format(time.Stamp))
+		return inst, m.restore(ctx, drv, inst)
+	}
+	if st.Golden != nil || st.Phase != PhaseCreating || opt.Fresh {
+		m.progress("discarding the old VMs of %s (lab changed or an earlier up was cut short)", id)
+		if err := m.destroyVMs(ctx, drv, inst); err != nil {
+			return nil, err
+		}
+		st.Golden, st.Phase = nil, PhaseCreating
+	}
+	if err := m.create(ctx, drv, inst, lab, imgs); err != nil {
+		return nil, err
+	}
+	if err := m.provision(ctx, drv, inst, lab, imgs, opt.Provisioner); err != nil {
+		return nil, err
+	}
+	if err := m.snapshot(ctx, drv, inst, key); err != nil {
+		return nil, err
+	}
+	return inst, nil
+}
+
+// load reads the instance's state or starts a new one with a fresh key.
+func (m *Manager) load(dir, id string, lab *labs.Lab) (*Instance, error) {
+	st, err := LoadState(dir)
+	if errors.Is(err, ErrNotFound) {
+		st = &State{ID: id, Lab: lab.Name, Driver: "libvirt", Phase: PhaseCreating,
+			Created: time.Now().UTC(), VMs: map[string]*VMState{}}
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st.Lab != lab.Name {
+		return nil, fmt.Errorf("instance %s runs lab %s, not %s; pick another name with --instance", id, st.Lab, lab.Name)
+	}
+	st.LabDir, _ = filepath.Abs(lab.Dir)
+	inst := &Instance{Dir: dir, State: st}
+	if _, err := os.Stat(filepath.Join(dir, keyFile)); errors.Is(err, os.ErrNotExist) {
+		priv, _, err := provision.NewKey("vlab-" + id)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeAtomic(filepath.Join(dir, keyFile), priv, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return inst, SaveState(dir, st)
+}
+
+// resolveImages finds every image the lab's VMs use.
+func (m *Manager) resolveImages(lab *labs.Lab) (map[string]*images.Image, error) {
+	out := map[string]*images.Image{}
+	for _, v := range lab.VMs {
+		img, err := m.Images.Get(v.Image)
+		if errors.Is(err, images.ErrNotFound) {
+			return nil, fmt.Errorf("vm %s: image %q is not built: run `vlab images build %s`", v.Name, v.Image, v.Image)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[v.Name] = img
+	}
+	return out, nil
+}
+
+func (m *Manager) goldenKey(ctx context.Context, lab *labs.Lab, imgs map[string]*images.Image, p Provisioner) (string, error) {
+	parts := []any{"vlab-golden-1"}
+	for _, v := range lab.VMs {
+		parts = append(parts, v.Name, v.Memory, v.CPUs, v.Networks, imgs[v.Name].Digest)
+		if p != nil {
+			k, err := p.Key(ctx, lab, v.Name, imgs[v.Name])
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, k)
+		}
+	}
+	return provision.Key(parts...)
+}
+
+// create makes and boots every VM that is not there yet and waits for SSH.
+func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab *labs.Lab, imgs map[string]*images.Image) error {
+	accel, err := m.Accel(ctx)
+	if err != nil {
+		return err
+	}
+	inst.State.Accel = string(accel)
+	pub, err := inst.authorizedKey()
+	if err != nil {
+		return err
+	}
+	for _, v := range lab.VMs {
+		if err := m.createVM(ctx, drv, inst, v, imgs[v.Name], accel, pub); err != nil {
+			return err
+		}
+	}
+	return m.waitAll(ctx, drv, inst)
+}
+
+func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v labs.VM, img *images.Image, accel vm.Accel, pub string) error {
+	name := DomainName(inst.State.ID, v.Name)
+	if st, err := drv.State(ctx, name); err != nil {
+		return err
+	} else if st != vm.StateAbsent {
+		if inst.State.VMs[v.Name] != nil {
+			return drv.Start(ctx, name)
+		}
+		if err := drv.Destroy(ctx, name); err != nil {
+			return err
+		}
+	}
+	m.progress("creating vm %s (%s, %d MiB, %d cpu, %s)", v.Name, img.Name, v.Memory, v.CPUs, accel)
+	for attempt := 0; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		spec := vm.Spec{Name: name, Memory: v.Memory, CPUs: v.CPUs, Accel: accel, SSHPort: port,
+			Image:      vm.Image{Name: img.Name, Digest: img.Digest, Disk: img.Disk, Kernel: img.Kernel, Initrd: img.Initrd},
+			KernelArgs: []string{"systemd.hostname=" + v.Name, "vlab.key=" + pub},
+			Labels:     map[string]string{"instance": inst.State.ID, "lab": inst.State.Lab, "vm": v.Name}}
+		inst.State.VMs[v.Name] = &VMState{Domain: name, SSHPort: port, Image: img.Name, Digest: img.Digest}
+		if err := SaveState(inst.Dir, inst.State); err != nil {
+			return err
+		}
+		err = drv.Create(ctx, spec)
+		if errors.Is(err, vm.ErrPortInUse) && attempt < 3 {
+			drv.Destroy(ctx, name)
+			continue
+		}
+		return err
+	}
+}
+
+// waitAll waits for every VM's SSH at once.
+func (m *Manager) waitAll(ctx context.Context, drv vm.Driver, inst *Instance) error {
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, len(inst.State.VMs))
+	for i, n := range inst.State.VMNames() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := m.waitSSH(ctx, drv, inst, n)
+			if err == nil {
+				s.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	m.progress("ssh up on %d vm(s) after %.1fs", len(errs), time.Since(start).Seconds())
+	return nil
+}
+
+// provision runs the lab's provision steps on every VM, in lab order.
+func (m *Manager) provision(ctx context.Context, drv vm.Driver, inst *Instance, lab *labs.Lab, imgs map[string]*images.Image, p Provisioner) error {
+	inst.State.Phase = PhaseProvisioning
+	if err := SaveState(inst.Dir, inst.State); err != nil {
+		return err
+	}
+	if p == nil {
+		return nil
+	}
+	for _, v := range lab.VMs {
+		s, err := inst.Dial(ctx, v.Name)
+		if err != nil {
+			return err
+		}
+		err = p.Apply(ctx, lab, v.Name, imgs[v.Name], s)
+		s.Close()
+		if err != nil {
+			return fmt.Errorf("provision vm %s: %w", v.Name, err)
+		}
+	}
+	return nil
+}
+
+// snapshot saves every VM as the golden state. All VMs are paused first so
+// that the saved states belong to one moment.
+func (m *Manager) snapshot(ctx context.Context, drv vm.Driver, inst *Instance, key string) error {
+	inst.State.Phase = PhaseSnapshotting
+	if err := SaveState(inst.Dir, inst.State); err != nil {
+		return err
+	}
+	start := time.Now()
+	for _, n := range inst.State.VMNames() {
+		if err := drv.Pause(ctx, inst.State.VMs[n].Domain); err != nil {
+			return err
+		}
+	}
+	for _, n := range inst.State.VMNames() {
+		if err := drv.Snapshot(ctx, inst.State.VMs[n].Domain, goldenTag); err != nil {
+			return err
+		}
+	}
+	inst.State.Golden = &Golden{Key: key, Tag: goldenTag, Taken: time.Now().UTC()}
+	inst.State.Phase = PhaseReady
+	m.progress("golden state saved in %.1fs", time.Since(start).Seconds())
+	if err := SaveState(inst.Dir, inst.State); err != nil {
+		return err
+	}
+	return m.fixClocks(ctx, inst)
+}
