@@ -185,6 +185,14 @@ func TestExportPuppetMirror(t *testing.T) {
 	if got, err := ExportPuppet(ctx, cache, "", url, "main", true, nil); err != nil || got.Commit != newer {
 		t.Errorf("offline branch = %s, %v; want the mirror's %s", got.Commit, err, newer)
 	}
+	var verbose strings.Builder
+	got, err = ExportPuppet(ctx, cache, "", url, "main", false, &verbose)
+	if err != nil || got.Commit != newer || !strings.Contains(verbose.String(), "warning: fetch failed, using the mirror's main") {
+		t.Errorf("branch with upstream gone = %s, %v, output %q; want the mirror's %s and a warning", got.Commit, err, verbose.String(), newer)
+	}
+	if _, err := ExportPuppet(ctx, cache, "", url, "feature", false, nil); err == nil || !strings.Contains(err.Error(), "fetch: ") {
+		t.Errorf("unknown branch with upstream gone: err = %v, want the fetch failure", err)
+	}
 }
 
 func TestExportPuppetErrors(t *testing.T) {
