@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -73,4 +74,14 @@ func fingerprint(authorized string) string {
 		return "(unreadable key)"
 	}
 	return ssh.FingerprintSHA256(k)
+}
+
+// AuthorizedBase64 returns the authorized_keys line of a private key,
+// base64-encoded so that it fits on a kernel command line.
+func AuthorizedBase64(private []byte) (string, error) {
+	signer, err := ssh.ParsePrivateKey(private)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(ssh.MarshalAuthorizedKey(signer.PublicKey())), nil
 }

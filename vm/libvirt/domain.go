@@ -57,7 +57,7 @@ func domainXML(spec vm.Spec, f files) (string, error) {
 			}},
 			RNGs: []libvirtxml.DomainRNG{{Model: "virtio",
 				Backend: &libvirtxml.DomainRNGBackend{Random: &libvirtxml.DomainRNGBackendRandom{Device: "/dev/urandom"}}}},
-			MemBalloon: &libvirtxml.DomainMemBalloon{Model: "none"},
+			MemBalloon:  &libvirtxml.DomainMemBalloon{Model: "none"},
 			Controllers: []libvirtxml.DomainController{{Type: "usb", Model: "none"}},
 		},
 		QEMUCommandline: &libvirtxml.DomainQEMUCommandline{Args: []libvirtxml.DomainQEMUCommandlineArg{

@@ -315,7 +315,6 @@ func (d *Driver) isFrozen(name, disk string) bool {
 	return false
 }
 
-
 // Pause freezes the VM's CPUs.
 func (d *Driver) Pause(ctx context.Context, name string) error {
 	dom, err := d.l.DomainLookupByName(name)

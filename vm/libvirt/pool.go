@@ -86,7 +86,9 @@ func (d *Driver) deleteVolume(name string) error {
 	return nil
 }
 
-func notFoundErr(err error) bool { return err != nil && strings.Contains(err.Error(), vm.ErrNotFound.Error()) }
+func notFoundErr(err error) bool {
+	return err != nil && strings.Contains(err.Error(), vm.ErrNotFound.Error())
+}
 
 // volumes lists the names of the pool's volumes that start with prefix.
 func (d *Driver) volumes(prefix string) ([]string, error) {
