@@ -10,7 +10,7 @@ import (
 	"github.com/vlab-dev/vlab/labs"
 )
 
-var fixtures = []string{"wikitech.wiki", "wikitech.md", "postmortem-table.md", "postmortem-bullets.md", "days-table.wiki"}
+var fixtures = []string{"wikitech.wiki", "wikitech.md", "postmortem-table.md", "postmortem-bullets.md", "days-table.wiki", "authoring-example.md", "no-dates.md"}
 
 // TestDraftRoundTrip checks that every drafted lab passes validation and
 // keeps, for each entry that becomes an inject, its kind, offset and text.

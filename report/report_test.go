@@ -106,6 +106,29 @@ func TestParse(t *testing.T) {
 				"39h15m0s fix tag Schema change killed, lag recovers",
 			},
 		},
+		{
+			// The worked example of docs/AUTHORING.md.
+			file: "authoring-example.md", title: "2024-03-05 checkout returns 502", date: "2024-03-05",
+			entries: []string{
+				"0s cause guess Config change [42](https://git.example.com/c/42) merged: `pm.max_children` 50 → 5",
+				"13m0s alert tag **OUTAGE BEGINS** The 5xx alert for checkout fires",
+				"17m0s user-report tag Users report \"502 Bad Gateway\" when paying",
+				"22m0s graph tag The checkout latency graph shows p99 at 30s",
+				"29m0s log tag nginx error log: `connect() to unix:/run/php/php-fpm.sock failed (11: Resource temporarily unavailable)`",
+				"38m0s cause tag The on-call finds `server reached pm.max_children setting (5)` in the php-fpm log",
+				"51m0s fix tag Change 42 reverted, php-fpm reloaded; **OUTAGE ENDS**",
+			},
+		},
+		{
+			file: "no-dates.md", title: "no dates",
+			entries: []string{
+				"0s hint guess Batch job starts",
+				"5h0m0s hint tag? Disk fills up on db2",
+				"25h0m30s hint guess Second night: the batch job starts again Continuation line of the same entry.",
+				"28h0m0s page guess Paged: db2 read-only",
+				"28h0m0s hint guess No time here, and a [wiki-ish [[link]]] inside",
+			},
+		},
 		{file: "no-timeline.md", wantErr: `no-timeline.md: no timeline section found; write one entry per line under a "Timeline" heading`},
 		{file: "empty-timeline.wiki", wantErr: `empty-timeline.wiki:4: the "Timeline" section has no entries`},
 		{file: "bad-kind.md", wantErr: `bad-kind.md:5: unknown inject kind "alarm"`},
