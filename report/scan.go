@@ -83,14 +83,12 @@ func scan(format Format, text string) *doc {
 
 var comment = regexp.MustCompile(`(?s)<!--.*?-->`)
 
-// stripComments blanks out HTML comments other than inject tags, keeping
-// line numbers.
+// stripComments removes HTML comments but keeps the inject tags in them
+// and the line count.
 func stripComments(text string) string {
 	return comment.ReplaceAllStringFunc(text, func(c string) string {
-		if tagPattern.MatchString(c) {
-			return c
-		}
-		return strings.Repeat("\n", strings.Count(c, "\n"))
+		tags := strings.Join(tagPattern.FindAllString(c, -1), " ")
+		return tags + strings.Repeat("\n", strings.Count(c, "\n"))
 	})
 }
 
