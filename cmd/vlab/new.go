@@ -14,9 +14,10 @@ import (
 // from an incident report when one is given.
 func newCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "new",
-		Usage:     "create a lab folder, drafted from an incident report",
-		ArgsUsage: "<name>",
+		Name:            "new",
+		Usage:           "create a lab folder, drafted from an incident report",
+		ArgsUsage:       "<name>",
+		HideHelpCommand: true,
 		Description: "Creates LABS/<name>/lab.yaml. With --from-report, the lab's metadata and injects\n" +
 			"come from the report's timeline and the report is copied to report.md.\n" +
 			"Tag timeline entries with [inject:KIND] to choose the injects; see docs/AUTHORING.md.",
@@ -30,6 +31,9 @@ func newCommand() *cli.Command {
 }
 
 func runNew(c *cli.Context) error {
+	if slices.ContainsFunc(c.Args().Slice(), func(a string) bool { return a == "--help" || a == "-h" }) {
+		return cli.ShowSubcommandHelp(c)
+	}
 	name, err := newArgs(c)
 	if err != nil {
 		return err

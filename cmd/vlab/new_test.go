@@ -46,6 +46,7 @@ func TestNewCommand(t *testing.T) {
 		{"no name", []string{"--labs", dir}, "", "missing lab name"},
 		{"two names", []string{"--labs", dir, "a", "b"}, "", "one lab name please"},
 		{"flag without value", []string{"x", "--labs"}, "", "flag --labs needs a value"},
+		{"help after the name", []string{"x", "--help"}, "--from-report value", ""},
 		{"unknown flag", []string{"x", "--force"}, "", "unknown flag --force"},
 		{"bad format", []string{"--labs", dir, "--format", "rst", "x"}, "", `unknown report format "rst"`},
 	} {
