@@ -1,0 +1,136 @@
+//go:build integration
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vlab-dev/vlab/instance"
+)
+
+// These tests drive the real vlab CLI in-process against the real libvirtd,
+// QEMU and a base image built with mmdebstrap. scripts/test runs them inside
+// libvirtd's network namespace.
+
+// vlab runs one command line and returns its exit code, stdout and stderr.
+func vlab(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	full := append([]string{"vlab", "--labs", "../../labs"}, args...)
+	code := run(ctx, full, strings.NewReader(""), &out, &errb)
+	t.Logf("vlab %s → %d\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
+	return code, out.String(), errb.String()
+}
+
+// mustVlab runs a command that has to succeed and returns its stdout.
+func mustVlab(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errOut := vlab(t, args...)
+	if code != 0 {
+		t.Fatalf("vlab %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+	}
+	return out
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("VLAB_HOME") == "" {
+		os.Setenv("VLAB_HOME", "/var/lib/vlab-test")
+	}
+	os.Exit(m.Run())
+}
+
+// leftovers lists libvirt domains and pool volumes that belong to instance id.
+func leftovers(t *testing.T, id string) []string {
+	t.Helper()
+	prefix := instance.DomainName(id, "")
+	var left []string
+	for _, args := range [][]string{{"list", "--all", "--name"}, {"vol-list", "vlab"}} {
+		out, err := exec.Command("virsh", append([]string{"-c", "qemu:///system"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("virsh %v: %v: %s", args, err, out)
+		}
+		for _, f := range strings.Fields(string(out)) {
+			if strings.HasPrefix(f, prefix) {
+				left = append(left, f)
+			}
+		}
+	}
+	return left
+}
+
+func TestIntegrationHello(t *testing.T) {
+	mustVlab(t, "images", "build", "debian-12")
+	mustVlab(t, "destroy", "hello") // a leftover from an interrupted run
+	t.Cleanup(func() { vlab(t, "destroy", "hello") })
+
+	mustVlab(t, "up", "hello")
+	out := mustVlab(t, "ssh", "hello", "--", "cat", "/etc/debian_version")
+	if !regexp.MustCompile(`^12\.\d+\n$`).MatchString(out) {
+		t.Errorf("debian_version = %q, want 12.x", out)
+	}
+	if code, _, _ := vlab(t, "ssh", "hello", "box", "--", "exit 7"); code != 7 {
+		t.Errorf("ssh exit code = %d, want 7 passed through", code)
+	}
+
+	var rows []instance.VMStatus
+	if err := json.Unmarshal([]byte(mustVlab(t, "status", "--json", "hello")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].State != "running" || !rows[0].Golden {
+		t.Errorf("status = %+v, want one running VM with a golden state", rows)
+	}
+
+	t.Run("reset after breaking the guest", func(t *testing.T) {
+		mustVlab(t, "ssh", "hello", "--", "rm -f /etc/motd; date -s 2001-01-01 >/dev/null; dd if=/dev/zero of=/fill bs=1M count=64 2>/dev/null; sync")
+		mustVlab(t, "reset", "hello")
+		if out := mustVlab(t, "ssh", "hello", "--", "cat /etc/motd; test ! -e /fill && echo clean"); out != "vlab hello lab\nclean\n" {
+			t.Errorf("after reset: %q, want the golden motd and no /fill", out)
+		}
+		checkClock(t, "hello")
+	})
+
+	t.Run("down then up starts from the golden state", func(t *testing.T) {
+		mustVlab(t, "down", "hello")
+		if err := json.Unmarshal([]byte(mustVlab(t, "status", "--json", "hello")), &rows); err != nil || rows[0].State != "stopped" {
+			t.Fatalf("status after down = %+v, %v", rows, err)
+		}
+		_, _, errOut := vlab(t, "up", "hello")
+		if !strings.Contains(errOut, "from its golden state") || strings.Contains(errOut, "provisioning") {
+			t.Errorf("second up provisioned again: %s", errOut)
+		}
+		mustVlab(t, "ssh", "hello", "--", "true")
+	})
+
+	mustVlab(t, "destroy", "hello")
+	mustVlab(t, "destroy", "hello")
+	if left := leftovers(t, "hello"); len(left) > 0 {
+		t.Errorf("destroy left %v behind", left)
+	}
+	if _, err := os.Stat(instance.Home{Dir: os.Getenv("VLAB_HOME")}.Instance("hello")); !os.IsNotExist(err) {
+		t.Errorf("instance folder still there: %v", err)
+	}
+}
+
+// checkClock asserts the guest's clock is within 30 s of the host's.
+func checkClock(t *testing.T, id string) {
+	t.Helper()
+	out := mustVlab(t, "ssh", id, "--", "date +%s")
+	guest, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Now().Unix() - guest; d > 30 || d < -30 {
+		t.Errorf("guest clock off by %d s after reset", d)
+	}
+}
