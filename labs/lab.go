@@ -156,21 +156,35 @@ var InjectKinds = []string{"alert", "user-report", "graph", "chat", "log", "page
 type Duration time.Duration
 
 // UnmarshalYAML accepts Go duration strings and plain integers of seconds.
+// Its errors are *yaml.TypeError so that decoding goes on and every
+// problem of a file is reported at once.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	bad := func(format string, args ...any) error {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, args...)}}
+	}
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: want a duration like 90s, 5m or 1h20m", n.Line)
+		return bad("want a duration like 90s, 5m or 1h20m")
 	}
 	if secs, err := strconv.Atoi(n.Value); err == nil {
+		if secs < 0 || secs > maxDurationSeconds {
+			return bad("%d seconds is out of range", secs)
+		}
 		*d = Duration(time.Duration(secs) * time.Second)
 		return nil
 	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration like 90s, 5m or 1h20m", n.Line, n.Value)
+		return bad("%q is not a duration like 90s, 5m or 1h20m", n.Value)
+	}
+	if v < 0 {
+		return bad("%q is negative", n.Value)
 	}
 	*d = Duration(v)
 	return nil
 }
+
+// maxDurationSeconds keeps whole seconds from overflowing time.Duration.
+const maxDurationSeconds = 1 << 32
 
 // MarshalYAML writes the duration in Go's notation.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }

@@ -87,17 +87,8 @@ func Load(path string) (*Lab, error) {
 // messages and locates the lab folder.
 func Parse(path string, data []byte) (*Lab, error) {
 	inv := &InvalidError{File: path}
-	if bytes.IndexByte(data, 0) >= 0 {
-		inv.add(0, "", "binary data, not YAML")
-		return nil, inv
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		inv.addYAML(err)
-		return nil, inv
-	}
-	if len(root.Content) == 0 {
-		inv.add(0, "", "empty file; a lab needs at least name, title and vms")
+	doc := inv.document(data)
+	if doc == nil {
 		return nil, inv
 	}
 	lab := &Lab{File: path, Dir: filepath.Dir(path)}
@@ -105,10 +96,11 @@ func Parse(path string, data []byte) (*Lab, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(lab); err != nil {
 		inv.addYAML(err)
+		inv.nameFields(doc)
 		return nil, inv
 	}
 	lab.applyDefaults()
-	v := validator{lab: lab, root: root.Content[0], inv: inv}
+	v := validator{lab: lab, root: doc, inv: inv}
 	v.validate()
 	if len(inv.Problems) > 0 {
 		return nil, inv
@@ -116,6 +108,97 @@ func Parse(path string, data []byte) (*Lab, error) {
 	return lab, nil
 }
 
+// document parses data as a single YAML document holding a mapping and
+// returns its root, or nil after recording why it is not one.
+func (e *InvalidError) document(data []byte) *yaml.Node {
+	if bytes.IndexByte(data, 0) >= 0 {
+		e.add(0, "", "binary data, not YAML")
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root, extra yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if err == io.EOF {
+			err = errors.New("empty file; a lab needs at least name, title and vms")
+		}
+		e.addYAML(err)
+		return nil
+	}
+	if err := dec.Decode(&extra); err != io.EOF {
+		line := extra.Line
+		if err != nil {
+			line = 0
+		}
+		e.add(line, "", "a second YAML document; a lab file holds one (remove the ---)")
+		return nil
+	}
+	if len(root.Content) == 0 {
+		e.add(0, "", "empty file; a lab needs at least name, title and vms")
+		return nil
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		e.add(doc.Line, "", "want a mapping of fields such as name, title and vms")
+		return nil
+	}
+	if !e.bounded(doc) {
+		return nil
+	}
+	return doc
+}
+
+const (
+	// maxNodes bounds the nodes of a document with its aliases expanded:
+	// aliases can make a small file decode into a huge value.
+	maxNodes = 100_000
+	// maxKeys bounds a mapping's entries: yaml.v3 checks keys for
+	// duplicates in quadratic time.
+	maxKeys = 1000
+)
+
+// bounded reports whether doc, with aliases expanded, stays small enough
+// to decode quickly, recording a problem when it does not.
+func (e *InvalidError) bounded(doc *yaml.Node) bool {
+	sizes := map[*yaml.Node]int{}
+	cycle := false
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if s, ok := sizes[n]; ok {
+			cycle = cycle || s < 0 // -1 while n is being measured
+			return s
+		}
+		if n.Kind == yaml.MappingNode && len(n.Content) > 2*maxKeys {
+			e.add(n.Line, "", fmt.Sprintf("a mapping of %d entries; at most %d", len(n.Content)/2, maxKeys))
+			return -1
+		}
+		sizes[n] = -1
+		total := 1
+		kids := n.Content
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			kids = []*yaml.Node{n.Alias}
+		}
+		for _, k := range kids {
+			s := size(k)
+			if s < 0 || total+s > maxNodes {
+				return -1
+			}
+			total += s
+		}
+		sizes[n] = total
+		return total
+	}
+	if size(doc) >= 0 {
+		return true
+	}
+	switch {
+	case len(e.Problems) > 0:
+	case cycle:
+		e.add(0, "", "an alias refers to the value holding it")
+	default:
+		e.add(0, "", fmt.Sprintf("more than %d values once aliases are expanded; a lab file is a short document", maxNodes))
+	}
+	return false
+}
 func (e *InvalidError) add(line int, field, msg string) {
 	e.Problems = append(e.Problems, Problem{File: e.File, Line: line, Field: field, Msg: msg})
 }
@@ -141,10 +224,88 @@ func (e *InvalidError) addYAML(err error) {
 	}
 }
 
-var typeName = regexp.MustCompile(` in type labs\.\w+`)
+var (
+	typeName     = regexp.MustCompile(` in type labs\.\w+`)
+	unknownField = regexp.MustCompile(`^field (\S+) not found$`)
+)
 
 func cleanYAMLMessage(m string) string {
 	m = typeName.ReplaceAllString(m, "")
 	m = strings.Replace(m, "into labs.Duration", "into a duration", 1)
+	m = unknownField.ReplaceAllString(m, "unknown field $1")
+	if g := cannotDecode.FindStringSubmatch(m); g != nil {
+		want, ok := goTypes[g[3]]
+		if !ok {
+			want = g[3]
+		}
+		found := yamlKinds[g[1]]
+		if found == "" || g[2] != "" {
+			found = fmt.Sprintf("%q", strings.Trim(g[2], " `"))
+		}
+		return fmt.Sprintf("want %s, found %s", want, found)
+	}
 	return m
+}
+
+var (
+	cannotDecode = regexp.MustCompile("^cannot unmarshal !!(\\w+)( `.*`)? into (\\S+)$")
+	goTypes      = map[string]string{
+		"int": "a whole number", "float64": "a number", "bool": "true or false", "string": "text",
+		"[]string": "a list of text", "labs.Duration": "a duration like 90s, 5m or 1h20m",
+		"map[string]string": "a mapping of text",
+	}
+	yamlKinds = map[string]string{"seq": "a list", "map": "a mapping"}
+)
+
+// nameFields gives decoding problems, which yaml.v3 locates by line only,
+// the field found at that line of the document.
+func (e *InvalidError) nameFields(doc *yaml.Node) {
+	for i := range e.Problems {
+		p := &e.Problems[i]
+		if p.Field == "" && p.Line > 0 {
+			if f := fieldAt(doc, p.Line, nil); f != nil {
+				p.Field = f.String()
+			}
+		}
+	}
+}
+
+// fieldAt returns the path of the deepest key or sequence item written at
+// line within n, or nil when there is none. It does not look inside flow
+// collections such as {a: b} or [a, b]: yaml.v3 gives no column to tell
+// their entries apart, so the problem is put on the collection's key.
+func fieldAt(n *yaml.Node, line int, at path) path {
+	if n.Style&yaml.FlowStyle != 0 {
+		return nil
+	}
+	var best path
+	consider := func(p path) {
+		if len(p) > len(best) {
+			best = p
+		}
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := at.with(k.Value)
+			if k.Line == line {
+				consider(p)
+			}
+			if k.Line <= line {
+				consider(fieldAt(v, line, p))
+			}
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			p := at.with(i)
+			if item.Line == line {
+				consider(p)
+			}
+			if item.Line <= line {
+				consider(fieldAt(item, line, p))
+			}
+		}
+	}
+	return best
 }

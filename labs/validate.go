@@ -205,10 +205,20 @@ func (v *validator) exists(p path, rel string) {
 
 func (v *validator) vmRef(p path, name string) {
 	if name == "" {
-		v.errf(p, "missing; name one of the lab's VMs (%s)", strings.Join(v.lab.VMNames(), ", "))
+		v.errf(p, "missing; name one of the lab's VMs (%s)", v.vmList())
 	} else if _, ok := v.lab.VM(name); !ok {
-		v.errf(p, "unknown VM %q; the lab has %s", name, strings.Join(v.lab.VMNames(), ", "))
+		v.errf(p, "unknown VM %q; the lab has %s", name, v.vmList())
 	}
+}
+
+// vmList names the lab's VMs for messages, cut short so that a hostile
+// file with many VMs and many bad references stays cheap to report.
+func (v *validator) vmList() string {
+	names := v.lab.VMNames()
+	if len(names) > 10 {
+		names = append(names[:10], "…")
+	}
+	return strings.Join(names, ", ")
 }
 
 func (v *validator) triggers() {
