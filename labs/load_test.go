@@ -207,3 +207,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestFormatDoc keeps docs/LAB-FORMAT.md in step with the validator: its
+// example is a valid lab, and it names every kind and op.
+func TestFormatDoc(t *testing.T) {
+	doc, err := os.ReadFile("../docs/LAB-FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, example, ok := strings.Cut(string(doc), "## Example\n\n```yaml\n")
+	example, _, ok2 := strings.Cut(example, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml block under ## Example")
+	}
+	if _, err := labs.Parse("testdata/lab.yaml", []byte(example)); err != nil {
+		t.Errorf("the documented example is invalid:\n%v", err)
+	}
+	for _, word := range append(append([]string{}, labs.InjectKinds...), labs.ValueOps...) {
+		if !strings.Contains(string(doc), "`"+word+"`") {
+			t.Errorf("docs/LAB-FORMAT.md does not mention `%s`", word)
+		}
+	}
+}
