@@ -16,10 +16,12 @@ import (
 // GuestDebDir is where the guest keeps the uploaded .debs.
 const GuestDebDir = "/var/cache/vlab/debs"
 
-// aptInstall installs local .debs without touching the network; pinned
+// aptInstall installs local .debs; the guest has no apt lists and no route
+// out, so everything comes from the uploaded set and the image. It must not
+// carry --no-download: apt 2.6 then refuses local .deb paths. Pinned
 // versions may be older than the image's, and packages held by an earlier
 // run may change.
-const aptInstall = "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download --no-install-recommends " +
+const aptInstall = "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends " +
 	"--allow-downgrades --allow-change-held-packages " +
 	"-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
 

@@ -125,7 +125,7 @@ func TestInstallPackages(t *testing.T) {
 	if r.uploads[GuestDebDir+"/tree_2.1.0-1_amd64.deb"] != deb {
 		t.Errorf("uploads = %v", r.uploads)
 	}
-	r.ran(t, "apt-get install -y -q --no-download --no-install-recommends --allow-downgrades --allow-change-held-packages -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "+GuestDebDir+"/tree_2.1.0-1_amd64.deb", "apt-mark hold libc6 tree", "dpkg-query -W")
+	r.ran(t, "apt-get install -y -q --no-install-recommends --allow-downgrades --allow-change-held-packages -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "+GuestDebDir+"/tree_2.1.0-1_amd64.deb", "apt-mark hold libc6 tree", "dpkg-query -W")
 }
 
 func TestInstallPackagesWrongVersion(t *testing.T) {

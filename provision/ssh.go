@@ -152,11 +152,14 @@ func (s *SSH) sftpClient() (*sftp.Client, error) {
 }
 
 // Upload copies a host file or directory tree to dst in the guest, keeping
-// file modes.
+// file modes and creating dst's parent folders.
 func (s *SSH) Upload(ctx context.Context, src, dst string) error {
 	c, err := s.sftpClient()
 	if err != nil {
 		return err
+	}
+	if err := c.MkdirAll(path.Dir(dst)); err != nil {
+		return fmt.Errorf("mkdir %s in guest: %w", path.Dir(dst), err)
 	}
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/vlab-dev/vlab/images"
@@ -55,8 +57,14 @@ func (p *labProvisioner) Apply(ctx context.Context, lab *labs.Lab, vmName string
 		return err
 	}
 	fmt.Fprintf(p.progress, "provisioning vm %s\n", vmName)
+	// A lab's own packages (in-house builds, older versions) sit in its
+	// debs/ folder; then no apt source and no network is needed.
+	debDir := filepath.Join(lab.Dir, "debs")
+	if st, err := os.Stat(debDir); err != nil || !st.IsDir() {
+		debDir = ""
+	}
 	_, err = provision.Apply(ctx, provision.ApplyOptions{Lab: lab, VM: vmName, Runner: r, Plan: pl,
-		CacheDir: p.cache, ImageDigest: img.Digest, Status: img.Status,
+		CacheDir: p.cache, ImageDigest: img.Digest, Status: img.Status, DebDir: debDir,
 		Progress: p.progress, Verbose: p.verbose})
 	return err
 }

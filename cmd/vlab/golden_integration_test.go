@@ -1,0 +1,122 @@
+//go:build integration
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// git runs git in dir and returns its trimmed output.
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v: %s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func write(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// buildDeb makes a tiny package whose file says its version.
+func buildDeb(t *testing.T, outDir, name, version string) {
+	t.Helper()
+	root := t.TempDir()
+	write(t, filepath.Join(root, "DEBIAN/control"), "Package: "+name+"\nVersion: "+version+
+		"\nArchitecture: all\nMaintainer: vlab <vlab@example.org>\nDescription: vlab test package\n")
+	write(t, filepath.Join(root, "usr/share", name, "version"), version+"\n")
+	out, err := exec.Command("dpkg-deb", "--root-owner-group", "--build", root,
+		filepath.Join(outDir, name+"_"+version+"_all.deb")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("dpkg-deb: %v: %s", err, out)
+	}
+}
+
+// pinnedLab writes a lab whose puppet repo's HEAD is not the pinned commit
+// and whose package folder offers a newer version than the pinned one.
+func pinnedLab(t *testing.T) string {
+	labsDir := t.TempDir()
+	dir := filepath.Join(labsDir, "pinned")
+	repo := filepath.Join(dir, "puppet")
+	write(t, filepath.Join(repo, "manifests/site.pp"), "file { '/etc/vlab-rev': content => \"one\\n\" }\n")
+	git(t, repo, "init", "-q")
+	git(t, repo, "add", ".")
+	git(t, repo, "commit", "-q", "-m", "one")
+	pinned := git(t, repo, "rev-parse", "HEAD")
+	write(t, filepath.Join(repo, "manifests/site.pp"), "file { '/etc/vlab-rev': content => \"two\\n\" }\n")
+	git(t, repo, "commit", "-q", "-am", "two")
+	debs := filepath.Join(dir, "debs")
+	os.MkdirAll(debs, 0o755)
+	buildDeb(t, debs, "vlab-demo", "1.0-1")
+	buildDeb(t, debs, "vlab-demo", "1:2.0~rc1-1")
+	write(t, filepath.Join(dir, "lab.yaml"), `name: pinned
+title: Pinned puppet revision, package and trigger
+vms:
+  - name: app
+    image: debian-12
+    memory: 512
+    provision:
+      - puppet:
+          repo: puppet
+          revision: `+pinned+`
+      - packages:
+          vlab-demo: "1.0-1"
+triggers:
+  - name: ticker
+    vm: app
+    command: /bin/sh -c 'while true; do date +%s > /run/ticker; sleep 1; done'
+`)
+	return labsDir
+}
+
+func TestIntegrationGoldenState(t *testing.T) {
+	labsDir := pinnedLab(t)
+	v := func(args ...string) string { return mustVlab(t, append([]string{"--labs", labsDir}, args...)...) }
+	vlab(t, "--labs", labsDir, "destroy", "pinned")
+	t.Cleanup(func() { vlab(t, "--labs", labsDir, "destroy", "pinned") })
+	v("up", "pinned")
+
+	golden := "one\n1.0-1\nvlab-demo\nactive\n"
+	state := "cat /etc/vlab-rev; dpkg-query -W -f='${Version}\\n' vlab-demo; apt-mark showhold; systemctl is-active vlab-trigger-ticker"
+	if got := v("ssh", "pinned", "--", state); got != golden {
+		t.Fatalf("provisioned state = %q, want %q (pinned revision, pinned version held, trigger running)", got, golden)
+	}
+
+	// Break everything, including the way in.
+	v("ssh", "pinned", "--", "systemctl stop vlab-trigger-ticker; rm -f /etc/vlab-rev; dpkg --purge --force-all vlab-demo >/dev/null 2>&1; date -s 2001-01-01 >/dev/null")
+	vlab(t, "--labs", labsDir, "ssh", "pinned", "--", "nohup sh -c 'sleep 1; systemctl stop ssh.socket ssh; pkill sshd' >/dev/null 2>&1 &")
+	time.Sleep(3 * time.Second)
+	if code, _, _ := vlab(t, "--labs", labsDir, "ssh", "pinned", "--", "true"); code == 0 {
+		t.Fatal("sshd still answers after it was stopped")
+	}
+
+	start := time.Now()
+	v("reset", "pinned")
+	t.Logf("reset took %s", time.Since(start))
+	if got := v("ssh", "pinned", "--", state); got != golden {
+		t.Errorf("after reset: %q, want %q", got, golden)
+	}
+	checkClock(t, "pinned")
+	time.Sleep(2 * time.Second)
+	tick := v("ssh", "pinned", "--", "cat /run/ticker")
+	if n, err := strconv.ParseInt(strings.TrimSpace(tick), 10, 64); err != nil || time.Now().Unix()-n > 10 {
+		t.Errorf("trigger not ticking with the right clock after reset: %q", tick)
+	}
+}
