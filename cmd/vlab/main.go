@@ -85,6 +85,14 @@ func commands() []*cli.Command {
 		destroyCommand(),
 		imagesCommand(),
 		doctorCommand(),
+		injectCommand(),
+		playCommand(),
+		checkCommand(),
+		solveCommand(),
+		solutionCommand(),
+		debriefCommand(),
+		labsCommand(),
+		validateCommand(),
 		newCommand(),
 	}
 }

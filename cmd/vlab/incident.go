@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/vlab-dev/vlab/incident"
+	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/probe"
+)
+
+// session opens the instance named by the command's argument, its lab and
+// its journal. Close the returned func when done.
+func (e *env) session(c *cli.Context) (*incident.Session, *instance.Instance, func(), error) {
+	ref, err := oneArg(c, "lab")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	inst, err := e.manager().Open(instanceID(c, ref))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lab, err := inst.Lab()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	j, err := incident.Open(inst.Dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	conns := inst.Conns()
+	s := &incident.Session{Lab: lab, Journal: j, Dial: conns.Dial}
+	return s, inst, func() { conns.Close(); j.Close() }, nil
+}
+
+func (e *env) renderOptions() incident.RenderOptions {
+	o := incident.RenderOptions{Width: 80}
+	if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		o.Color = os.Getenv("NO_COLOR") == ""
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
+			o.Width = min(w, 100)
+		}
+	}
+	return o
+}
+
+// confirm asks on the terminal whether to reveal an answer-giving inject.
+func (e *env) confirm(c *cli.Context, in labs.Inject) bool {
+	if c.Bool("yes") {
+		return true
+	}
+	fmt.Fprintf(e.stderr, "The next inject (%s: %q) gives away the answer. Reveal it? [y/N] ", in.Kind, in.Title)
+	line, _ := bufio.NewReader(c.App.Reader).ReadString('\n')
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), "y")
+}
+
+func injectCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "inject",
+		Usage:     "reveal the next inject of the incident, list them, or show one again",
+		ArgsUsage: "<lab> [N or id]",
+		Flags: []cli.Flag{instanceFlag,
+			&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list the injects revealed so far"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "reveal cause and fix injects without asking"},
+		},
+		Action: func(c *cli.Context) error {
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			s, _, done, err := e.session(c)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if c.Bool("list") {
+				list, err := s.List()
+				if err != nil {
+					return err
+				}
+				return incident.RenderList(e.stdout, list)
+			}
+			var sh incident.Shown
+			if ref := c.Args().Get(1); ref != "" {
+				sh, err = s.Show(c.Context, ref)
+			} else {
+				sh, err = s.Next(c.Context, false)
+				if errors.Is(err, incident.ErrNeedsConfirm) {
+					if !e.confirm(c, s.Lab.Injects[nextIndex(s)]) {
+						return exitError{code: 1, err: errors.New("not revealed")}
+					}
+					sh, err = s.Next(c.Context, true)
+				}
+			}
+			if errors.Is(err, incident.ErrAllRevealed) {
+				fmt.Fprintln(e.stderr, "every inject is revealed; `vlab inject --list` shows them, `vlab check` tells if you fixed it")
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return e.show(sh)
+		},
+	}
+}
+
+// nextIndex is the index of the next unrevealed inject.
+func nextIndex(s *incident.Session) int {
+	list, _ := s.List()
+	return min(len(list), len(s.Lab.Injects)-1)
+}
+
+func (e *env) show(sh incident.Shown) error {
+	if err := incident.Render(e.stdout, sh, e.renderOptions()); err != nil {
+		return err
+	}
+	if sh.Attachment != "" && incident.OpenViewer(sh.Attachment) {
+		fmt.Fprintf(e.stderr, "opened %s\n", sh.Attachment)
+	}
+	return nil
+}
+
+func playCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "play",
+		Usage:     "reveal the injects on their own as the incident's timeline runs",
+		ArgsUsage: "<lab>",
+		Flags: []cli.Flag{instanceFlag,
+			&cli.Float64Flag{Name: "speed", Value: 1, Usage: "how much faster than the real incident"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "reveal cause and fix injects without asking"},
+		},
+		Action: func(c *cli.Context) error {
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			s, _, done, err := e.session(c)
+			if err != nil {
+				return err
+			}
+			defer done()
+			return s.Play(c.Context, incident.PlayOptions{Speed: c.Float64("speed"),
+				Confirm: func(in labs.Inject) bool { return e.confirm(c, in) }, Show: e.show})
+		},
+	}
+}
+
+func checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "run the lab's probes: exit 0 resolved, 1 not resolved, 2 error",
+		ArgsUsage: "<lab>",
+		Flags:     []cli.Flag{instanceFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: func(c *cli.Context) error {
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			s, _, done, err := e.session(c)
+			if err != nil {
+				return err
+			}
+			defer done()
+			r := probe.Check(c.Context, s.Lab, s.Dial)
+			if err := s.RecordCheck(r); err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				err = enc.Encode(r)
+			} else {
+				err = r.WriteText(e.stdout)
+			}
+			if err != nil {
+				return err
+			}
+			if code := r.ExitCode(); code != 0 {
+				return exitError{code: code, err: r.Err()}
+			}
+			return nil
+		},
+	}
+}
+
+func debriefCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "debrief",
+		Usage:     "per attempt: time to resolve, injects used, checks, beside the real timeline",
+		ArgsUsage: "<lab>",
+		Flags:     []cli.Flag{instanceFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: func(c *cli.Context) error {
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			s, _, done, err := e.session(c)
+			if err != nil {
+				return err
+			}
+			defer done()
+			attempts, err := s.Journal.Attempts()
+			if err != nil {
+				return err
+			}
+			d := incident.NewDebrief(s.Lab, attempts)
+			if c.Bool("json") {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(d)
+			}
+			return d.WriteText(e.stdout)
+		},
+	}
+}
+
+func solveCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "solve",
+		Usage:     "apply the lab's reference fix (for trainers and tests)",
+		ArgsUsage: "<lab>",
+		Flags:     []cli.Flag{instanceFlag},
+		Action: func(c *cli.Context) error {
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			s, inst, done, err := e.session(c)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := inst.Solve(c.Context, s.Lab, e.stderr, e.verbose()); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "reference fix applied; `vlab check %s` should pass\n", inst.State.ID)
+			return s.RecordSolve()
+		},
+	}
+}
+
+func solutionCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "solution",
+		Usage:     "show the lab's reference fix",
+		ArgsUsage: "<lab>",
+		Action: func(c *cli.Context) error {
+			ref, err := oneArg(c, "lab")
+			if err != nil {
+				return err
+			}
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			lab, err := e.lab(ref)
+			if err != nil {
+				return err
+			}
+			if lab.Solution == nil {
+				return fmt.Errorf("lab %s has no solution", lab.Name)
+			}
+			o := e.renderOptions()
+			if err := incident.Markdown(e.stdout, lab.Solution.Summary, o); err != nil {
+				return err
+			}
+			for i, st := range lab.Solution.Steps {
+				fmt.Fprintf(e.stdout, "\nstep %d, in %s:\n", i+1, st.VM)
+				if st.File != nil {
+					fmt.Fprintf(e.stdout, "  copy %s to %s\n", st.File.Src, st.File.Dest)
+				} else {
+					fmt.Fprintf(e.stdout, "  %s\n", strings.ReplaceAll(strings.TrimSpace(st.Run), "\n", "\n  "))
+				}
+			}
+			return nil
+		},
+	}
+}
