@@ -49,6 +49,9 @@ func (m *Manager) Reset(ctx context.Context, id string) (*Instance, error) {
 // the guest clocks, which stand still while a state is saved.
 func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) error {
 	start := time.Now()
+	if err := m.startNetworks(ctx, drv, inst); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	names := inst.State.VMNames()
 	errs := make([]error, len(names))
@@ -175,6 +178,9 @@ func (m *Manager) destroyVMs(ctx context.Context, drv vm.Driver, inst *Instance)
 			return err
 		}
 		delete(inst.State.VMs, n)
+	}
+	if err := m.removeNetworks(ctx, drv, inst); err != nil {
+		return err
 	}
 	return SaveState(inst.Dir, inst.State)
 }

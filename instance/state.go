@@ -44,8 +44,10 @@ type State struct {
 	Created time.Time           `json:"created"`
 	Updated time.Time           `json:"updated"`
 	VMs     map[string]*VMState `json:"vms"`
-	Golden  *Golden             `json:"golden,omitempty"`
-	Extra   map[string]string   `json:"extra,omitempty"`
+	// Networks are the hypervisor names of the instance's lab networks.
+	Networks []string          `json:"networks,omitempty"`
+	Golden   *Golden           `json:"golden,omitempty"`
+	Extra    map[string]string `json:"extra,omitempty"`
 }
 
 // VMState is one VM of an instance.

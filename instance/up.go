@@ -165,15 +165,22 @@ func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab
 	if err != nil {
 		return err
 	}
+	if err := m.ensureNetworks(ctx, drv, inst, lab); err != nil {
+		return err
+	}
+	nics := labNICs(lab)
 	for _, v := range lab.VMs {
-		if err := m.createVM(ctx, drv, inst, v, imgs[v.Name], accel, pub); err != nil {
+		if err := m.createVM(ctx, drv, inst, v, imgs[v.Name], accel, pub, nics[v.Name]); err != nil {
 			return err
 		}
 	}
-	return m.waitAll(ctx, drv, inst)
+	if err := m.waitAll(ctx, drv, inst); err != nil {
+		return err
+	}
+	return m.guestSetup(ctx, inst, lab)
 }
 
-func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v labs.VM, img *images.Image, accel vm.Accel, pub string) error {
+func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v labs.VM, img *images.Image, accel vm.Accel, pub string, nics []nic) error {
 	name := DomainName(inst.State.ID, v.Name)
 	if st, err := drv.State(ctx, name); err != nil {
 		return err
@@ -186,6 +193,12 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 		}
 	}
 	m.progress("creating vm %s (%s, %d MiB, %d cpu, %s)", v.Name, img.Name, v.Memory, v.CPUs, accel)
+	args := []string{"systemd.hostname=" + v.Name, "vlab.key=" + pub}
+	var networks []string
+	for k, n := range nics {
+		networks = append(networks, NetworkName(inst.State.ID, n.network))
+		args = append(args, fmt.Sprintf("vlab.ip.eth%d=%s/24", k+1, n.addr))
+	}
 	for attempt := 0; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
@@ -193,8 +206,8 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 		}
 		spec := vm.Spec{Name: name, Memory: v.Memory, CPUs: v.CPUs, Accel: accel, SSHPort: port,
 			Image:      vm.Image{Name: img.Name, Digest: img.Digest, Disk: img.Disk, Kernel: img.Kernel, Initrd: img.Initrd},
-			KernelArgs: []string{"systemd.hostname=" + v.Name, "vlab.key=" + pub},
-			Labels:     map[string]string{"instance": inst.State.ID, "lab": inst.State.Lab, "vm": v.Name}}
+			KernelArgs: args, Networks: networks,
+			Labels: map[string]string{"instance": inst.State.ID, "lab": inst.State.Lab, "vm": v.Name}}
 		inst.State.VMs[v.Name] = &VMState{Domain: name, SSHPort: port, Image: img.Name, Digest: img.Digest}
 		if err := SaveState(inst.Dir, inst.State); err != nil {
 			return err

@@ -73,6 +73,7 @@ type Driver interface {
 	Console
 	Snapshotter
 	Pauser
+	Networker
 	// Close releases the driver's connection.
 	Close() error
 }
@@ -84,4 +85,13 @@ type Pauser interface {
 	Pause(ctx context.Context, name string) error
 	// Resume thaws a paused VM; resuming a running VM is not an error.
 	Resume(ctx context.Context, name string) error
+}
+
+// Networker manages lab-internal networks: layer-2 segments joining a lab's
+// VMs that the host has no address on.
+type Networker interface {
+	// EnsureNetwork creates the network if it does not exist and starts it.
+	EnsureNetwork(ctx context.Context, name string) error
+	// RemoveNetwork stops and removes it; a missing network is not an error.
+	RemoveNetwork(ctx context.Context, name string) error
 }
