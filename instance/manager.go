@@ -25,6 +25,8 @@ type Manager struct {
 	Images *images.Store
 	// Driver connects to the hypervisor when first needed.
 	Driver func(ctx context.Context) (vm.Driver, error)
+	// DriverName is recorded in new instances ("libvirt", "vagrant").
+	DriverName string
 	// Accel decides KVM or TCG for new VMs.
 	Accel func(ctx context.Context) (vm.Accel, error)
 	// BootTimeout bounds the wait for a guest's SSH.

@@ -69,6 +69,7 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 		}
 		return err
 	}
+	restored := time.Since(start)
 	inst.State.Phase = PhaseReady
 	if err := SaveState(inst.Dir, inst.State); err != nil {
 		return err
@@ -76,7 +77,8 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 	if err := m.fixClocks(ctx, inst); err != nil {
 		return err
 	}
-	m.progress("%s is back at its golden state (%.1fs)", inst.State.ID, time.Since(start).Seconds())
+	m.progress("%s is back at its golden state (%.1fs: restore %.1fs, SSH and clock %.1fs)", inst.State.ID,
+		time.Since(start).Seconds(), restored.Seconds(), (time.Since(start) - restored).Seconds())
 	return nil
 }
 

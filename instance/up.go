@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -99,7 +100,7 @@ func (m *Manager) Up(ctx context.Context, lab *labs.Lab, opt UpOptions) (*Instan
 func (m *Manager) load(dir, id string, lab *labs.Lab) (*Instance, error) {
 	st, err := LoadState(dir)
 	if errors.Is(err, ErrNotFound) {
-		st = &State{ID: id, Lab: lab.Name, Driver: "libvirt", Phase: PhaseCreating,
+		st = &State{ID: id, Lab: lab.Name, Driver: m.driverName(), Phase: PhaseCreating,
 			Created: time.Now().UTC(), VMs: map[string]*VMState{}}
 		err = nil
 	}
@@ -193,7 +194,9 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 		}
 	}
 	m.progress("creating vm %s (%s, %d MiB, %d cpu, %s)", v.Name, img.Name, v.Memory, v.CPUs, accel)
-	args := []string{"systemd.hostname=" + v.Name, "vlab.key=" + pub}
+	// init_on_free zeroes freed pages, so that after dropping caches the
+	// saved memory holds only what is in use and restores faster.
+	args := []string{"systemd.hostname=" + v.Name, "vlab.key=" + pub, "init_on_free=1"}
 	var networks []string
 	for k, n := range nics {
 		networks = append(networks, NetworkName(inst.State.ID, n.network))
@@ -276,6 +279,7 @@ func (m *Manager) snapshot(ctx context.Context, drv vm.Driver, inst *Instance, k
 		return err
 	}
 	start := time.Now()
+	m.dropCaches(ctx, inst)
 	for _, n := range inst.State.VMNames() {
 		if err := drv.Pause(ctx, inst.State.VMs[n].Domain); err != nil {
 			return err
@@ -293,4 +297,15 @@ func (m *Manager) snapshot(ctx context.Context, drv vm.Driver, inst *Instance, k
 		return err
 	}
 	return m.fixClocks(ctx, inst)
+}
+
+// dropCaches empties the guests' page caches before a save: the memory
+// file gets smaller and every restore reads less. Best effort.
+func (m *Manager) dropCaches(ctx context.Context, inst *Instance) {
+	for _, n := range inst.State.VMNames() {
+		if s, err := inst.Dial(ctx, n); err == nil {
+			s.Run(ctx, "sync; echo 3 > /proc/sys/vm/drop_caches", nil, io.Discard, io.Discard)
+			s.Close()
+		}
+	}
 }

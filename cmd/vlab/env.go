@@ -51,19 +51,27 @@ func (e *env) verbose() io.Writer {
 
 func (e *env) store() *images.Store { return &images.Store{Dir: e.home.Images()} }
 
-// manager wires the instance manager to libvirt and the image store.
-func (e *env) manager() *instance.Manager {
-	uri := e.c.String("connect")
+// manager wires the instance manager to its driver and the image store.
+func (e *env) manager() *instance.Manager { return e.managerFor("") }
+
+// managerFor is manager for commands on instance id, which use the driver
+// the instance was made with unless --driver says otherwise.
+func (e *env) managerFor(id string) *instance.Manager {
+	name := e.driverName(id)
 	return &instance.Manager{
-		Home:     e.home,
-		Images:   e.store(),
-		Progress: e.stderr,
-		Verbose:  e.verbose(),
-		Driver: func(ctx context.Context) (vm.Driver, error) {
-			return libvirt.Connect(ctx, libvirt.Options{URI: uri})
-		},
-		Accel: e.accel,
+		Home:       e.home,
+		Images:     e.store(),
+		Progress:   e.stderr,
+		Verbose:    e.verbose(),
+		Driver:     e.connector(name),
+		DriverName: name,
+		Accel:      e.accel,
 	}
+}
+
+// libvirtDriver connects to libvirtd at --connect.
+func (e *env) libvirtDriver(ctx context.Context) (*libvirt.Driver, error) {
+	return libvirt.Connect(ctx, libvirt.Options{URI: e.c.String("connect")})
 }
 
 // accel decides KVM or TCG, saying so once when KVM is not used.

@@ -15,6 +15,7 @@ func imagesCommand() *cli.Command {
 		Name:  "images",
 		Usage: "build, import, list and remove base images",
 		Subcommands: []*cli.Command{
+			boxCommand(),
 			{
 				Name:      "build",
 				Usage:     "build a base image with mmdebstrap (needs root and a Debian mirror)",

@@ -17,6 +17,7 @@ func upCommand() *cli.Command {
 		Flags: []cli.Flag{instanceFlag,
 			&cli.BoolFlag{Name: "fresh", Usage: "provision again even when a golden state exists"},
 			&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long to wait for a guest's SSH"},
+			driverFlag,
 		},
 		Action: func(c *cli.Context) error {
 			ref, err := oneArg(c, "lab")
@@ -31,7 +32,7 @@ func upCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			m := e.manager()
+			m := e.managerFor(instanceID(c, ref))
 			defer m.Close()
 			m.BootTimeout = c.Duration("boot-timeout")
 			start := time.Now()
@@ -73,7 +74,7 @@ func resetCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			m := e.manager()
+			m := e.managerFor(instanceID(c, ref))
 			defer m.Close()
 			inst, err := m.Reset(c.Context, instanceID(c, ref))
 			if err != nil {
@@ -99,7 +100,7 @@ func downCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			m := e.manager()
+			m := e.managerFor(instanceID(c, ref))
 			defer m.Close()
 			return m.Down(c.Context, instanceID(c, ref))
 		},
@@ -121,9 +122,9 @@ func destroyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			m := e.manager()
-			defer m.Close()
 			id := instanceID(c, ref)
+			m := e.managerFor(id)
+			defer m.Close()
 			if err := m.Destroy(c.Context, id); err != nil {
 				return err
 			}

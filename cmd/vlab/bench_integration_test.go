@@ -1,0 +1,98 @@
+//go:build integration
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/vm/libvirt"
+)
+
+// BenchmarkReset measures, in one run on the hello lab, the time to the
+// first successful SSH command after: `vlab reset`, `vlab up` from the
+// cached golden state (after `vlab down`), and libvirt's revert to an
+// internal snapshot (the baseline). scripts/bench-reset runs it.
+func BenchmarkReset(b *testing.B) {
+	runs := 5
+	if n, err := strconv.Atoi(os.Getenv("VLAB_BENCH_RUNS")); err == nil && n > 0 {
+		runs = n
+	}
+	must := func(args ...string) {
+		var out, errb stringsBuilder
+		if code := run(context.Background(), append([]string{"vlab", "--labs", "../../labs"}, args...), nil, &out, &errb); code != 0 {
+			b.Fatalf("vlab %v: exit %d: %s", args, code, errb.String())
+		}
+	}
+	firstSSH := func() { must("ssh", "hello", "--", "true") }
+	timeIt := func(f func()) time.Duration {
+		start := time.Now()
+		f()
+		firstSSH()
+		return time.Since(start)
+	}
+	must("up", "hello")
+	defer must("destroy", "hello")
+
+	var reset, up, revert []time.Duration
+	for i := 0; i < runs; i++ {
+		reset = append(reset, timeIt(func() { must("reset", "hello") }))
+	}
+	for i := 0; i < runs; i++ {
+		must("down", "hello")
+		up = append(up, timeIt(func() { must("up", "hello") }))
+	}
+	revert = benchInternal(b, runs, firstSSH)
+
+	mr, mu, mv := median(reset), median(up), median(revert)
+	fmt.Printf("\nreset benchmark, hello lab, %d runs each, time to the first SSH command (median)\n", runs)
+	fmt.Printf("  vlab reset                          %6.2fs\n", mr.Seconds())
+	fmt.Printf("  vlab up from the golden state       %6.2fs\n", mu.Seconds())
+	fmt.Printf("  libvirt internal snapshot revert    %6.2fs\n", mv.Seconds())
+	fmt.Printf("  ratio reset / internal revert       %6.2f  (target <= 0.50)\n", mr.Seconds()/mv.Seconds())
+	fmt.Printf("  ratio up-from-golden / internal     %6.2f\n", mu.Seconds()/mv.Seconds())
+	b.ReportMetric(mr.Seconds(), "reset-s")
+	b.ReportMetric(mv.Seconds(), "revert-s")
+}
+
+// benchInternal takes an internal snapshot of the hello VM and times
+// reverting to it.
+func benchInternal(b *testing.B, runs int, firstSSH func()) []time.Duration {
+	ctx := context.Background()
+	d, err := libvirt.Connect(ctx, libvirt.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	dom := instance.DomainName("hello", "box")
+	if err := d.InternalSnapshot(ctx, dom, "vlab-bench"); err != nil {
+		b.Fatal(err)
+	}
+	var out []time.Duration
+	for i := 0; i < runs; i++ {
+		start := time.Now()
+		if err := d.RevertInternal(ctx, dom, "vlab-bench"); err != nil {
+			b.Fatal(err)
+		}
+		firstSSH()
+		out = append(out, time.Since(start))
+	}
+	return out
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+type stringsBuilder struct{ b []byte }
+
+func (s *stringsBuilder) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
+func (s *stringsBuilder) String() string             { return string(s.b) }

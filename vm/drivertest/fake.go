@@ -1,0 +1,234 @@
+package drivertest
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"sync"
+
+	"github.com/vlab-dev/vlab/vm"
+	"github.com/vlab-dev/vlab/vm/libvirt"
+)
+
+// Fake is an in-memory vm.Driver whose guests understand the suite's
+// commands. It also stands in for the libvirt side of the Vagrant driver.
+type Fake struct {
+	mu       sync.Mutex
+	vms      map[string]*fakeVM
+	networks map[string]bool
+}
+
+type fakeVM struct {
+	spec  vm.Spec
+	state vm.State
+	guest fakeGuest
+	saves map[string]fakeGuest
+}
+
+// fakeGuest is what a guest remembers: marker files and whether its SSH
+// server is there.
+type fakeGuest struct {
+	files  map[string]bool
+	broken bool
+}
+
+func (g fakeGuest) clone() fakeGuest {
+	return fakeGuest{files: maps.Clone(g.files), broken: g.broken}
+}
+
+var (
+	_ vm.Driver = (*Fake)(nil)
+	_ Guest     = (*Fake)(nil)
+)
+
+// NewFake returns an empty fake hypervisor.
+func NewFake() *Fake {
+	return &Fake{vms: map[string]*fakeVM{}, networks: map[string]bool{}}
+}
+
+func (f *Fake) get(name string) (*fakeVM, error) {
+	v, ok := f.vms[name]
+	if !ok {
+		return nil, fmt.Errorf("vm %s: %w", name, vm.ErrNotFound)
+	}
+	return v, nil
+}
+
+// Create defines and starts a VM.
+func (f *Fake) Create(ctx context.Context, spec vm.Spec) error {
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.vms[spec.Name]; ok {
+		return fmt.Errorf("vm %s: %w", spec.Name, vm.ErrExists)
+	}
+	for _, n := range spec.Networks {
+		if !f.networks[n] {
+			return fmt.Errorf("network %s: %w", n, vm.ErrNotFound)
+		}
+	}
+	f.vms[spec.Name] = &fakeVM{spec: spec, state: vm.StateRunning,
+		guest: fakeGuest{files: map[string]bool{}}, saves: map[string]fakeGuest{}}
+	return nil
+}
+
+// Start boots a stopped VM.
+func (f *Fake) Start(ctx context.Context, name string) error {
+	return f.set(name, func(v *fakeVM) error {
+		v.state = vm.StateRunning
+		return nil
+	})
+}
+
+// Stop powers a VM off; an absent VM is not an error.
+func (f *Fake) Stop(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if v, ok := f.vms[name]; ok {
+		v.state = vm.StateStopped
+	}
+	return nil
+}
+
+// Destroy removes a VM and its saved states; an absent VM is not an error.
+func (f *Fake) Destroy(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.vms, name)
+	return nil
+}
+
+// State reports a VM's state.
+func (f *Fake) State(ctx context.Context, name string) (vm.State, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if v, ok := f.vms[name]; ok {
+		return v.state, nil
+	}
+	return vm.StateAbsent, nil
+}
+
+// ConsoleTail returns a fixed line for a VM that exists.
+func (f *Fake) ConsoleTail(ctx context.Context, name string, n int) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.get(name); err != nil {
+		return "", err
+	}
+	return "fake console of " + name, nil
+}
+
+// Snapshot saves a VM's guest as tag.
+func (f *Fake) Snapshot(ctx context.Context, name, tag string) error {
+	return f.set(name, func(v *fakeVM) error {
+		v.saves[tag] = v.guest.clone()
+		v.state = vm.StateRunning
+		return nil
+	})
+}
+
+// Restore returns a VM to tag.
+func (f *Fake) Restore(ctx context.Context, name, tag string) error {
+	return f.set(name, func(v *fakeVM) error {
+		g, ok := v.saves[tag]
+		if !ok {
+			return fmt.Errorf("vm %s has no saved state %q: %w", name, tag, vm.ErrNotFound)
+		}
+		v.guest, v.state = g.clone(), vm.StateRunning
+		return nil
+	})
+}
+
+// Pause freezes a VM.
+func (f *Fake) Pause(ctx context.Context, name string) error {
+	return f.set(name, func(v *fakeVM) error {
+		v.state = vm.StatePaused
+		return nil
+	})
+}
+
+// Resume thaws a VM.
+func (f *Fake) Resume(ctx context.Context, name string) error {
+	return f.set(name, func(v *fakeVM) error {
+		if v.state == vm.StatePaused {
+			v.state = vm.StateRunning
+		}
+		return nil
+	})
+}
+
+func (f *Fake) set(name string, fn func(v *fakeVM) error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, err := f.get(name)
+	if err != nil {
+		return err
+	}
+	return fn(v)
+}
+
+// EnsureNetwork records a network.
+func (f *Fake) EnsureNetwork(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.networks[name] = true
+	return nil
+}
+
+// RemoveNetwork forgets a network.
+func (f *Fake) RemoveNetwork(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.networks, name)
+	return nil
+}
+
+// Close does nothing.
+func (f *Fake) Close() error { return nil }
+
+// EnsureImage pretends the image is in a pool.
+func (f *Fake) EnsureImage(ctx context.Context, img vm.Image) (libvirt.ImageFiles, error) {
+	out := libvirt.ImageFiles{Disk: "/pool/" + img.Name + ".qcow2"}
+	if img.Kernel != "" {
+		out.Kernel, out.Initrd = "/pool/"+img.Name+".vmlinuz", "/pool/"+img.Name+".initrd"
+	}
+	return out, nil
+}
+
+// Pool names the fake pool.
+func (f *Fake) Pool() string { return "fake" }
+
+// VolumePath is a path in the fake pool.
+func (f *Fake) VolumePath(vol string) string { return "/pool/" + vol }
+
+// Exec runs one of the suite's commands in a fake guest.
+func (f *Fake) Exec(ctx context.Context, spec vm.Spec, cmd string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, err := f.get(spec.Name)
+	if err != nil {
+		return "", err
+	}
+	if v.state != vm.StateRunning || v.guest.broken {
+		return "", fmt.Errorf("ssh to 127.0.0.1:%d: connection refused", v.spec.SSHPort)
+	}
+	switch {
+	case cmd == cmdHello:
+		return "hello\n", nil
+	case cmd == cmdBreak:
+		v.guest.broken = true
+		return "", nil
+	case strings.HasPrefix(cmd, "touch /root/vlab-mark-"):
+		v.guest.files[strings.TrimPrefix(cmd, "touch ")] = true
+		return "", nil
+	case strings.HasPrefix(cmd, "test -e "):
+		if v.guest.files[strings.Fields(cmd)[2]] {
+			return "yes\n", nil
+		}
+		return "no\n", nil
+	}
+	return "", fmt.Errorf("fake guest: unknown command %q", cmd)
+}

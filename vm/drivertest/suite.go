@@ -1,0 +1,178 @@
+// Package drivertest is the conformance suite every vm.Driver passes, and an
+// in-memory driver to test code above the drivers with. Unit tests run the
+// suite on fakes; integration tests run it on real libvirtd and Vagrant.
+package drivertest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// Guest runs shell commands as root inside a VM, the way vlab does (SSH
+// on the VM's 127.0.0.1 port).
+type Guest interface {
+	// Exec runs cmd in the VM of spec, waiting up to ctx for it to answer,
+	// and returns what it printed on stdout.
+	Exec(ctx context.Context, spec vm.Spec, cmd string) (string, error)
+}
+
+// Harness is what the suite needs from one driver.
+type Harness struct {
+	Driver vm.Driver
+	Guest  Guest
+	// Spec returns a spec for a new VM; name is unique within the run.
+	Spec func(t *testing.T, name string) vm.Spec
+	// Timeout bounds each step that waits for a guest; default 5 minutes.
+	Timeout time.Duration
+}
+
+// The commands the suite runs in guests; the fake guest understands them.
+const (
+	cmdHello = "echo hello"
+	// cmdBreak has the guest remove its SSH server and stop it, as a
+	// trainee's mistake might; only a restore brings SSH back.
+	cmdBreak = "nohup sh -c 'sleep 1; rm -f /usr/sbin/sshd; pkill -x sshd' >/dev/null 2>&1 &"
+)
+
+func cmdMark(name string) string { return "touch /root/vlab-mark-" + name }
+func cmdHas(name string) string {
+	return "test -e /root/vlab-mark-" + name + " && echo yes || echo no"
+}
+
+// Run runs the suite. The VMs it makes are named after t's subtests and
+// destroyed at the end of each.
+func Run(t *testing.T, h Harness) {
+	if h.Timeout == 0 {
+		h.Timeout = 5 * time.Minute
+	}
+	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, h) })
+	t.Run("SnapshotRestore", func(t *testing.T) { testSnapshotRestore(t, h) })
+	t.Run("RestoreAfterBreak", func(t *testing.T) { testRestoreAfterBreak(t, h) })
+	t.Run("DestroyTwice", func(t *testing.T) { testDestroyTwice(t, h) })
+}
+
+// create makes a VM for a subtest and destroys it when the subtest ends.
+func create(t *testing.T, h Harness, name string) vm.Spec {
+	t.Helper()
+	spec := h.Spec(t, name)
+	ctx, cancel := context.WithTimeout(context.Background(), h.Timeout)
+	defer cancel()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), h.Timeout)
+		defer cancel()
+		if err := h.Driver.Destroy(ctx, spec.Name); err != nil {
+			t.Errorf("cleanup: destroy %s: %v", spec.Name, err)
+		}
+	})
+	if err := h.Driver.Create(ctx, spec); err != nil {
+		t.Fatalf("create %s: %v", spec.Name, err)
+	}
+	return spec
+}
+
+func exec(t *testing.T, h Harness, spec vm.Spec, cmd string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), h.Timeout)
+	defer cancel()
+	out, err := h.Guest.Exec(ctx, spec, cmd)
+	if err != nil {
+		t.Fatalf("vm %s: %s: %v", spec.Name, cmd, err)
+	}
+	return strings.TrimSpace(out)
+}
+
+func wantState(t *testing.T, h Harness, name string, want vm.State) {
+	t.Helper()
+	got, err := h.Driver.State(context.Background(), name)
+	if err != nil || got != want {
+		t.Fatalf("state of %s = %q, %v; want %q", name, got, err, want)
+	}
+}
+
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func testLifecycle(t *testing.T, h Harness) {
+	ctx := context.Background()
+	spec := create(t, h, "life")
+	wantState(t, h, spec.Name, vm.StateRunning)
+	if got := exec(t, h, spec, cmdHello); got != "hello" {
+		t.Fatalf("ssh: echo hello printed %q", got)
+	}
+	if err := h.Driver.Create(ctx, spec); !errors.Is(err, vm.ErrExists) {
+		t.Errorf("second create: %v, want ErrExists", err)
+	}
+	must(t, "stop", h.Driver.Stop(ctx, spec.Name))
+	wantState(t, h, spec.Name, vm.StateStopped)
+	must(t, "stop a stopped vm", h.Driver.Stop(ctx, spec.Name))
+	must(t, "start", h.Driver.Start(ctx, spec.Name))
+	must(t, "start a running vm", h.Driver.Start(ctx, spec.Name))
+	wantState(t, h, spec.Name, vm.StateRunning)
+	if got := exec(t, h, spec, cmdHello); got != "hello" {
+		t.Fatalf("ssh after restart: echo hello printed %q", got)
+	}
+	must(t, "pause", h.Driver.Pause(ctx, spec.Name))
+	wantState(t, h, spec.Name, vm.StatePaused)
+	must(t, "resume", h.Driver.Resume(ctx, spec.Name))
+	wantState(t, h, spec.Name, vm.StateRunning)
+}
+
+func testSnapshotRestore(t *testing.T, h Harness) {
+	ctx := context.Background()
+	spec := create(t, h, "snap")
+	exec(t, h, spec, cmdMark("before"))
+	must(t, "snapshot", h.Driver.Snapshot(ctx, spec.Name, "golden"))
+	wantState(t, h, spec.Name, vm.StateRunning)
+	exec(t, h, spec, cmdMark("after"))
+	must(t, "restore", h.Driver.Restore(ctx, spec.Name, "golden"))
+	wantState(t, h, spec.Name, vm.StateRunning)
+	if got := exec(t, h, spec, cmdHas("before")); got != "yes" {
+		t.Errorf("after restore, the file made before the snapshot: %q, want yes", got)
+	}
+	if got := exec(t, h, spec, cmdHas("after")); got != "no" {
+		t.Errorf("after restore, the file made after the snapshot: %q, want no", got)
+	}
+	if err := h.Driver.Restore(ctx, spec.Name, "no-such-tag"); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("restore of a missing tag: %v, want ErrNotFound", err)
+	}
+}
+
+func testRestoreAfterBreak(t *testing.T, h Harness) {
+	ctx := context.Background()
+	spec := create(t, h, "broken")
+	must(t, "snapshot", h.Driver.Snapshot(ctx, spec.Name, "golden"))
+	exec(t, h, spec, cmdBreak)
+	time.Sleep(3 * time.Second)
+	short, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, err := h.Guest.Exec(short, spec, cmdHello)
+	cancel()
+	if err == nil {
+		t.Fatal("the guest still answers SSH after removing its SSH server")
+	}
+	must(t, "restore", h.Driver.Restore(ctx, spec.Name, "golden"))
+	if got := exec(t, h, spec, cmdHello); got != "hello" {
+		t.Fatalf("ssh after restore: echo hello printed %q", got)
+	}
+}
+
+func testDestroyTwice(t *testing.T, h Harness) {
+	ctx := context.Background()
+	spec := h.Spec(t, "twice")
+	if err := h.Driver.Create(ctx, spec); err != nil {
+		h.Driver.Destroy(ctx, spec.Name)
+		t.Fatalf("create: %v", err)
+	}
+	must(t, "destroy", h.Driver.Destroy(ctx, spec.Name))
+	wantState(t, h, spec.Name, vm.StateAbsent)
+	must(t, "destroy again", h.Driver.Destroy(ctx, spec.Name))
+	must(t, "stop an absent vm", h.Driver.Stop(ctx, spec.Name))
+}
