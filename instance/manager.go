@@ -41,7 +41,14 @@ type Manager struct {
 
 // driver connects once and returns the same driver after.
 func (m *Manager) driver(ctx context.Context) (vm.Driver, error) {
-	m.once.Do(func() { m.drv, m.derr = m.Driver(ctx) })
+	m.once.Do(func() {
+		d, err := m.Driver(ctx)
+		if err != nil {
+			m.derr = err // d may be a typed nil: never keep it
+			return
+		}
+		m.drv = d
+	})
 	return m.drv, m.derr
 }
 

@@ -65,7 +65,7 @@ func (e *env) checks() []check {
 		tool("mmdebstrap", "builds base images"),
 		tool("git", "exports puppet trees"),
 		{"libvirt", func(ctx context.Context) (string, error) {
-			d, err := libvirt.Connect(ctx, libvirt.Options{URI: e.c.String("connect")})
+			d, err := libvirt.Connect(ctx, e.libvirtOptions(e.c.String("connect")))
 			if err != nil {
 				return "", err
 			}

@@ -71,7 +71,13 @@ func (e *env) managerFor(id string) *instance.Manager {
 
 // libvirtDriver connects to libvirtd at --connect.
 func (e *env) libvirtDriver(ctx context.Context) (*libvirt.Driver, error) {
-	return libvirt.Connect(ctx, libvirt.Options{URI: e.c.String("connect")})
+	return libvirt.Connect(ctx, e.libvirtOptions(e.c.String("connect")))
+}
+
+// libvirtOptions connects to uri; VLAB_LIBVIRT_SOCKET overrides the socket
+// path (a libvirtd started by hand, or a test's).
+func (e *env) libvirtOptions(uri string) libvirt.Options {
+	return libvirt.Options{URI: uri, Socket: os.Getenv("VLAB_LIBVIRT_SOCKET")}
 }
 
 // accel decides KVM or TCG, saying so once when KVM is not used.

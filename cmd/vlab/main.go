@@ -23,7 +23,15 @@ func main() {
 }
 
 // run executes one vlab command line and returns the process exit code.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// A bug must not cost the user a stack trace: say what happened in
+		// one line and ask for a report.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "vlab: internal error: %v; please report it with the command you ran\n", r)
+			code = 3
+		}
+	}()
 	app := newApp(stdin, stdout, stderr)
 	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"time"
 
 	golibvirt "github.com/digitalocean/go-libvirt"
@@ -141,16 +142,22 @@ func translate(err error) error {
 		switch golibvirt.ErrorNumber(le.Code) {
 		case golibvirt.ErrNoDomain, golibvirt.ErrNoStorageVol, golibvirt.ErrNoStoragePool,
 			golibvirt.ErrNoDomainSnapshot, golibvirt.ErrNoNetwork:
-			return fmt.Errorf("%w: %s", vm.ErrNotFound, le.Message)
+			return fmt.Errorf("%w: %s", vm.ErrNotFound, oneLine(le.Message))
 		case golibvirt.ErrDomExist, golibvirt.ErrStorageVolExist, golibvirt.ErrNetworkExist:
-			return fmt.Errorf("%w: %s", vm.ErrExists, le.Message)
+			return fmt.Errorf("%w: %s", vm.ErrExists, oneLine(le.Message))
 		}
-		return errors.New(le.Message)
+		return errors.New(oneLine(le.Message))
 	}
 	if errors.Is(err, golibvirt.ErrUnsupported) {
 		return err
 	}
 	return err
+}
+
+// oneLine folds libvirt's multi-line messages (a failed child process and
+// its output) into one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " | ")), " ")
 }
 
 func notFound(err error) bool { return errors.Is(translate(err), vm.ErrNotFound) }
