@@ -95,4 +95,4 @@ func median(ds []time.Duration) time.Duration {
 type stringsBuilder struct{ b []byte }
 
 func (s *stringsBuilder) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
-func (s *stringsBuilder) String() string             { return string(s.b) }
+func (s *stringsBuilder) String() string              { return string(s.b) }
