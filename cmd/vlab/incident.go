@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -71,16 +72,7 @@ func injectCommand() *cli.Command {
 			&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list the injects revealed so far"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "reveal cause and fix injects without asking"},
 		},
-		Action: func(c *cli.Context) error {
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			s, _, done, err := e.session(c)
-			if err != nil {
-				return err
-			}
-			defer done()
+		Action: inSession(func(c *cli.Context, e *env, s *incident.Session, _ *instance.Instance) error {
 			if c.Bool("list") {
 				list, err := s.List()
 				if err != nil {
@@ -88,7 +80,10 @@ func injectCommand() *cli.Command {
 				}
 				return incident.RenderList(e.stdout, list)
 			}
-			var sh incident.Shown
+			var (
+				sh  incident.Shown
+				err error
+			)
 			if ref := c.Args().Get(1); ref != "" {
 				sh, err = s.Show(c.Context, ref)
 			} else {
@@ -108,7 +103,7 @@ func injectCommand() *cli.Command {
 				return err
 			}
 			return e.show(sh)
-		},
+		}),
 	}
 }
 
@@ -137,19 +132,10 @@ func playCommand() *cli.Command {
 			&cli.Float64Flag{Name: "speed", Value: 1, Usage: "how much faster than the real incident"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "reveal cause and fix injects without asking"},
 		},
-		Action: func(c *cli.Context) error {
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			s, _, done, err := e.session(c)
-			if err != nil {
-				return err
-			}
-			defer done()
+		Action: inSession(func(c *cli.Context, e *env, s *incident.Session, _ *instance.Instance) error {
 			return s.Play(c.Context, incident.PlayOptions{Speed: c.Float64("speed"),
 				Confirm: func(in labs.Inject) bool { return e.confirm(c, in) }, Show: e.show})
-		},
+		}),
 	}
 }
 
@@ -159,35 +145,19 @@ func checkCommand() *cli.Command {
 		Usage:     "run the lab's probes: exit 0 resolved, 1 not resolved, 2 error",
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
-		Action: func(c *cli.Context) error {
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			s, _, done, err := e.session(c)
-			if err != nil {
-				return err
-			}
-			defer done()
+		Action: inSession(func(c *cli.Context, e *env, s *incident.Session, _ *instance.Instance) error {
 			r := probe.Check(c.Context, s.Lab, s.Dial)
 			if err := s.RecordCheck(r); err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(r)
-			} else {
-				err = r.WriteText(e.stdout)
-			}
-			if err != nil {
+			if err := e.printResult(c, r, r.WriteText); err != nil {
 				return err
 			}
 			if code := r.ExitCode(); code != 0 {
 				return exitError{code: code, err: r.Err()}
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -197,28 +167,14 @@ func debriefCommand() *cli.Command {
 		Usage:     "per attempt: time to resolve, injects used, checks, beside the real timeline",
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
-		Action: func(c *cli.Context) error {
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			s, _, done, err := e.session(c)
-			if err != nil {
-				return err
-			}
-			defer done()
+		Action: inSession(func(c *cli.Context, e *env, s *incident.Session, _ *instance.Instance) error {
 			attempts, err := s.Journal.Attempts()
 			if err != nil {
 				return err
 			}
 			d := incident.NewDebrief(s.Lab, attempts)
-			if c.Bool("json") {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(d)
-			}
-			return d.WriteText(e.stdout)
-		},
+			return e.printResult(c, d, d.WriteText)
+		}),
 	}
 }
 
@@ -228,22 +184,13 @@ func solveCommand() *cli.Command {
 		Usage:     "apply the lab's reference fix (for trainers and tests)",
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag},
-		Action: func(c *cli.Context) error {
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			s, inst, done, err := e.session(c)
-			if err != nil {
-				return err
-			}
-			defer done()
+		Action: inSession(func(c *cli.Context, e *env, s *incident.Session, inst *instance.Instance) error {
 			if err := inst.Solve(c.Context, s.Lab, e.stderr, e.verbose()); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "reference fix applied; `vlab check %s` should pass\n", inst.State.ID)
 			return s.RecordSolve()
-		},
+		}),
 	}
 }
 
@@ -283,4 +230,31 @@ func solutionCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// inSession wraps the action of a command on a trainee's incident: the
+// instance, its lab, its journal and connections, closed after.
+func inSession(fn func(c *cli.Context, e *env, s *incident.Session, inst *instance.Instance) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		e, err := newEnv(c)
+		if err != nil {
+			return err
+		}
+		s, inst, done, err := e.session(c)
+		if err != nil {
+			return err
+		}
+		defer done()
+		return fn(c, e, s, inst)
+	}
+}
+
+// printResult prints v as indented JSON with --json, else as text.
+func (e *env) printResult(c *cli.Context, v any, text func(io.Writer) error) error {
+	if c.Bool("json") {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	return text(e.stdout)
 }

@@ -19,21 +19,11 @@ func upCommand() *cli.Command {
 			&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long to wait for a guest's SSH"},
 			driverFlag,
 		},
-		Action: func(c *cli.Context) error {
-			ref, err := oneArg(c, "lab")
-			if err != nil {
-				return err
-			}
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
 			lab, err := e.lab(ref)
 			if err != nil {
 				return err
 			}
-			m := e.managerFor(instanceID(c, ref))
-			defer m.Close()
 			m.BootTimeout = c.Duration("boot-timeout")
 			start := time.Now()
 			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: c.String("instance"), Fresh: c.Bool("fresh"), Provisioner: e.provisioner()})
@@ -46,7 +36,7 @@ func upCommand() *cli.Command {
 			fmt.Fprintf(e.stderr, "%s is up (%.0fs)\n", inst.State.ID, time.Since(start).Seconds())
 			printNextSteps(e, lab.Title, inst)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -65,23 +55,13 @@ func resetCommand() *cli.Command {
 		Usage:     "return every VM of a lab to its golden state",
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag},
-		Action: func(c *cli.Context) error {
-			ref, err := oneArg(c, "lab")
-			if err != nil {
-				return err
-			}
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			m := e.managerFor(instanceID(c, ref))
-			defer m.Close()
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
 			inst, err := m.Reset(c.Context, instanceID(c, ref))
 			if err != nil {
 				return err
 			}
 			return e.startAttempt(inst, "reset")
-		},
+		}),
 	}
 }
 
@@ -91,19 +71,9 @@ func downCommand() *cli.Command {
 		Usage:     "stop a lab's VMs, keeping them and their golden state",
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag},
-		Action: func(c *cli.Context) error {
-			ref, err := oneArg(c, "lab")
-			if err != nil {
-				return err
-			}
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			m := e.managerFor(instanceID(c, ref))
-			defer m.Close()
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
 			return m.Down(c.Context, instanceID(c, ref))
-		},
+		}),
 	}
 }
 
@@ -113,23 +83,32 @@ func destroyCommand() *cli.Command {
 		Usage:     "remove a lab instance: VMs, disks, saved states, keys and records",
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag},
-		Action: func(c *cli.Context) error {
-			ref, err := oneArg(c, "lab")
-			if err != nil {
-				return err
-			}
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
 			id := instanceID(c, ref)
-			m := e.managerFor(id)
-			defer m.Close()
 			if err := m.Destroy(c.Context, id); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "%s destroyed\n", id)
 			return nil
-		},
+		}),
+	}
+}
+
+// onInstance wraps the action of a command on one lab instance: it reads
+// the lab argument, builds the environment and the manager for the
+// instance, and closes the manager's connection after.
+func onInstance(fn func(c *cli.Context, e *env, m *instance.Manager, ref string) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		ref, err := oneArg(c, "lab")
+		if err != nil {
+			return err
+		}
+		e, err := newEnv(c)
+		if err != nil {
+			return err
+		}
+		m := e.managerFor(instanceID(c, ref))
+		defer m.Close()
+		return fn(c, e, m, ref)
 	}
 }
