@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vlab-dev/vlab/internal/atomicfile"
 )
 
 // ErrNotFound is returned when no image has the requested name.
@@ -159,28 +161,7 @@ func writeManifest(dir string, m *Manifest) error {
 	return writeAtomic(filepath.Join(dir, ManifestFile), append(b, '\n'))
 }
 
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+func writeAtomic(path string, data []byte) error { return atomicfile.Write(path, data, 0o644) }
 
 func exists(p string) bool {
 	_, err := os.Stat(p)
