@@ -102,5 +102,6 @@ func commands() []*cli.Command {
 		labsCommand(),
 		validateCommand(),
 		newCommand(),
+		exportCommand(),
 	}
 }

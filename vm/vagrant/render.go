@@ -18,7 +18,13 @@ type Project struct {
 	// KeyPath is the private key Vagrant logs in with, as root.
 	KeyPath  string
 	Machines []Machine
+	// Boot are files the Vagrantfile copies before anything else (exports:
+	// kernels from the project folder to where QEMU can read them).
+	Boot []Copy
 }
+
+// Copy is a file Src, relative to the Vagrantfile, copied to Dst.
+type Copy struct{ Src, Dst string }
 
 // Machine is one VM of a Vagrantfile.
 type Machine struct {
@@ -41,6 +47,17 @@ type Machine struct {
 	Console     string
 	Networks    []Network
 	BootTimeout int // seconds
+	// BoxURL is a box file relative to the Vagrantfile (exports).
+	BoxURL string
+	// Provision are Vagrant provisioners (exports; vlab provisions itself).
+	Provision []Provisioner
+}
+
+// Provisioner uploads Source to Dest, or runs Script (relative to the
+// Vagrantfile) as root.
+type Provisioner struct {
+	Name, Script string
+	Source, Dest string
 }
 
 // Network is a lab network a machine joins, on a fixed PCI slot so that
@@ -48,6 +65,9 @@ type Machine struct {
 type Network struct {
 	Name string
 	Slot string
+	// HostIP, when set, has vagrant-libvirt create the network with this
+	// host address; vlab makes its networks itself and leaves it empty.
+	HostIP string
 }
 
 // NetworkSlot is the PCI slot of a VM's i-th lab network, the same the

@@ -1,0 +1,75 @@
+//go:build integration
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vlab-dev/vlab/instance"
+)
+
+// BenchmarkVagrantReset compares, on one hello lab run by the Vagrant
+// driver, `vagrant snapshot restore` with `vlab reset`, each to the first
+// successful SSH command. scripts/bench-reset runs it.
+func BenchmarkVagrantReset(b *testing.B) {
+	if _, err := exec.LookPath("vagrant"); err != nil {
+		b.Skip("vagrant is not installed")
+	}
+	runs := 5
+	if n, err := strconv.Atoi(os.Getenv("VLAB_BENCH_RUNS")); err == nil && n > 0 {
+		runs = n
+	}
+	const id = "vbench"
+	vl := func(args ...string) {
+		var out, errb stringsBuilder
+		if code := run(context.Background(), append([]string{"vlab", "--labs", "../../labs"}, args...), nil, &out, &errb); code != 0 {
+			b.Fatalf("vlab %v: exit %d: %s", args, code, errb.String())
+		}
+	}
+	h, err := instance.DefaultHome()
+	if err != nil {
+		b.Fatal(err)
+	}
+	vagrant := func(args ...string) {
+		cmd := exec.Command("vagrant", args...)
+		cmd.Dir = filepath.Join(h.Instance(id))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("vagrant %v: %v\n%s", args, err, out)
+		}
+	}
+	firstSSH := func() { vl("ssh", id, "--", "true") }
+	timeIt := func(f func()) time.Duration {
+		start := time.Now()
+		f()
+		firstSSH()
+		return time.Since(start)
+	}
+	vl("up", "--driver", "vagrant", "--instance", id, "hello")
+	defer vl("destroy", id)
+
+	// vagrant-libvirt's snapshots are internal ones, kept in the disk the
+	// VM runs on, which vlab reset replaces: measure Vagrant's first.
+	vagrant("snapshot", "save", "box", "bench")
+	var snap, reset []time.Duration
+	for i := 0; i < runs; i++ {
+		snap = append(snap, timeIt(func() { vagrant("snapshot", "restore", "--no-provision", "box", "bench") }))
+	}
+	vagrant("snapshot", "delete", "box", "bench")
+	for i := 0; i < runs; i++ {
+		reset = append(reset, timeIt(func() { vl("reset", id) }))
+	}
+	ms, mr := median(snap), median(reset)
+	fmt.Printf("\nVagrant driver, hello lab, %d runs each, time to the first SSH command (median)\n", runs)
+	fmt.Printf("  vagrant snapshot restore            %6.2fs\n", ms.Seconds())
+	fmt.Printf("  vlab reset                          %6.2fs\n", mr.Seconds())
+	fmt.Printf("  ratio reset / vagrant restore       %6.2f  (target <= 0.33)\n", mr.Seconds()/ms.Seconds())
+	b.ReportMetric(ms.Seconds(), "vagrant-restore-s")
+	b.ReportMetric(mr.Seconds(), "reset-s")
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// exercise writes the lab's injects and probes as files, a check script
+// that runs the probes through `vagrant ssh`, and a README.
+func (x *exporter) exercise() error {
+	files := map[string]string{"README.md": x.readme(), "check.sh": x.check()}
+	for n, in := range x.lab.Injects {
+		var b strings.Builder
+		fmt.Fprintf(&b, "# %s\n\nat %s, %s\n\n%s\n", in.Title, time.Duration(in.At), in.Kind, in.Body)
+		if in.Attach != "" {
+			fmt.Fprintf(&b, "\nattachment: lab/%s\n", in.Attach)
+		}
+		if in.Live != nil {
+			fmt.Fprintf(&b, "\nlive, in %s:\n\n    vagrant ssh %s -c %s\n", in.Live.VM, in.Live.VM, shellQuote(in.Live.Command))
+		}
+		files[fmt.Sprintf("injects/%02d-%s.md", n+1, unsafeName.ReplaceAllString(in.ID, "-"))] = b.String()
+	}
+	for _, p := range x.lab.Probes {
+		files["probes/"+unsafeName.ReplaceAllString(p.Name, "-")+".sh"] = x.probe(p.VM, p.Command, p.Expect.Match, p.Expect.Exit)
+	}
+	for name, body := range files {
+		path := filepath.Join(x.dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+			return err
+		}
+	}
+	return copyTree(x.lab.Dir, filepath.Join(x.dir, "lab"))
+}
+
+// probe is a script that runs one probe in its VM and says PASS or FAIL.
+// Value probes are checked by their exit status only.
+func (x *exporter) probe(vmName, command, match string, exit *int) string {
+	want := 0
+	if exit != nil {
+		want = *exit
+	}
+	s := fmt.Sprintf("#!/bin/sh\n# Runs in %s: %s\ncd \"$(dirname \"$0\")/..\"\n", vmName, command)
+	s += fmt.Sprintf("out=$(vagrant ssh %s -c %s 2>/dev/null); code=$?\n", vmName, shellQuote(command))
+	s += fmt.Sprintf("[ $code -eq %d ] || { echo \"FAIL $(basename $0 .sh): exit $code\"; exit 1; }\n", want)
+	if match != "" {
+		s += fmt.Sprintf("echo \"$out\" | grep -Eq %s || { echo \"FAIL $(basename $0 .sh): output does not match\"; exit 1; }\n", shellQuote(match))
+	}
+	return s + "echo \"PASS $(basename $0 .sh)\"\n"
+}
+
+func (x *exporter) check() string {
+	return "#!/bin/sh\n# Runs every probe; exits 1 while the incident is not resolved.\ncd \"$(dirname \"$0\")\"\nrc=0\n" +
+		"for p in probes/*.sh; do [ -e \"$p\" ] || continue; sh \"$p\" || rc=1; done\nexit $rc\n"
+}
+
+func (x *exporter) readme() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n%s\n\nExported by `vlab export %s DIR --vagrant`. It needs only Vagrant and\n", x.lab.Title, x.lab.Summary, x.lab.Name)
+	b.WriteString("vagrant-libvirt (`apt-get install vagrant vagrant-libvirt dnsmasq-base`).\n\n")
+	b.WriteString("    vagrant up --provider=libvirt   # boots and provisions the VMs\n")
+	b.WriteString("    ls injects/                     # what happened, in order: read them as they come\n")
+	b.WriteString("    vagrant ssh <vm>                # investigate\n")
+	b.WriteString("    ./check.sh                      # is the incident resolved?\n")
+	b.WriteString("    vagrant destroy -f              # remove everything\n\n")
+	b.WriteString("The boxes are in boxes/ and are added on the first `vagrant up`. The lab\n")
+	b.WriteString("itself (report, solution) is in lab/. Without KVM, export with `--accel tcg`.\n")
+	return b.String()
+}
