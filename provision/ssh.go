@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -28,6 +29,7 @@ type SSHConfig struct {
 // concurrent use: each Run opens its own session.
 type SSH struct {
 	client *ssh.Client
+	mu     sync.Mutex // guards sftp, started on first use
 	sftp   *sftp.Client
 }
 
@@ -83,7 +85,11 @@ func WaitSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 		if errors.Is(err, ErrHostKeyChanged) {
 			return nil, err
 		}
-		last = err
+		// An attempt cut off by ctx ending says only "i/o timeout"; keep
+		// the error before it, which says why the guest did not answer.
+		if last == nil || ctx.Err() == nil {
+			last = err
+		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%w (last attempt: %v)", ctx.Err(), last)
@@ -94,6 +100,8 @@ func WaitSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 
 // Close ends the connection.
 func (s *SSH) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.sftp != nil {
 		s.sftp.Close()
 	}
@@ -140,6 +148,8 @@ func wait(ctx context.Context, sess *ssh.Session, fn func() error) (int, error) 
 }
 
 func (s *SSH) sftpClient() (*sftp.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.sftp != nil {
 		return s.sftp, nil
 	}
