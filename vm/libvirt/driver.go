@@ -210,20 +210,16 @@ func (d *Driver) Snapshot(ctx context.Context, name, tag string) error {
 	if err != nil {
 		return fmt.Errorf("vm %s: %w", name, translate(err))
 	}
-	old, _ := d.savedDisk(name, tag)
+	// The old tag's frozen disk stays: the disk the VM runs on now is an
+	// overlay of it (Snapshot and Restore run the VM on one), so it is in
+	// the backing chain of the new frozen disk. Destroy removes it.
 	if err := d.deleteVolume(saveName(name, tag)); err != nil {
 		return err
 	}
 	if err := d.l.DomainSaveFlags(dom, d.path(saveName(name, tag)), golibvirt.OptString{}, uint32(golibvirt.DomainSaveRunning)); err != nil {
 		return fmt.Errorf("save vm %s as %q: %w", name, tag, translate(err))
 	}
-	if err := d.Restore(ctx, name, tag); err != nil {
-		return err
-	}
-	if old != "" {
-		d.deleteVolume(filepath.Base(old))
-	}
-	return nil
+	return d.Restore(ctx, name, tag)
 }
 
 // savedDisk returns the disk path recorded in a save file.
