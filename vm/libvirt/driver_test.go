@@ -1,0 +1,430 @@
+package libvirt
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	golibvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/vlab-dev/vlab/vm"
+)
+
+const poolDir = "/pool"
+
+// testDriver is a driver on a fresh fake with its pool set up.
+func testDriver(t *testing.T) (*Driver, *fakeLibvirt) {
+	t.Helper()
+	f := newFake()
+	d := newDriver(f, Options{PoolDir: poolDir})
+	if err := d.ensurePool(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return d, f
+}
+
+// testImage writes a small qcow2-looking disk and a kernel and initrd.
+func testImage(t *testing.T, kernel bool) vm.Image {
+	t.Helper()
+	dir := t.TempDir()
+	hdr := make([]byte, 64)
+	copy(hdr, "QFI\xfb")
+	binary.BigEndian.PutUint64(hdr[24:], 2<<30)
+	img := vm.Image{Name: "debian-12", Digest: strings.Repeat("ab12", 16), Disk: filepath.Join(dir, "disk.qcow2")}
+	os.WriteFile(img.Disk, hdr, 0o644)
+	if kernel {
+		img.Kernel, img.Initrd = filepath.Join(dir, "vmlinuz"), filepath.Join(dir, "initrd")
+		os.WriteFile(img.Kernel, []byte("kernel"), 0o644)
+		os.WriteFile(img.Initrd, []byte("initrd"), 0o644)
+	}
+	return img
+}
+
+func testSpec(name string, img vm.Image) vm.Spec {
+	return vm.Spec{Name: name, Memory: 256, CPUs: 1, Image: img, Accel: vm.AccelTCG, SSHPort: 2222}
+}
+
+func parseDomain(t *testing.T, x string) *libvirtxml.Domain {
+	t.Helper()
+	var dom libvirtxml.Domain
+	if err := dom.Unmarshal(x); err != nil {
+		t.Fatalf("domain XML does not parse: %v\n%s", err, x)
+	}
+	return &dom
+}
+
+func TestDomainXML(t *testing.T) {
+	spec := vm.Spec{Name: "vlab-web", Memory: 512, CPUs: 2, Accel: vm.AccelKVM, SSHPort: 40022,
+		KernelArgs: []string{"vlab.key=AAAA", "init_on_free=1"}, Networks: []string{"net-a", "net-b"},
+		Labels: map[string]string{"vm": "web", "instance": "alice"}}
+	x, err := domainXML(spec, files{disk: "/pool/d.qcow2", kernel: "/pool/k", initrd: "/pool/i", console: "/pool/c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dom := parseDomain(t, x)
+	if dom.Type != "kvm" || dom.CPU == nil || dom.CPU.Mode != "host-passthrough" {
+		t.Errorf("kvm domain: type %q, cpu %+v", dom.Type, dom.CPU)
+	}
+	if dom.Memory.Value != 512 || dom.Memory.Unit != "MiB" || dom.VCPU.Value != 2 {
+		t.Errorf("memory %+v, vcpu %+v", dom.Memory, dom.VCPU)
+	}
+	if want := "root=/dev/vda rw console=ttyS0 net.ifnames=0 vlab.key=AAAA init_on_free=1"; dom.OS.Cmdline != want {
+		t.Errorf("cmdline %q, want %q", dom.OS.Cmdline, want)
+	}
+	if dom.OS.Kernel != "/pool/k" || dom.OS.Initrd != "/pool/i" || len(dom.OS.BootDevices) != 0 {
+		t.Errorf("kernel %q initrd %q boot %v", dom.OS.Kernel, dom.OS.Initrd, dom.OS.BootDevices)
+	}
+	if diskOf(dom) != "/pool/d.qcow2" {
+		t.Errorf("disk %q", diskOf(dom))
+	}
+	var args []string
+	for _, a := range dom.QEMUCommandline.Args {
+		args = append(args, a.Value)
+	}
+	if want := "-netdev user,id=vlabssh,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22 -device virtio-net-pci,netdev=vlabssh,addr=0x10"; strings.Join(args, " ") != want {
+		t.Errorf("qemu args %q, want %q", args, want)
+	}
+	if n := len(dom.Devices.Interfaces); n != 2 {
+		t.Fatalf("%d interfaces, want 2", n)
+	}
+	for i, want := range []string{"net-a", "net-b"} {
+		nic := dom.Devices.Interfaces[i]
+		if nic.Source.Network.Network != want || *nic.Address.PCI.Slot != uint(0x11+i) || *nic.Address.PCI.Bus != 0 {
+			t.Errorf("nic %d: network %q slot %#x", i, nic.Source.Network.Network, *nic.Address.PCI.Slot)
+		}
+	}
+	if want := `<vlab xmlns="` + metadataNS + `"><label key="instance">alice</label><label key="vm">web</label></vlab>`; !strings.Contains(dom.Metadata.XML, want) {
+		t.Errorf("metadata %q, want %q", dom.Metadata.XML, want)
+	}
+
+	spec.Accel, spec.Networks, spec.Labels = vm.AccelTCG, nil, nil
+	x, err = domainXML(spec, files{disk: "/pool/d.qcow2", console: "/pool/c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dom = parseDomain(t, x)
+	if dom.Type != "qemu" || dom.CPU != nil || dom.OS.Kernel != "" || dom.OS.Cmdline != "" {
+		t.Errorf("tcg, no kernel: type %q cpu %+v kernel %q cmdline %q", dom.Type, dom.CPU, dom.OS.Kernel, dom.OS.Cmdline)
+	}
+	if len(dom.OS.BootDevices) != 1 || dom.OS.BootDevices[0].Dev != "hd" || len(dom.Devices.Interfaces) != 0 {
+		t.Errorf("boot %+v, interfaces %d", dom.OS.BootDevices, len(dom.Devices.Interfaces))
+	}
+}
+
+func TestEnsurePoolDefinesOnce(t *testing.T) {
+	d, f := testDriver(t)
+	if d.dir != poolDir || f.pool == nil || f.pool.Name != "vlab" {
+		t.Fatalf("pool dir %q, pool %+v", d.dir, f.pool)
+	}
+	d2 := newDriver(f, Options{PoolDir: "/elsewhere"})
+	if err := d2.ensurePool(context.Background()); err != nil || d2.dir != poolDir {
+		t.Fatalf("second ensurePool: %v, dir %q (want the existing pool's)", err, d2.dir)
+	}
+}
+
+func TestCreate(t *testing.T) {
+	ctx := context.Background()
+	d, f := testDriver(t)
+	img := testImage(t, true)
+	if err := d.Create(ctx, testSpec("a", img)); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"image-ab12ab12ab12ab12.qcow2", "image-ab12ab12ab12ab12.vmlinuz", "image-ab12ab12ab12ab12.initrd"}; strings.Join(f.uploads, " ") != strings.Join(want, " ") {
+		t.Errorf("uploads %q, want %q", f.uploads, want)
+	}
+	if len(f.volsWithPrefix("image-ab12ab12ab12ab12.complete")) != 1 {
+		t.Error("no completion marker after the upload")
+	}
+	runs := f.volsWithPrefix("a.run-")
+	if len(runs) != 1 {
+		t.Fatalf("overlays %q, want one", runs)
+	}
+	if ov := f.vols[runs[0]]; ov.backing != poolDir+"/image-ab12ab12ab12ab12.qcow2" || ov.capacity != 2<<30 || ov.format != "qcow2" {
+		t.Errorf("overlay %+v", ov)
+	}
+	dom := parseDomain(t, f.domains["a"].xml)
+	if diskOf(dom) != poolDir+"/"+runs[0] || dom.OS.Kernel != poolDir+"/image-ab12ab12ab12ab12.vmlinuz" {
+		t.Errorf("domain disk %q kernel %q", diskOf(dom), dom.OS.Kernel)
+	}
+	wantState(t, d, "a", vm.StateRunning)
+
+	if err := d.Create(ctx, testSpec("b", img)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.uploads) != 3 {
+		t.Errorf("second VM uploaded the image again: %q", f.uploads)
+	}
+	if err := d.Create(ctx, testSpec("a", img)); !errors.Is(err, vm.ErrExists) {
+		t.Errorf("Create of an existing VM = %v, want ErrExists", err)
+	}
+	f.checkConsistent(t)
+}
+
+func TestCreateRedoesInterruptedUpload(t *testing.T) {
+	ctx := context.Background()
+	d, f := testDriver(t)
+	img := testImage(t, false)
+	// An earlier upload left the disk volume but no completion marker.
+	d.createVolume("image-ab12ab12ab12ab12.qcow2", "raw", 1, "")
+	if err := d.Create(ctx, testSpec("a", img)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.uploads) != 1 || len(f.vols["image-ab12ab12ab12ab12.qcow2"].data) != 64 {
+		t.Errorf("uploads %q; the half-uploaded disk was not replaced", f.uploads)
+	}
+}
+
+func TestCreatePortInUse(t *testing.T) {
+	d, f := testDriver(t)
+	f.startErr = lverr(golibvirt.ErrInternalError, "internal error: process exited while connecting to monitor: Could not set up host forwarding rule 'tcp:127.0.0.1:2222-:22'")
+	err := d.Create(context.Background(), testSpec("a", testImage(t, false)))
+	if !errors.Is(err, vm.ErrPortInUse) {
+		t.Fatalf("Create = %v, want ErrPortInUse", err)
+	}
+}
+
+func wantState(t *testing.T, d *Driver, name string, want vm.State) {
+	t.Helper()
+	if st, err := d.State(context.Background(), name); err != nil || st != want {
+		t.Fatalf("State(%s) = %s, %v; want %s", name, st, err, want)
+	}
+}
+
+func TestDestroy(t *testing.T) {
+	ctx := context.Background()
+	d, f := testDriver(t)
+	img := testImage(t, false)
+	for _, n := range []string{"a", "ab"} {
+		if err := d.Create(ctx, testSpec(n, img)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Snapshot(ctx, "a", "golden"); err != nil {
+		t.Fatal(err)
+	}
+	d.createVolume("a.console", "raw", 0, "")
+	for range 2 {
+		if err := d.Destroy(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantState(t, d, "a", vm.StateAbsent)
+	if left := f.volsWithPrefix("a."); len(left) != 0 {
+		t.Errorf("volumes left: %q", left)
+	}
+	if len(f.volsWithPrefix("ab.run-")) != 1 || len(f.volsWithPrefix("image-")) != 2 {
+		t.Errorf("Destroy of a touched other volumes: %q", f.volNames())
+	}
+	wantState(t, d, "ab", vm.StateRunning)
+	if err := d.Destroy(ctx, "never-was"); err != nil {
+		t.Errorf("Destroy of an absent VM = %v", err)
+	}
+}
+
+// frozenDisk is the disk recorded in the save file of tag.
+func frozenDisk(t *testing.T, d *Driver, name, tag string) string {
+	t.Helper()
+	disk, err := d.savedDisk(name, tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return disk
+}
+
+func currentDisk(t *testing.T, f *fakeLibvirt, name string) string {
+	t.Helper()
+	return diskOf(parseDomain(t, f.domains[name].xml))
+}
+
+func TestSnapshotRestore(t *testing.T) {
+	ctx := context.Background()
+	d, f := testDriver(t)
+	if err := d.Create(ctx, testSpec("a", testImage(t, false))); err != nil {
+		t.Fatal(err)
+	}
+	first := currentDisk(t, f, "a")
+	if err := d.Snapshot(ctx, "a", "golden"); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, d, "a", vm.StateRunning)
+	frozen := frozenDisk(t, d, "a", "golden")
+	if frozen != first {
+		t.Errorf("frozen disk %s, want the disk the VM ran on (%s)", frozen, first)
+	}
+	for range 3 {
+		before := currentDisk(t, f, "a")
+		if err := d.Restore(ctx, "a", "golden"); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, d, "a", vm.StateRunning)
+		now := currentDisk(t, f, "a")
+		if now == before || now == frozen || f.byPath(now).backing != frozen {
+			t.Errorf("after restore the VM runs on %s (backed by %s), want a fresh overlay of %s", now, f.byPath(now).backing, frozen)
+		}
+		if f.byPath(before) != nil {
+			t.Errorf("previous run overlay %s was kept", before)
+		}
+		if f.byPath(frozen) == nil {
+			t.Fatalf("frozen disk %s was deleted", frozen)
+		}
+	}
+	if got := f.volsWithPrefix("a."); len(got) != 3 {
+		t.Errorf("volumes %q, want save file, frozen disk and one run overlay", got)
+	}
+	f.checkConsistent(t)
+}
+
+func TestSnapshotAgainKeepsBackingChain(t *testing.T) {
+	ctx := context.Background()
+	d, f := testDriver(t)
+	if err := d.Create(ctx, testSpec("a", testImage(t, false))); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := d.Snapshot(ctx, "a", "golden"); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Restore(ctx, "a", "golden"); err != nil {
+			t.Fatalf("restore after snapshot %d: %v", i+1, err)
+		}
+		f.checkConsistent(t)
+	}
+}
+
+func TestRestoreMissingTag(t *testing.T) {
+	ctx := context.Background()
+	d, _ := testDriver(t)
+	if err := d.Create(ctx, testSpec("a", testImage(t, false))); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "absent"} {
+		if err := d.Restore(ctx, name, "nope"); !errors.Is(err, vm.ErrNotFound) {
+			t.Errorf("Restore(%s, nope) = %v, want ErrNotFound", name, err)
+		}
+	}
+	wantState(t, d, "a", vm.StateRunning)
+}
+
+func TestTranslate(t *testing.T) {
+	for _, tt := range []struct {
+		code golibvirt.ErrorNumber
+		want error
+	}{
+		{golibvirt.ErrNoDomain, vm.ErrNotFound},
+		{golibvirt.ErrNoStorageVol, vm.ErrNotFound},
+		{golibvirt.ErrNoStoragePool, vm.ErrNotFound},
+		{golibvirt.ErrNoDomainSnapshot, vm.ErrNotFound},
+		{golibvirt.ErrNoNetwork, vm.ErrNotFound},
+		{golibvirt.ErrDomExist, vm.ErrExists},
+		{golibvirt.ErrStorageVolExist, vm.ErrExists},
+		{golibvirt.ErrNetworkExist, vm.ErrExists},
+		{golibvirt.ErrInternalError, nil},
+	} {
+		err := translate(fmtWrap(lverr(tt.code, "line one\n  line two")))
+		if tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("code %d: %v, want %v", tt.code, err, tt.want)
+		}
+		if tt.want == nil && (errors.Is(err, vm.ErrNotFound) || errors.Is(err, vm.ErrExists)) {
+			t.Errorf("code %d: %v", tt.code, err)
+		}
+		if !strings.Contains(err.Error(), "line one | line two") {
+			t.Errorf("code %d: message %q not folded onto one line", tt.code, err)
+		}
+	}
+	if translate(nil) != nil {
+		t.Error("translate(nil) != nil")
+	}
+	plain := errors.New("eof")
+	if translate(plain) != plain {
+		t.Error("a non-libvirt error was changed")
+	}
+}
+
+func fmtWrap(err error) error { return errors.Join(errors.New("rpc"), err) }
+
+func TestState(t *testing.T) {
+	d, f := testDriver(t)
+	if err := d.Create(context.Background(), testSpec("a", testImage(t, false))); err != nil {
+		t.Fatal(err)
+	}
+	for st, want := range map[golibvirt.DomainState]vm.State{
+		golibvirt.DomainRunning: vm.StateRunning, golibvirt.DomainBlocked: vm.StateRunning,
+		golibvirt.DomainPaused: vm.StatePaused, golibvirt.DomainPmsuspended: vm.StatePaused,
+		golibvirt.DomainShutoff: vm.StateStopped, golibvirt.DomainCrashed: vm.StateStopped,
+		golibvirt.DomainNostate: vm.StateOther,
+	} {
+		f.domains["a"].state = st
+		wantState(t, d, "a", want)
+	}
+	wantState(t, d, "b", vm.StateAbsent)
+}
+
+func TestPauseResumeStop(t *testing.T) {
+	ctx := context.Background()
+	d, _ := testDriver(t)
+	if err := d.Create(ctx, testSpec("a", testImage(t, false))); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		do   func(context.Context, string) error
+		want vm.State
+	}{{d.Pause, vm.StatePaused}, {d.Pause, vm.StatePaused}, {d.Resume, vm.StateRunning}, {d.Resume, vm.StateRunning},
+		{d.Stop, vm.StateStopped}, {d.Stop, vm.StateStopped}, {d.Start, vm.StateRunning}, {d.Start, vm.StateRunning}} {
+		if err := step.do(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, d, "a", step.want)
+	}
+	if err := d.Stop(ctx, "absent"); err != nil {
+		t.Errorf("Stop of an absent VM = %v", err)
+	}
+	if err := d.Start(ctx, "absent"); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("Start of an absent VM = %v, want ErrNotFound", err)
+	}
+}
+
+func TestConsoleTail(t *testing.T) {
+	d, f := testDriver(t)
+	d.createVolume("a.console", "raw", 0, "")
+	f.vols["a.console"].data = []byte("one\r\ntwo\nthree\nfour\n")
+	if got, err := d.ConsoleTail(context.Background(), "a", 2); err != nil || got != "three\nfour" {
+		t.Fatalf("ConsoleTail = %q, %v", got, err)
+	}
+	if _, err := d.ConsoleTail(context.Background(), "b", 2); !errors.Is(err, vm.ErrNotFound) {
+		t.Fatalf("ConsoleTail of a VM without a log = %v", err)
+	}
+}
+
+func TestNetworks(t *testing.T) {
+	ctx := context.Background()
+	d, f := testDriver(t)
+	name := "vlab-user-alice-net-backend"
+	for range 2 {
+		if err := d.EnsureNetwork(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n libvirtxml.Network
+	if err := n.Unmarshal(f.networks[name]); err != nil {
+		t.Fatal(err)
+	}
+	if b := n.Bridge.Name; len(b) > 15 || b != bridgeName(name) || b == bridgeName(name+"2") {
+		t.Errorf("bridge %q", b)
+	}
+	if n.Forward != nil || len(n.IPs) != 0 {
+		t.Errorf("network is not isolated: forward %+v, ips %+v", n.Forward, n.IPs)
+	}
+	for range 2 {
+		if err := d.RemoveNetwork(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(f.networks) != 0 {
+		t.Errorf("networks left: %v", f.networks)
+	}
+}
