@@ -70,7 +70,9 @@ func (m *Manager) progress(format string, args ...any) {
 type Instance struct {
 	Dir   string
 	State *State
-	key   []byte
+	// mu guards key and State while goroutines wait for VMs in parallel.
+	mu  sync.Mutex
+	key []byte
 }
 
 // Open loads an existing instance.
@@ -89,6 +91,8 @@ func (i *Instance) Lab() (*labs.Lab, error) {
 }
 
 func (i *Instance) sshKey() ([]byte, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
 	if i.key != nil {
 		return i.key, nil
 	}
@@ -131,10 +135,9 @@ func (m *Manager) waitSSH(ctx context.Context, drv vm.Driver, inst *Instance, vm
 	if err != nil {
 		return nil, err
 	}
-	var mu sync.Mutex
 	hk := &provision.HostKeys{Known: v.HostKey, Record: func(k string) error {
-		mu.Lock()
-		defer mu.Unlock()
+		inst.mu.Lock()
+		defer inst.mu.Unlock()
 		v.HostKey = k
 		return SaveState(inst.Dir, inst.State)
 	}}
