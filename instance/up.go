@@ -216,8 +216,11 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 			return err
 		}
 		err = drv.Create(ctx, spec)
-		if errors.Is(err, vm.ErrPortInUse) && attempt < 3 {
+		if err != nil {
+			// Leave nothing half-made behind: a rerun creates it afresh.
 			drv.Destroy(ctx, name)
+		}
+		if errors.Is(err, vm.ErrPortInUse) && attempt < 3 {
 			continue
 		}
 		return err

@@ -37,6 +37,9 @@ var _ Runner = (*SSH)(nil)
 
 // Dial connects once; ctx bounds the TCP connect and the SSH handshake.
 func Dial(ctx context.Context, cfg SSHConfig) (*SSH, error) {
+	if cfg.HostKeys == nil {
+		return nil, errors.New("ssh: no host key check configured")
+	}
 	signer, err := ssh.ParsePrivateKey(cfg.Key)
 	if err != nil {
 		return nil, fmt.Errorf("read instance SSH key: %w", err)

@@ -63,7 +63,7 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("vm %s: memory %d MiB is too small", s.Name, s.Memory)
 	case s.CPUs < 1:
 		return fmt.Errorf("vm %s: needs at least one CPU", s.Name)
-	case s.Image.Disk == "" || s.Image.Digest == "":
+	case s.Image.Disk == "" || len(s.Image.Digest) < 16:
 		return fmt.Errorf("vm %s: no base image", s.Name)
 	case s.SSHPort <= 0 || s.SSHPort > 65535:
 		return fmt.Errorf("vm %s: SSH port %d out of range", s.Name, s.SSHPort)
