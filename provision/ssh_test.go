@@ -195,7 +195,7 @@ func TestWaitSSHGivesUpAtDeadline(t *testing.T) {
 }
 
 func TestDialBadKey(t *testing.T) {
-	_, err := provision.Dial(context.Background(), provision.SSHConfig{Addr: freeAddr(t), Key: []byte("not a key")})
+	_, err := provision.Dial(context.Background(), provision.SSHConfig{Addr: freeAddr(t), Key: []byte("not a key"), HostKeys: &provision.HostKeys{}})
 	if err == nil || !strings.Contains(err.Error(), "SSH key") {
 		t.Fatalf("Dial = %v", err)
 	}
