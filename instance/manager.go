@@ -121,11 +121,23 @@ func (i *Instance) Dial(ctx context.Context, vmName string) (*provision.SSH, err
 	}
 	cfg := provision.SSHConfig{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(v.SSHPort)), Key: key,
 		HostKeys: &provision.HostKeys{Known: v.HostKey}}
-	s, err := provision.Dial(ctx, cfg)
-	if err != nil {
+	for attempt := 1; ; attempt++ {
+		s, err := provision.Dial(ctx, cfg)
+		if err == nil {
+			return s, nil
+		}
+		// A guest busy under load (TCG, many VMs) may miss one handshake
+		// deadline; a refused connection or a bad key is final at once.
+		if attempt < 3 && ctx.Err() == nil && isTimeout(err) {
+			continue
+		}
 		return nil, fmt.Errorf("ssh to %s/%s (127.0.0.1:%d): %w; is it running? try `vlab status %s`", i.State.ID, vmName, v.SSHPort, err, i.State.ID)
 	}
-	return s, nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return (errors.As(err, &ne) && ne.Timeout()) || strings.Contains(err.Error(), "timeout")
 }
 
 // waitSSH waits for a VM's SSH and records its host key at first contact.

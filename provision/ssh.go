@@ -53,7 +53,7 @@ func Dial(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signer)},
 		HostKeyCallback:   cfg.HostKeys.Callback,
 		HostKeyAlgorithms: []string{ssh.KeyAlgoED25519},
-		Timeout:           10 * time.Second,
+		Timeout:           30 * time.Second, // a loaded TCG guest can be slow to answer
 	}
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", cfg.Addr)
