@@ -84,6 +84,9 @@ func openGitSource(ctx context.Context, cacheDir, labDir, repo string, offline b
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(labDir, repo)
 	}
+	if strings.HasSuffix(repo, ".bundle") {
+		return openBundle(ctx, cacheDir, dir, verbose)
+	}
 	src := &gitSource{dir: dir, verbose: verbose}
 	out, err := src.git(ctx, "rev-parse", "--show-prefix")
 	if err != nil {
@@ -121,6 +124,25 @@ func openMirror(ctx context.Context, cacheDir, url string, offline bool, verbose
 		return nil, fmt.Errorf("mirror puppet repo %s: %w; check the URL and your network", url, err)
 	}
 	return src, nil
+}
+
+// openBundle returns a mirror of a git bundle file: a whole repository's
+// history in one file that a lab carries, so that it needs neither network
+// nor this repository's history. The mirror is named by the bundle's
+// content; a changed bundle gets a new one.
+func openBundle(ctx context.Context, cacheDir, path string, verbose io.Writer) (*gitSource, error) {
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return nil, fmt.Errorf("puppet bundle %s: %w", path, err)
+	}
+	dir := filepath.Join(cacheDir, "git", "bundle-"+sum[:16]+".git")
+	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil {
+		return &gitSource{dir: dir, verbose: verbose}, nil
+	}
+	if err := cloneMirror(ctx, path, dir, verbose); err != nil {
+		return nil, fmt.Errorf("puppet bundle %s: %w; make it with `git bundle create FILE --all`", path, err)
+	}
+	return &gitSource{dir: dir, verbose: verbose}, nil
 }
 
 // cloneMirror clones into a temporary folder and renames it, so that an

@@ -227,3 +227,25 @@ func TestIsGitURL(t *testing.T) {
 		}
 	}
 }
+
+// A lab may carry its puppet history as a git bundle file.
+func TestExportPuppetBundle(t *testing.T) {
+	labDir := t.TempDir()
+	repo := newTestRepo(t, t.TempDir())
+	v1 := repo.commit(map[string]string{"manifests/site.pp": "notify { 'v1': }\n"})
+	repo.commit(map[string]string{"manifests/site.pp": "notify { 'v2': }\n"})
+	repo.git("bundle", "create", filepath.Join(labDir, "puppet.bundle"), "--all")
+	cache := t.TempDir()
+	for i := 0; i < 2; i++ { // the second time from the mirror
+		got, err := ExportPuppet(context.Background(), cache, labDir, "puppet.bundle", v1[:10], true, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Commit != v1 || !strings.Contains(archiveFiles(t, got.Archive)["manifests/site.pp"], "v1") {
+			t.Errorf("bundle export at %s: commit %s, files %v", v1, got.Commit, archiveFiles(t, got.Archive))
+		}
+	}
+	if _, err := ExportPuppet(context.Background(), cache, labDir, "missing.bundle", "main", true, nil); err == nil {
+		t.Error("a missing bundle exported")
+	}
+}
