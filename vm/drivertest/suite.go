@@ -69,6 +69,10 @@ func create(t *testing.T, h Harness, name string) vm.Spec {
 			t.Errorf("cleanup: destroy %s: %v", spec.Name, err)
 		}
 	})
+	// A run that was killed leaves its VMs behind; start from nothing.
+	if err := h.Driver.Destroy(ctx, spec.Name); err != nil {
+		t.Fatalf("destroy a leftover %s: %v", spec.Name, err)
+	}
 	if err := h.Driver.Create(ctx, spec); err != nil {
 		t.Fatalf("create %s: %v", spec.Name, err)
 	}
