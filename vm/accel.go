@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,6 +29,8 @@ type AccelProbe struct {
 	Timeout time.Duration
 	// CacheFile, when set, remembers the verdict for this host and QEMU.
 	CacheFile string
+	// Device is the KVM device; default /dev/kvm.
+	Device string
 }
 
 // AccelResult is the probe's verdict.
@@ -70,9 +72,13 @@ func (p AccelProbe) qemu() string {
 
 func (p AccelProbe) probe(ctx context.Context, qemu string) AccelResult {
 	tcg := func(why string) AccelResult { return AccelResult{Accel: AccelTCG, Reason: why} }
-	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
+	dev := p.Device
+	if dev == "" {
+		dev = "/dev/kvm"
+	}
+	f, err := os.OpenFile(dev, os.O_RDWR, 0)
 	if err != nil {
-		return tcg("/dev/kvm not usable: " + err.Error())
+		return tcg(dev + " not usable: " + err.Error())
 	}
 	f.Close()
 	if p.Kernel == "" {
@@ -84,11 +90,12 @@ func (p AccelProbe) probe(ctx context.Context, qemu string) AccelResult {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var out bytes.Buffer
+	var out syncBuffer
 	cmd := exec.CommandContext(ctx, qemu, "-accel", "kvm", "-nodefaults", "-display", "none",
 		"-m", "128", "-serial", "stdio", "-no-reboot", "-kernel", p.Kernel,
 		"-append", "console=ttyS0 panic=-1 loglevel=7")
 	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = time.Second
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -99,12 +106,12 @@ func (p AccelProbe) probe(ctx context.Context, qemu string) AccelResult {
 	for {
 		select {
 		case <-done:
-			if bytes.Contains(out.Bytes(), []byte("Linux version")) {
+			if out.contains("Linux version") {
 				return AccelResult{Accel: AccelKVM, Reason: "a KVM test guest booted"}
 			}
 			return tcg("KVM test guest failed: " + lastLine(out.String()))
 		case <-tick.C:
-			if bytes.Contains(out.Bytes(), []byte("Linux version")) {
+			if out.contains("Linux version") {
 				cancel()
 				<-done
 				return AccelResult{Accel: AccelKVM, Reason: "a KVM test guest booted"}
@@ -114,6 +121,30 @@ func (p AccelProbe) probe(ctx context.Context, qemu string) AccelResult {
 			return tcg(fmt.Sprintf("a KVM test guest printed nothing in %s", timeout))
 		}
 	}
+}
+
+// syncBuffer collects QEMU's output while the probe reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) contains(sub string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Contains(s.b.Bytes(), []byte(sub))
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func lastLine(s string) string {
@@ -159,6 +190,3 @@ func (p AccelProbe) store(r AccelResult) {
 		_ = os.WriteFile(p.CacheFile, data, 0o644)
 	}
 }
-
-// ErrNoKVM is returned by RequireKVM when KVM was asked for but is unusable.
-var ErrNoKVM = errors.New("kvm unusable")
