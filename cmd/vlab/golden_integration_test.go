@@ -81,7 +81,7 @@ vms:
 triggers:
   - name: ticker
     vm: app
-    command: /bin/sh -c 'while true; do date +%s > /run/ticker; sleep 1; done'
+    command: /bin/sh -c 'while true; do date +%s > /run/ticker.new; mv /run/ticker.new /run/ticker; sleep 1; done'
 `)
 	return labsDir
 }
