@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/vlab-dev/vlab/provision/debver"
 )
 
 // validator checks a decoded lab and reports each problem at the line of
@@ -168,6 +170,8 @@ func (v *validator) step(p path, s Step) {
 	for name, ver := range s.Packages {
 		if strings.TrimSpace(ver) == "" {
 			v.errf(p.with("packages", name), "missing version; pin an exact Debian version")
+		} else if _, err := debver.Parse(ver); err != nil {
+			v.errf(p.with("packages", name), "%v; pin an exact Debian version such as \"1.22.1-9\"", err)
 		}
 	}
 	if s.File != nil {

@@ -180,7 +180,10 @@ func (s *FetchSpec) checkAvailable(ctx context.Context, apt *aptRoot, want []str
 
 // pinAvailable says what to do when version is not among have.
 func pinAvailable(name, version string, have []debver.Version) error {
-	pin := debver.MustParse(version)
+	pin, err := debver.Parse(version)
+	if err != nil {
+		return fmt.Errorf("package %s: %w", name, err)
+	}
 	if slices.ContainsFunc(have, pin.Equal) {
 		return nil
 	}
