@@ -95,6 +95,11 @@ solution:
 	if c, _ := run("check", "tiny"); c != 1 {
 		t.Errorf("check after reset exits %d, want 1", c)
 	}
+	// The timeline on its own clock, 600 times faster: 2 minutes in 0.2 s.
+	if out := v("play", "tiny", "--speed", "600", "--yes"); !strings.Contains(out, "FlagMissing firing") ||
+		!strings.Contains(out, "cat /etc/status-now") || !strings.Contains(out, "Put the flag back") {
+		t.Errorf("play did not reveal the whole timeline: %q", out)
+	}
 
 	var d struct {
 		Attempts []struct {
