@@ -36,6 +36,9 @@ func sshCommand() *cli.Command {
 				return err
 			}
 			rest := c.Args().Tail()
+			if len(inst.State.VMs) == 0 {
+				return fmt.Errorf("instance %s has no VMs yet: run `vlab up %s` to finish bringing it up", inst.State.ID, inst.State.Lab)
+			}
 			vmName := inst.State.VMNames()[0]
 			if len(rest) > 0 && rest[0] != "--" {
 				if !slices.Contains(inst.State.VMNames(), rest[0]) {
