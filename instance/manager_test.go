@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -330,5 +331,60 @@ func TestLabNICsAndHosts(t *testing.T) {
 	}
 	if h, w := hostsBlock(lab), "# vlab lab networks\n10.77.0.10 lb\n10.77.0.11 app\n10.77.1.12 db\n"; h != w {
 		t.Errorf("hostsBlock:\n%s\nwant:\n%s", h, w)
+	}
+}
+
+// clockDriver is a fakeDriver with a guest agent that sets clocks, or
+// fails to when broken.
+type clockDriver struct {
+	*fakeDriver
+	broken bool
+	set    []string
+}
+
+func (c *clockDriver) SetClock(_ context.Context, name string, t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken {
+		return errors.New("guest agent not connected")
+	}
+	if time.Since(t).Abs() > time.Minute {
+		return fmt.Errorf("clock of %s set to %v, not now", name, t)
+	}
+	c.set = append(c.set, name)
+	return nil
+}
+
+// guestClockCommands counts `date -s` commands the guests ran.
+func (f *fakeDriver) guestClockCommands() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.cmds {
+		if strings.HasPrefix(c, "date -u -s @") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestResetSetsClocksThroughAgent(t *testing.T) {
+	for _, broken := range []bool{false, true} {
+		e := newEnv(t)
+		cd := &clockDriver{fakeDriver: e.drv, broken: broken}
+		e.m.Driver = func(context.Context) (vm.Driver, error) { return cd, nil }
+		e.up(t, e.m)
+		before := e.drv.guestClockCommands()
+		if _, err := e.again().Reset(context.Background(), "shop"); err != nil {
+			t.Fatal(err)
+		}
+		byAgent, bySSH := len(cd.set), e.drv.guestClockCommands()-before
+		if !broken && (byAgent != 4 || bySSH != 0) {
+			// 2 VMs after the golden snapshot and 2 after the reset.
+			t.Errorf("working agent: %d clocks set by it (%q), %d over SSH; want 4 and 0", byAgent, cd.set, bySSH)
+		}
+		if broken && bySSH != 2 {
+			t.Errorf("broken agent: %d clocks set over SSH, want 2 (one per VM)", bySSH)
+		}
 	}
 }

@@ -6,6 +6,7 @@ package vm
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Errors drivers wrap so that callers can act on them without knowing the
@@ -85,6 +86,14 @@ type Pauser interface {
 	Pause(ctx context.Context, name string) error
 	// Resume thaws a paused VM; resuming a running VM is not an error.
 	Resume(ctx context.Context, name string) error
+}
+
+// Clock sets a guest's wall clock from the host without logging in. After
+// a restore the guest's clock shows the moment the state was saved. It is
+// an optional role: callers fall back to setting the clock over SSH.
+type Clock interface {
+	// SetClock sets the running VM's clock to t.
+	SetClock(ctx context.Context, name string, t time.Time) error
 }
 
 // Networker manages lab-internal networks: layer-2 segments joining a lab's

@@ -30,6 +30,7 @@ type api interface {
 	DomainGetState(d golibvirt.Domain, flags uint32) (int32, int32, error)
 	DomainGetXMLDesc(d golibvirt.Domain, flags golibvirt.DomainXMLFlags) (string, error)
 	DomainSuspend(d golibvirt.Domain) error
+	QEMUDomainAgentCommand(d golibvirt.Domain, cmd string, timeout int32, flags uint32) (golibvirt.OptString, error)
 	DomainResume(d golibvirt.Domain) error
 	DomainShutdownFlags(d golibvirt.Domain, flags golibvirt.DomainShutdownFlagValues) error
 	DomainDestroyFlags(d golibvirt.Domain, flags golibvirt.DomainDestroyFlagsValues) error
@@ -98,7 +99,10 @@ type Driver struct {
 	dir  string // pool directory on the libvirt host
 }
 
-var _ vm.Driver = (*Driver)(nil)
+var (
+	_ vm.Driver = (*Driver)(nil)
+	_ vm.Clock  = (*Driver)(nil)
+)
 
 // Connect dials libvirtd and makes sure vlab's storage pool exists.
 func Connect(ctx context.Context, opt Options) (*Driver, error) {

@@ -25,6 +25,9 @@ type labelXML struct {
 	Value string `xml:",chardata"`
 }
 
+// agentChannel is the virtio-serial port the QEMU guest agent listens on.
+const agentChannel = "org.qemu.guest_agent.0"
+
 // files are the pool paths a domain uses.
 type files struct {
 	disk, kernel, initrd, console string
@@ -57,6 +60,11 @@ func domainXML(spec vm.Spec, f files) (string, error) {
 			}},
 			RNGs: []libvirtxml.DomainRNG{{Model: "virtio",
 				Backend: &libvirtxml.DomainRNGBackend{Random: &libvirtxml.DomainRNGBackendRandom{Device: "/dev/urandom"}}}},
+			// The QEMU guest agent's channel: reset sets the clock through it.
+			Channels: []libvirtxml.DomainChannel{{
+				Source: &libvirtxml.DomainChardevSource{UNIX: &libvirtxml.DomainChardevSourceUNIX{Mode: "bind"}},
+				Target: &libvirtxml.DomainChannelTarget{VirtIO: &libvirtxml.DomainChannelTargetVirtIO{Name: agentChannel}},
+			}},
 			MemBalloon:  &libvirtxml.DomainMemBalloon{Model: "none"},
 			Controllers: []libvirtxml.DomainController{{Type: "usb", Model: "none"}},
 		},

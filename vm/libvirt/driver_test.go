@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	golibvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -359,5 +360,29 @@ func TestNetworks(t *testing.T) {
 	}
 	if len(f.networks) != 0 {
 		t.Errorf("networks left: %v", f.networks)
+	}
+}
+
+func TestSetClock(t *testing.T) {
+	ctx := context.Background()
+	d, f := testDriver(t)
+	if err := d.Create(ctx, testSpec("a", testImage(t, true))); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 5)
+	if err := d.SetClock(ctx, "a", now); err != nil {
+		t.Fatalf("SetClock on a running VM with the agent channel: %v", err)
+	}
+	if got := f.domains["a"].clock; got != now.Unix() {
+		t.Errorf("guest clock %d, want %d", got, now.Unix())
+	}
+	if err := d.Pause(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetClock(ctx, "a", now); err == nil {
+		t.Error("SetClock on a paused VM succeeded")
+	}
+	if err := d.SetClock(ctx, "absent", now); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("SetClock on a missing VM = %v, want ErrNotFound", err)
 	}
 }

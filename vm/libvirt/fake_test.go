@@ -1,8 +1,10 @@
 package libvirt
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +28,7 @@ type fakeLibvirt struct {
 type fakeDomain struct {
 	xml   string
 	state golibvirt.DomainState
+	clock int64 // seconds set through the guest agent
 }
 
 type fakeVol struct {
@@ -146,6 +149,54 @@ func (f *fakeLibvirt) setState(d golibvirt.Domain, to golibvirt.DomainState, fro
 		}
 	}
 	return lverr(golibvirt.ErrOperationInvalid, "Requested operation is not valid: domain is not running")
+}
+
+// QEMUDomainAgentCommand is a guest agent that runs `date -u -s @T` (the
+// clock becomes T) and reports it exited; it needs a running domain with
+// the agent's channel.
+func (f *fakeLibvirt) QEMUDomainAgentCommand(d golibvirt.Domain, cmd string, _ int32, _ uint32) (golibvirt.OptString, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	x, err := f.dom(d)
+	if err != nil {
+		return nil, err
+	}
+	if x.state != golibvirt.DomainRunning {
+		return nil, lverr(golibvirt.ErrOperationInvalid, "Requested operation is not valid: domain is not running")
+	}
+	if !strings.Contains(x.xml, agentChannel) {
+		return nil, lverr(golibvirt.ErrAgentUnresponsive, "Guest agent is not responding: QEMU guest agent is not connected")
+	}
+	var c struct {
+		Execute   string `json:"execute"`
+		Arguments struct {
+			Path string   `json:"path"`
+			Arg  []string `json:"arg"`
+			PID  int      `json:"pid"`
+		} `json:"arguments"`
+	}
+	if err := json.Unmarshal([]byte(cmd), &c); err != nil {
+		return nil, lverr(golibvirt.ErrInternalError, "bad agent command %q", cmd)
+	}
+	switch c.Execute {
+	case "guest-exec":
+		a := c.Arguments.Arg
+		if c.Arguments.Path != "/bin/date" || len(a) != 3 || a[0] != "-u" || a[1] != "-s" || !strings.HasPrefix(a[2], "@") {
+			return nil, lverr(golibvirt.ErrInternalError, "fake agent runs only date -u -s @T, got %q", cmd)
+		}
+		sec, err := strconv.ParseFloat(a[2][1:], 64)
+		if err != nil {
+			return nil, lverr(golibvirt.ErrInternalError, "date: invalid date %q", a[2])
+		}
+		x.clock = int64(sec)
+		return golibvirt.OptString{`{"return":{"pid":42}}`}, nil
+	case "guest-exec-status":
+		if c.Arguments.PID != 42 {
+			return nil, lverr(golibvirt.ErrInternalError, "Invalid parameter 'pid'")
+		}
+		return golibvirt.OptString{`{"return":{"exited":true,"exitcode":0}}`}, nil
+	}
+	return nil, lverr(golibvirt.ErrInternalError, "The command %s has not been found", c.Execute)
 }
 
 func (f *fakeLibvirt) DomainSuspend(d golibvirt.Domain) error {

@@ -1,0 +1,58 @@
+package provision
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// serveOnce answers every connection on a loopback port with lines.
+func serveLines(t *testing.T, lines string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte(lines))
+			time.Sleep(50 * time.Millisecond)
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestWaitBanner(t *testing.T) {
+	ctx := context.Background()
+	if err := WaitBanner(ctx, serveLines(t, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")); err != nil {
+		t.Errorf("plain banner: %v", err)
+	}
+	if err := WaitBanner(ctx, serveLines(t, "hello\r\nSSH-2.0-x\r\n")); err != nil {
+		t.Errorf("banner after a greeting line: %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 400*time.Millisecond)
+	defer cancel()
+	err := WaitBanner(short, serveLines(t, "HTTP/1.1 400 Bad Request\r\n"))
+	if err == nil || !strings.Contains(err.Error(), "no SSH version line") {
+		t.Errorf("not an SSH server: %v, want an error naming the missing version line", err)
+	}
+}
+
+func TestWaitBannerNothingListening(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := WaitBanner(ctx, addr); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("closed port: %v, want connection refused", err)
+	}
+}
