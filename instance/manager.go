@@ -27,6 +27,9 @@ type Manager struct {
 	Driver func(ctx context.Context) (vm.Driver, error)
 	// DriverName is recorded in new instances ("libvirt", "vagrant").
 	DriverName string
+	// Connect is the libvirt URI Driver dials; it is recorded in new
+	// instances whose VMs run on a remote host.
+	Connect string
 	// Accel decides KVM or TCG for new VMs.
 	Accel func(ctx context.Context) (vm.Accel, error)
 	// BootTimeout bounds the wait for a guest's SSH.
@@ -73,6 +76,46 @@ type Instance struct {
 	// mu guards key and State while goroutines wait for VMs in parallel.
 	mu  sync.Mutex
 	key []byte
+	m   *Manager // reaches a remote VM host; nil for a bare Instance
+}
+
+func (m *Manager) newInstance(dir string, st *State) *Instance {
+	return &Instance{Dir: dir, State: st, m: m}
+}
+
+// dialer is how SSH reaches the instance's guests: nil (a plain dial) when
+// they run on this machine, through the VM host's connection otherwise.
+func (i *Instance) dialer(ctx context.Context) (func(context.Context, string, string) (net.Conn, error), error) {
+	if i.State.Connect == "" {
+		return nil, nil
+	}
+	if i.m == nil || i.m.Connect != i.State.Connect {
+		return nil, fmt.Errorf("instance %s runs on %s; open it through a manager connected there", i.State.ID, i.State.Connect)
+	}
+	drv, err := i.m.driver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, ok := drv.(vm.HostDialer)
+	if !ok {
+		return nil, fmt.Errorf("instance %s runs on %s, which its driver cannot reach", i.State.ID, i.State.Connect)
+	}
+	return h.DialHost, nil
+}
+
+// sshConfig says how to reach one VM, with the host key recorded for it.
+func (i *Instance) sshConfig(ctx context.Context, vmName string) (provision.SSHConfig, error) {
+	v := i.State.VMs[vmName]
+	key, err := i.sshKey()
+	if err != nil {
+		return provision.SSHConfig{}, err
+	}
+	dial, err := i.dialer(ctx)
+	if err != nil {
+		return provision.SSHConfig{}, err
+	}
+	return provision.SSHConfig{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(v.SSHPort)), Key: key,
+		HostKeys: &provision.HostKeys{Known: v.HostKey}, Dial: dial}, nil
 }
 
 // Open loads an existing instance.
@@ -82,7 +125,7 @@ func (m *Manager) Open(id string) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Instance{Dir: dir, State: st}, nil
+	return m.newInstance(dir, st), nil
 }
 
 // Lab loads the lab definition an instance was made from.
@@ -115,12 +158,10 @@ func (i *Instance) Dial(ctx context.Context, vmName string) (*provision.SSH, err
 	if !ok {
 		return nil, fmt.Errorf("lab %s has no VM %q; it has %s", i.State.ID, vmName, strings.Join(i.State.VMNames(), ", "))
 	}
-	key, err := i.sshKey()
+	cfg, err := i.sshConfig(ctx, vmName)
 	if err != nil {
 		return nil, err
 	}
-	cfg := provision.SSHConfig{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(v.SSHPort)), Key: key,
-		HostKeys: &provision.HostKeys{Known: v.HostKey}}
 	for attempt := 1; ; attempt++ {
 		s, err := provision.Dial(ctx, cfg)
 		if err == nil {
@@ -143,23 +184,23 @@ func isTimeout(err error) bool {
 // waitSSH waits for a VM's SSH and records its host key at first contact.
 func (m *Manager) waitSSH(ctx context.Context, drv vm.Driver, inst *Instance, vmName string) (*provision.SSH, error) {
 	v := inst.State.VMs[vmName]
-	key, err := inst.sshKey()
+	cfg, err := inst.sshConfig(ctx, vmName)
 	if err != nil {
 		return nil, err
 	}
-	hk := &provision.HostKeys{Known: v.HostKey, Record: func(k string) error {
+	cfg.HostKeys.Record = func(k string) error {
 		inst.mu.Lock()
 		defer inst.mu.Unlock()
 		v.HostKey = k
 		return SaveState(inst.Dir, inst.State)
-	}}
+	}
 	timeout := m.BootTimeout
 	if timeout == 0 {
 		timeout = 5 * time.Minute
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	s, err := provision.WaitSSH(wctx, provision.SSHConfig{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(v.SSHPort)), Key: key, HostKeys: hk})
+	s, err := provision.WaitSSH(wctx, cfg)
 	if err == nil {
 		return s, nil
 	}

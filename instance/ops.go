@@ -35,7 +35,7 @@ func (m *Manager) Reset(ctx context.Context, id string) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	inst := &Instance{Dir: dir, State: st}
+	inst := m.newInstance(dir, st)
 	if st.Golden == nil {
 		return nil, fmt.Errorf("instance %s has no golden state yet: run `vlab up %s` first", id, st.Lab)
 	}
@@ -109,9 +109,12 @@ func (m *Manager) reviveAll(ctx context.Context, drv vm.Driver, inst *Instance) 
 func (m *Manager) revive(ctx context.Context, drv vm.Driver, inst *Instance, vmName string) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	cfg := m.sshConfig(inst, vmName)
+	cfg, err := inst.sshConfig(ctx, vmName)
+	if err != nil {
+		return err
+	}
 	banner := make(chan error, 1)
-	go func() { banner <- provision.WaitBanner(ctx, cfg.Addr) }()
+	go func() { banner <- provision.WaitBanner(ctx, cfg) }()
 	if clock, ok := drv.(vm.Clock); ok && clock.SetClock(ctx, inst.State.VMs[vmName].Domain, time.Now()) == nil {
 		if err := <-banner; err != nil {
 			return fmt.Errorf("vm %s after restore: sshd does not answer: %w", vmName, err)
@@ -131,13 +134,6 @@ func (m *Manager) revive(ctx context.Context, drv vm.Driver, inst *Instance, vmN
 		return fmt.Errorf("set clock of vm %s: exit %d %v %s", vmName, code, err, out.String())
 	}
 	return nil
-}
-
-func (m *Manager) sshConfig(inst *Instance, vmName string) provision.SSHConfig {
-	v := inst.State.VMs[vmName]
-	key, _ := inst.sshKey()
-	return provision.SSHConfig{Addr: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Key: key,
-		HostKeys: &provision.HostKeys{Known: v.HostKey}}
 }
 
 // Down stops the instance's VMs and keeps everything else.
@@ -189,7 +185,7 @@ func (m *Manager) Destroy(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		if err := m.destroyVMs(ctx, drv, &Instance{Dir: dir, State: st}); err != nil {
+		if err := m.destroyVMs(ctx, drv, m.newInstance(dir, st)); err != nil {
 			return err
 		}
 	}

@@ -37,10 +37,12 @@ const (
 
 // State is what vlab remembers about one instance.
 type State struct {
-	ID      string              `json:"id"`
-	Lab     string              `json:"lab"`
-	LabDir  string              `json:"lab_dir"`
-	Driver  string              `json:"driver"`
+	ID     string `json:"id"`
+	Lab    string `json:"lab"`
+	LabDir string `json:"lab_dir"`
+	Driver string `json:"driver"`
+	// Connect is the libvirt URI of a remote VM host; empty for this machine.
+	Connect string              `json:"connect,omitempty"`
 	Accel   string              `json:"accel"`
 	Phase   Phase               `json:"phase"`
 	Created time.Time           `json:"created"`

@@ -67,6 +67,18 @@ func (m *Manager) Up(ctx context.Context, lab *labs.Lab, opt UpOptions) (*Instan
 	if err != nil {
 		return nil, err
 	}
+	remote := ""
+	if h, ok := drv.(vm.HostDialer); ok && h.Remote() {
+		remote = m.Connect
+	}
+	if len(inst.State.VMs) > 0 && inst.State.Connect != remote {
+		where := inst.State.Connect
+		if where == "" {
+			where = "this machine"
+		}
+		return nil, fmt.Errorf("instance %s runs on %s; pick another name with --instance, or `vlab destroy %s` first", id, where, id)
+	}
+	inst.State.Connect = remote
 	key, err := m.goldenKey(ctx, lab, imgs, opt.Provisioner)
 	if err != nil {
 		return nil, err
@@ -110,7 +122,7 @@ func (m *Manager) load(dir, id string, lab *labs.Lab) (*Instance, error) {
 		return nil, fmt.Errorf("instance %s runs lab %s, not %s; pick another name with --instance", id, st.Lab, lab.Name)
 	}
 	st.LabDir, _ = filepath.Abs(lab.Dir)
-	inst := &Instance{Dir: dir, State: st}
+	inst := m.newInstance(dir, st)
 	if _, err := os.Stat(filepath.Join(dir, keyFile)); errors.Is(err, os.ErrNotExist) {
 		priv, _, err := provision.NewKey("vlab-" + id)
 		if err != nil {

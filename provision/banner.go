@@ -5,18 +5,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"time"
 )
 
-// WaitBanner waits until the SSH server at addr sends its version line. It
+// WaitBanner waits until the SSH server at cfg.Addr sends its version line. It
 // shows that sshd in the guest accepts connections without paying for a
 // key exchange, which under emulation costs more than the rest of a reset.
-func WaitBanner(ctx context.Context, addr string) error {
+func WaitBanner(ctx context.Context, cfg SSHConfig) error {
 	var last error
 	for {
-		if last = readBanner(ctx, addr); last == nil {
+		if last = readBanner(ctx, cfg); last == nil {
 			return nil
 		}
 		select {
@@ -27,11 +26,10 @@ func WaitBanner(ctx context.Context, addr string) error {
 	}
 }
 
-func readBanner(ctx context.Context, addr string) error {
+func readBanner(ctx context.Context, cfg SSHConfig) error {
 	attempt, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	var d net.Dialer
-	c, err := d.DialContext(attempt, "tcp", addr)
+	c, err := cfg.dial(attempt)
 	if err != nil {
 		return err
 	}
@@ -43,7 +41,7 @@ func readBanner(ctx context.Context, addr string) error {
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
-			return fmt.Errorf("no SSH version line from %s: %w", addr, err)
+			return fmt.Errorf("no SSH version line from %s: %w", cfg.Addr, err)
 		}
 		if strings.HasPrefix(line, "SSH-2.0-") {
 			// Say goodbye properly so that sshd logs nothing worse than a

@@ -32,15 +32,15 @@ func serveLines(t *testing.T, lines string) string {
 
 func TestWaitBanner(t *testing.T) {
 	ctx := context.Background()
-	if err := WaitBanner(ctx, serveLines(t, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")); err != nil {
+	if err := WaitBanner(ctx, SSHConfig{Addr: serveLines(t, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")}); err != nil {
 		t.Errorf("plain banner: %v", err)
 	}
-	if err := WaitBanner(ctx, serveLines(t, "hello\r\nSSH-2.0-x\r\n")); err != nil {
+	if err := WaitBanner(ctx, SSHConfig{Addr: serveLines(t, "hello\r\nSSH-2.0-x\r\n")}); err != nil {
 		t.Errorf("banner after a greeting line: %v", err)
 	}
 	short, cancel := context.WithTimeout(ctx, 400*time.Millisecond)
 	defer cancel()
-	err := WaitBanner(short, serveLines(t, "HTTP/1.1 400 Bad Request\r\n"))
+	err := WaitBanner(short, SSHConfig{Addr: serveLines(t, "HTTP/1.1 400 Bad Request\r\n")})
 	if err == nil || !strings.Contains(err.Error(), "no SSH version line") {
 		t.Errorf("not an SSH server: %v, want an error naming the missing version line", err)
 	}
@@ -52,7 +52,7 @@ func TestWaitBannerNothingListening(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	if err := WaitBanner(ctx, addr); err == nil || !strings.Contains(err.Error(), "refused") {
+	if err := WaitBanner(ctx, SSHConfig{Addr: addr}); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("closed port: %v, want connection refused", err)
 	}
 }

@@ -23,6 +23,17 @@ type SSHConfig struct {
 	User     string
 	Key      []byte // private key, OpenSSH PEM
 	HostKeys *HostKeys
+	// Dial opens the TCP connection to Addr; nil dials directly. A guest
+	// on a remote VM host is reached through that host.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+func (c SSHConfig) dial(ctx context.Context) (net.Conn, error) {
+	if c.Dial != nil {
+		return c.Dial(ctx, "tcp", c.Addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", c.Addr)
 }
 
 // SSH is a Runner over one SSH connection to a guest. It is safe for
@@ -55,8 +66,7 @@ func Dial(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 		HostKeyAlgorithms: []string{ssh.KeyAlgoED25519},
 		Timeout:           30 * time.Second, // a loaded TCG guest can be slow to answer
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", cfg.Addr)
+	conn, err := cfg.dial(ctx)
 	if err != nil {
 		return nil, err
 	}

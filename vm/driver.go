@@ -6,6 +6,7 @@ package vm
 import (
 	"context"
 	"errors"
+	"net"
 	"time"
 )
 
@@ -94,6 +95,16 @@ type Pauser interface {
 type Clock interface {
 	// SetClock sets the running VM's clock to t.
 	SetClock(ctx context.Context, name string, t time.Time) error
+}
+
+// HostDialer is implemented by drivers whose VMs may run on another
+// machine. Guests' SSH port forwards listen on the VM host's loopback, so
+// SSH to a guest goes through the host.
+type HostDialer interface {
+	// DialHost connects to addr as the VM host sees it.
+	DialHost(ctx context.Context, network, addr string) (net.Conn, error)
+	// Remote tells whether the VM host is another machine.
+	Remote() bool
 }
 
 // Networker manages lab-internal networks: layer-2 segments joining a lab's

@@ -73,7 +73,7 @@ func (e *env) checks() []check {
 			return e.c.String("connect") + " answers, storage pool ready", nil
 		}},
 		{"accel", func(ctx context.Context) (string, error) {
-			a, err := e.accel(ctx)
+			a, err := e.accel(ctx, e.c.String("connect"))
 			return string(a), err
 		}},
 		{"disk", func(context.Context) (string, error) { return diskFree(e.home.Dir) }},

@@ -57,21 +57,37 @@ func (e *env) manager() *instance.Manager { return e.managerFor("") }
 // managerFor is manager for commands on instance id, which use the driver
 // the instance was made with unless --driver says otherwise.
 func (e *env) managerFor(id string) *instance.Manager {
-	name := e.driverName(id)
+	name, uri := e.driverName(id), e.connectURI(id)
 	return &instance.Manager{
 		Home:       e.home,
 		Images:     e.store(),
 		Progress:   e.stderr,
 		Verbose:    e.verbose(),
-		Driver:     e.connector(name),
+		Driver:     e.connector(name, uri),
 		DriverName: name,
-		Accel:      e.accel,
+		Connect:    uri,
+		Accel:      func(ctx context.Context) (vm.Accel, error) { return e.accel(ctx, uri) },
 	}
 }
 
-// libvirtDriver connects to libvirtd at --connect.
-func (e *env) libvirtDriver(ctx context.Context) (*libvirt.Driver, error) {
-	return libvirt.Connect(ctx, e.libvirtOptions(e.c.String("connect")))
+// connectURI is the libvirt URI for commands on instance id: --connect
+// (or VLAB_CONNECT) when given, else the remote host the instance runs on,
+// else this machine's libvirtd.
+func (e *env) connectURI(id string) string {
+	if e.c.IsSet("connect") {
+		return e.c.String("connect")
+	}
+	if id != "" {
+		if uri := e.home.ConnectOf(id); uri != "" {
+			return uri
+		}
+	}
+	return e.c.String("connect")
+}
+
+// libvirtDriver connects to libvirtd at uri.
+func (e *env) libvirtDriver(ctx context.Context, uri string) (*libvirt.Driver, error) {
+	return libvirt.Connect(ctx, e.libvirtOptions(uri))
 }
 
 // libvirtOptions connects to uri; VLAB_LIBVIRT_SOCKET overrides the socket
@@ -81,7 +97,20 @@ func (e *env) libvirtOptions(uri string) libvirt.Options {
 }
 
 // accel decides KVM or TCG, saying so once when KVM is not used.
-func (e *env) accel(ctx context.Context) (vm.Accel, error) {
+func (e *env) accel(ctx context.Context, uri string) (vm.Accel, error) {
+	if strings.HasPrefix(uri, "qemu+ssh:") && os.Getenv("VLAB_ACCEL") == "" {
+		// The probe below boots QEMU here; a remote host is asked instead.
+		d, err := e.libvirtDriver(ctx, uri)
+		if err != nil {
+			return "", err
+		}
+		defer d.Close()
+		a, why := d.HostAccel(ctx)
+		if a == vm.AccelTCG {
+			fmt.Fprintf(e.stderr, "vlab: warning: using TCG software emulation, not KVM (%s)\n", why)
+		}
+		return a, nil
+	}
 	p := vm.AccelProbe{CacheFile: filepath.Join(e.home.Dir, "accel.json")}
 	if imgs, _ := e.store().List(); len(imgs) > 0 {
 		p.Kernel = imgs[0].Kernel
@@ -128,6 +157,8 @@ var instanceFlag = &cli.StringFlag{Name: "instance", Aliases: []string{"i"}, Env
 // hintFor names the next step for errors the user can act on.
 func hintFor(err error) string {
 	switch {
+	case errors.Is(err, vm.ErrUnavailable) && strings.Contains(err.Error(), "libvirt host "):
+		return "is the libvirt host up, and does `ssh` to it work from here? `vlab --connect URI doctor` checks it"
 	case errors.Is(err, vm.ErrUnavailable):
 		return "is libvirtd running? `scripts/setup-host` installs and starts it; `vlab doctor` checks the host"
 	case errors.Is(err, instance.ErrNotFound):

@@ -25,8 +25,11 @@ func (e *env) session(c *cli.Context) (*incident.Session, *instance.Instance, fu
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	inst, err := e.manager().Open(instanceID(c, ref))
+	id := instanceID(c, ref)
+	m := e.managerFor(id)
+	inst, err := m.Open(id)
 	if err != nil {
+		m.Close()
 		return nil, nil, nil, err
 	}
 	lab, err := inst.Lab()
@@ -39,7 +42,7 @@ func (e *env) session(c *cli.Context) (*incident.Session, *instance.Instance, fu
 	}
 	conns := inst.Conns()
 	s := &incident.Session{Lab: lab, Journal: j, Dial: conns.Dial}
-	return s, inst, func() { conns.Close(); j.Close() }, nil
+	return s, inst, func() { conns.Close(); j.Close(); m.Close() }, nil
 }
 
 func (e *env) renderOptions() incident.RenderOptions {

@@ -31,7 +31,10 @@ func sshCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			inst, err := e.manager().Open(instanceID(c, ref))
+			id := instanceID(c, ref)
+			m := e.managerFor(id)
+			defer m.Close()
+			inst, err := m.Open(id)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/vlab-dev/vlab/instance"
 )
 
 func statusCommand() *cli.Command {
@@ -19,15 +21,22 @@ func statusCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			m := e.manager()
-			defer m.Close()
 			var ids []string
 			if c.NArg() > 0 || c.String("instance") != "" {
 				ids = []string{instanceID(c, c.Args().First())}
-			}
-			rows, err := m.Status(c.Context, ids...)
-			if err != nil {
+			} else if ids, err = e.home.IDs(); err != nil {
 				return err
+			}
+			// Each instance through its own driver and host.
+			var rows []instance.VMStatus
+			for _, id := range ids {
+				m := e.managerFor(id)
+				r, err := m.Status(c.Context, id)
+				m.Close()
+				if err != nil {
+					return err
+				}
+				rows = append(rows, r...)
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(e.stdout)

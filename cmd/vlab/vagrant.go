@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -33,13 +34,16 @@ func (e *env) driverName(id string) string {
 }
 
 // connector returns how the manager connects to the named driver.
-func (e *env) connector(name string) func(ctx context.Context) (vm.Driver, error) {
+func (e *env) connector(name, uri string) func(ctx context.Context) (vm.Driver, error) {
 	return func(ctx context.Context) (vm.Driver, error) {
 		switch name {
 		case "libvirt":
-			return e.libvirtDriver(ctx)
+			return e.libvirtDriver(ctx, uri)
 		case "vagrant":
-			return e.vagrantDriver(ctx)
+			if strings.HasPrefix(uri, "qemu+ssh:") {
+				return nil, fmt.Errorf("driver vagrant runs VMs on this machine only, not on %s", uri)
+			}
+			return e.vagrantDriver(ctx, uri)
 		}
 		return nil, fmt.Errorf("driver %q: use libvirt or vagrant", name)
 	}
@@ -47,8 +51,8 @@ func (e *env) connector(name string) func(ctx context.Context) (vm.Driver, error
 
 // vagrantDriver runs VMs through Vagrant, each instance a Vagrant project
 // in its own folder, with the libvirt driver as the fast path.
-func (e *env) vagrantDriver(ctx context.Context) (*vagrant.Driver, error) {
-	lv, err := e.libvirtDriver(ctx)
+func (e *env) vagrantDriver(ctx context.Context, uri string) (*vagrant.Driver, error) {
+	lv, err := e.libvirtDriver(ctx, uri)
 	if err != nil {
 		return nil, err
 	}

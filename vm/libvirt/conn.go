@@ -9,12 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
 	golibvirt "github.com/digitalocean/go-libvirt"
+	"github.com/digitalocean/go-libvirt/socket"
 	"github.com/digitalocean/go-libvirt/socket/dialers"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/vlab-dev/vlab/vm"
 )
@@ -23,6 +24,7 @@ import (
 // satisfies it and tests use a fake.
 type api interface {
 	ConnectGetVersion() (uint64, error)
+	ConnectGetDomainCapabilities(emulatorbin, arch, machine, virttype golibvirt.OptString, flags golibvirt.ConnectGetDomainCapabilitiesFlags) (string, error)
 	Disconnect() error
 	DomainLookupByName(name string) (golibvirt.Domain, error)
 	DomainDefineXMLFlags(xml string, flags golibvirt.DomainDefineFlags) (golibvirt.Domain, error)
@@ -69,13 +71,15 @@ const DefaultURI = "qemu:///system"
 
 // Options configure a Driver.
 type Options struct {
-	// URI is the libvirt URI; only qemu:///system is dialed directly now.
+	// URI is the libvirt URI: qemu:///system, or
+	// qemu+ssh://[user@]host[:port]/system for a remote libvirt host.
 	URI string
 	// Pool is the storage pool holding images, overlays and saved states.
 	Pool string
 	// PoolDir is where the pool is created if it does not exist.
 	PoolDir string
-	// Socket overrides the libvirtd socket path.
+	// Socket overrides the local libvirtd socket path (a URI's socket
+	// parameter names the one on a remote host).
 	Socket string
 }
 
@@ -96,36 +100,61 @@ type Driver struct {
 	l    api
 	opt  Options
 	pool golibvirt.StoragePool
-	dir  string // pool directory on the libvirt host
+	dir  string      // pool directory on the libvirt host
+	ssh  *ssh.Client // the connection to a remote libvirt host, or nil
 }
 
 var (
-	_ vm.Driver = (*Driver)(nil)
-	_ vm.Clock  = (*Driver)(nil)
+	_ vm.Driver     = (*Driver)(nil)
+	_ vm.Clock      = (*Driver)(nil)
+	_ vm.HostDialer = (*Driver)(nil)
 )
 
-// Connect dials libvirtd and makes sure vlab's storage pool exists.
+// Connect dials libvirtd, on this machine or over SSH on a remote host, and
+// makes sure vlab's storage pool exists.
 func Connect(ctx context.Context, opt Options) (*Driver, error) {
 	opt.fill()
-	u, err := url.Parse(opt.URI)
-	if err != nil || u.Scheme != "qemu" || (u.Host != "" && u.Host != "localhost") || u.Path != "/system" {
-		return nil, fmt.Errorf("libvirt URI %q: only qemu:///system is supported for now", opt.URI)
+	t, err := parseURI(opt.URI)
+	if err != nil {
+		return nil, err
 	}
-	var dopts []dialers.LocalOption
-	dopts = append(dopts, dialers.WithLocalTimeout(5*time.Second))
-	if opt.Socket != "" {
-		dopts = append(dopts, dialers.WithSocket(opt.Socket))
+	d := &Driver{opt: opt}
+	var dialer socket.Dialer
+	if t.ssh == "" {
+		dopts := []dialers.LocalOption{dialers.WithLocalTimeout(5 * time.Second)}
+		if opt.Socket != "" {
+			dopts = append(dopts, dialers.WithSocket(opt.Socket))
+		} else if t.socket != "" {
+			dopts = append(dopts, dialers.WithSocket(t.socket))
+		}
+		dialer = dialers.NewLocal(dopts...)
+	} else {
+		if d.ssh, err = dialHost(ctx, t); err != nil {
+			return nil, fmt.Errorf("%w: %v", vm.ErrUnavailable, err)
+		}
+		dialer = sshSocket{c: d.ssh, path: t.socketPath()}
 	}
-	l := golibvirt.NewWithDialer(dialers.NewLocal(dopts...))
+	l := golibvirt.NewWithDialer(dialer)
 	if err := l.ConnectToURI(golibvirt.QEMUSystem); err != nil {
-		return nil, fmt.Errorf("%w: connect to libvirtd (%s): %v; start it (`systemctl start libvirtd`, or scripts/setup-host)", vm.ErrUnavailable, opt.URI, err)
+		d.closeSSH()
+		hint := "start it (`systemctl start libvirtd`, or scripts/setup-host)"
+		if t.ssh != "" {
+			hint = "is libvirtd running there, and may " + t.user + " use its socket?"
+		}
+		return nil, fmt.Errorf("%w: connect to libvirtd (%s): %v; %s", vm.ErrUnavailable, opt.URI, err, hint)
 	}
-	d := &Driver{l: l, opt: opt}
+	d.l = l
 	if err := d.ensurePool(ctx); err != nil {
-		l.Disconnect()
+		d.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+func (d *Driver) closeSSH() {
+	if d.ssh != nil {
+		d.ssh.Close()
+	}
 }
 
 func newDriver(l api, opt Options) *Driver {
@@ -134,7 +163,11 @@ func newDriver(l api, opt Options) *Driver {
 }
 
 // Close disconnects from libvirtd.
-func (d *Driver) Close() error { return d.l.Disconnect() }
+func (d *Driver) Close() error {
+	err := d.l.Disconnect()
+	d.closeSSH()
+	return err
+}
 
 // translate maps libvirt error codes to vm errors.
 func translate(err error) error {

@@ -50,6 +50,12 @@ func lverr(code golibvirt.ErrorNumber, format string, args ...any) error {
 
 func (f *fakeLibvirt) ConnectGetVersion() (uint64, error) { return 10_000_000, nil }
 func (f *fakeLibvirt) Disconnect() error                  { return nil }
+func (f *fakeLibvirt) ConnectGetDomainCapabilities(_, _, _, virt golibvirt.OptString, _ golibvirt.ConnectGetDomainCapabilitiesFlags) (string, error) {
+	if len(virt) == 1 && virt[0] == "kvm" {
+		return "", lverr(golibvirt.ErrOperationInvalid, "invalid argument: KVM is not supported by '/usr/bin/qemu-system-x86_64' on this host")
+	}
+	return "<domainCapabilities/>", nil
+}
 
 func (f *fakeLibvirt) DomainLookupByName(name string) (golibvirt.Domain, error) {
 	f.mu.Lock()
