@@ -115,11 +115,17 @@ func (m *Manager) revive(ctx context.Context, drv vm.Driver, inst *Instance, vmN
 	}
 	banner := make(chan error, 1)
 	go func() { banner <- provision.WaitBanner(ctx, cfg) }()
-	if clock, ok := drv.(vm.Clock); ok && clock.SetClock(ctx, inst.State.VMs[vmName].Domain, time.Now()) == nil {
-		if err := <-banner; err != nil {
-			return fmt.Errorf("vm %s after restore: sshd does not answer: %w", vmName, err)
+	if clock, ok := drv.(vm.Clock); ok {
+		err := clock.SetClock(ctx, inst.State.VMs[vmName].Domain, time.Now())
+		if err == nil {
+			if err := <-banner; err != nil {
+				return fmt.Errorf("vm %s after restore: sshd does not answer: %w", vmName, err)
+			}
+			return nil
 		}
-		return nil
+		if m.Verbose != nil {
+			fmt.Fprintf(m.Verbose, "vm %s: %v; setting its clock over SSH\n", vmName, err)
+		}
 	}
 	<-banner // the login below waits and says why it failed
 	s, err := provision.WaitSSH(ctx, cfg)
