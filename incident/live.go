@@ -3,11 +3,11 @@ package incident
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/vlab-dev/vlab/internal/atomicfile"
 	"github.com/vlab-dev/vlab/labs"
 	"github.com/vlab-dev/vlab/probe"
 )
@@ -93,17 +93,5 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".attach-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	return atomicfile.WriteFrom(dst, in, 0o644)
 }

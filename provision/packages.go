@@ -340,3 +340,29 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// Prefetch makes sure the pinned packages of spec are in the cache, as
+// Fetch does, and returns the cache files a later offline Fetch with the
+// same spec reads: the closure record and the .debs, relative to the cache.
+func Prefetch(ctx context.Context, spec FetchSpec) ([]string, error) {
+	if err := spec.fill(); err != nil { // the closure key depends on the defaults
+		return nil, err
+	}
+	debs, err := Fetch(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	key, err := spec.closureKey()
+	if err != nil {
+		return nil, err
+	}
+	files := []string{filepath.Join("closures", key+".json")}
+	for _, d := range debs {
+		rel, err := filepath.Rel(spec.CacheDir, d.Path)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, rel)
+	}
+	return files, nil
+}

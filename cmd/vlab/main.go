@@ -103,5 +103,6 @@ func commands() []*cli.Command {
 		validateCommand(),
 		newCommand(),
 		exportCommand(),
+		bundleCommand(),
 	}
 }
