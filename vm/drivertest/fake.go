@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/libvirt"
@@ -31,16 +32,29 @@ type fakeVM struct {
 type fakeGuest struct {
 	files  map[string]bool
 	broken bool
+	offset time.Duration // guest clock minus host clock
 }
 
 func (g fakeGuest) clone() fakeGuest {
-	return fakeGuest{files: maps.Clone(g.files), broken: g.broken}
+	return fakeGuest{files: maps.Clone(g.files), broken: g.broken, offset: g.offset}
 }
 
 var (
 	_ vm.Driver = (*Fake)(nil)
+	_ vm.Clock  = (*Fake)(nil)
 	_ Guest     = (*Fake)(nil)
 )
+
+// SetClock sets a running fake guest's clock, as a guest agent would.
+func (f *Fake) SetClock(ctx context.Context, name string, t time.Time) error {
+	return f.set(name, func(v *fakeVM) error {
+		if v.state != vm.StateRunning {
+			return fmt.Errorf("vm %s is %s: the guest agent does not answer", name, v.state)
+		}
+		v.guest.offset = time.Until(t)
+		return nil
+	})
+}
 
 // NewFake returns an empty fake hypervisor.
 func NewFake() *Fake {
@@ -218,6 +232,8 @@ func (f *Fake) Exec(ctx context.Context, spec vm.Spec, cmd string) (string, erro
 	switch {
 	case cmd == cmdHello:
 		return "hello\n", nil
+	case cmd == cmdClock:
+		return fmt.Sprintf("%d\n", time.Now().Add(v.guest.offset).Unix()), nil
 	case cmd == cmdBreak:
 		v.guest.broken = true
 		return "", nil

@@ -6,6 +6,7 @@ package drivertest
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ type Harness struct {
 // The commands the suite runs in guests; the fake guest understands them.
 const (
 	cmdHello = "echo hello"
+	cmdClock = "date +%s"
 	// cmdBreak has the guest remove its SSH server and stop it, as a
 	// trainee's mistake might; only a restore brings SSH back.
 	cmdBreak = "nohup sh -c 'sleep 1; rm -f /usr/sbin/sshd; pkill -x sshd' >/dev/null 2>&1 &"
@@ -147,6 +149,20 @@ func testSnapshotRestore(t *testing.T, h Harness) {
 	}
 	if err := h.Driver.Restore(ctx, spec.Name, "no-such-tag"); !errors.Is(err, vm.ErrNotFound) {
 		t.Errorf("restore of a missing tag: %v, want ErrNotFound", err)
+	}
+	// A driver that sets guest clocks without a login must set them right.
+	if c, ok := h.Driver.(vm.Clock); ok {
+		want := time.Now().Add(90 * time.Minute)
+		must(t, "set clock", c.SetClock(ctx, spec.Name, want))
+		setAt := time.Now()
+		got := exec(t, h, spec, cmdClock)
+		sec, err := strconv.ParseInt(got, 10, 64)
+		if err != nil {
+			t.Fatalf("guest clock: %q", got)
+		}
+		if d := time.Unix(sec, 0).Sub(want.Add(time.Since(setAt))); d < -30*time.Second || d > 30*time.Second {
+			t.Errorf("guest clock %s after SetClock(%s): off by %s", time.Unix(sec, 0).UTC(), want.UTC(), d)
+		}
 	}
 }
 

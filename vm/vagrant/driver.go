@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/libvirt"
@@ -58,7 +59,20 @@ type Driver struct {
 	opt Options
 }
 
-var _ vm.Driver = (*Driver)(nil)
+var (
+	_ vm.Driver = (*Driver)(nil)
+	_ vm.Clock  = (*Driver)(nil)
+)
+
+// SetClock sets the guest's clock through the domain's guest agent, as the
+// libvirt driver does (Vagrantfile.tmpl gives every machine its channel).
+func (d *Driver) SetClock(ctx context.Context, name string, t time.Time) error {
+	c, ok := d.Domains.(vm.Clock)
+	if !ok {
+		return fmt.Errorf("vm %s: no guest agent access through %T", name, d.Domains)
+	}
+	return c.SetClock(ctx, name, t)
+}
 
 // New returns a driver; it runs nothing yet.
 func New(opt Options) (*Driver, error) {
