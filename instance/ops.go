@@ -222,6 +222,9 @@ type VMStatus struct {
 	SSH      string `json:"ssh"`
 	Golden   bool   `json:"golden"`
 	Accel    string `json:"accel"`
+	// Host is the libvirt URI of the remote host the VM runs on; empty for
+	// this machine. SSH is then an address on that host.
+	Host string `json:"host,omitempty"`
 }
 
 // Status reports every VM of the given instances (all when ids is empty).
@@ -249,7 +252,7 @@ func (m *Manager) Status(ctx context.Context, ids ...string) ([]VMStatus, error)
 				return nil, err
 			}
 			out = append(out, VMStatus{Instance: id, Lab: st.Lab, VM: n, Domain: v.Domain, State: string(state),
-				Phase: string(st.Phase), SSH: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Golden: st.Golden != nil, Accel: st.Accel})
+				Phase: string(st.Phase), SSH: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Golden: st.Golden != nil, Accel: st.Accel, Host: st.Connect})
 		}
 	}
 	return out, nil

@@ -128,6 +128,9 @@ func TestIntegrationRemoteHost(t *testing.T) {
 		t.Fatalf("state records connect %q, want %q", st.Connect, uri)
 	}
 	port := st.VMs["box"].SSHPort
+	if out := mustVlab(t, "status", "hello", "-i", id, "--json"); !strings.Contains(out, `"host": "qemu+ssh://root@127.0.0.1`) || !strings.Contains(out, `"state": "running"`) {
+		t.Errorf("status of the remote instance does not show it running on its host:\n%s", out)
+	}
 
 	// No --connect: the instance knows its host.
 	if out := mustVlab(t, "ssh", "hello", "-i", id, "--", "cat", "/etc/hostname"); strings.TrimSpace(out) != "box" {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -53,9 +54,21 @@ func statusCommand() *cli.Command {
 			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "INSTANCE\tLAB\tVM\tSTATE\tPHASE\tSSH\tGOLDEN\tACCEL")
 			for _, r := range rows {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\n", r.Instance, r.Lab, r.VM, r.State, r.Phase, r.SSH, r.Golden, r.Accel)
+				ssh := r.SSH
+				if r.Host != "" {
+					ssh += " on " + hostOf(r.Host)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\n", r.Instance, r.Lab, r.VM, r.State, r.Phase, ssh, r.Golden, r.Accel)
 			}
 			return w.Flush()
 		},
 	}
+}
+
+// hostOf shortens a libvirt URI to its host for the status table.
+func hostOf(uri string) string {
+	if u, err := url.Parse(uri); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return uri
 }
