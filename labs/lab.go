@@ -88,6 +88,10 @@ type Trigger struct {
 	VM          string `yaml:"vm"`
 	Command     string `yaml:"command"`
 	Description string `yaml:"description,omitempty"`
+	// Ready is a shell command that succeeds once the trigger's load is
+	// flowing (a server listening, a client connected). The golden state is
+	// saved only then, so that a reset does not replay the start-up.
+	Ready string `yaml:"ready,omitempty"`
 }
 
 // Inject is one hint from the incident's timeline.

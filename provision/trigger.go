@@ -6,6 +6,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/vlab-dev/vlab/labs"
 )
@@ -86,5 +87,41 @@ func StartTriggers(ctx context.Context, r Runner, triggers []labs.Trigger, out i
 	if err := guestRun(ctx, r, "guest", cmd, out); err != nil {
 		return fmt.Errorf("start triggers %s: %w; check the trigger commands with `systemctl status` in the guest", strings.Join(units, ", "), err)
 	}
+	for _, t := range triggers {
+		if t.Ready == "" {
+			continue
+		}
+		if err := awaitReady(ctx, r, t, out); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// readyTimeout bounds the wait for one trigger's ready command.
+var readyTimeout = 2 * time.Minute
+
+// awaitReady runs the trigger's ready command in the guest, once a second,
+// until it succeeds.
+func awaitReady(ctx context.Context, r Runner, t labs.Trigger, out io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	var last string
+	for {
+		var buf strings.Builder
+		code, err := r.Run(ctx, "sh -c "+quote(t.Ready), nil, &buf, &buf)
+		if err == nil && code == 0 {
+			return nil
+		}
+		last = strings.TrimSpace(buf.String())
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("trigger %s: ready check: %w", t.Name, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("trigger %s is not ready after %s (ready: %s; last output: %q); check it with `systemctl status %s` in the guest",
+				t.Name, readyTimeout, t.Ready, last, TriggerUnit(t))
+		case <-time.After(time.Second):
+		}
+	}
 }

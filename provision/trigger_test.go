@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vlab-dev/vlab/labs"
 )
@@ -101,5 +102,40 @@ func TestTriggerUnitVerifies(t *testing.T) {
 	out, err := exec.Command(analyze, "verify", "--man=no", unit).CombinedOutput()
 	if err != nil || len(out) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+func TestStartTriggersWaitsUntilReady(t *testing.T) {
+	checks := 0
+	r := newFakeRunner(func(cmd string) (string, int) {
+		if !strings.HasPrefix(cmd, "sh -c ") {
+			return "", 0
+		}
+		checks++
+		if checks < 3 {
+			return "curl: (7) Failed to connect\n", 7
+		}
+		return "", 0
+	})
+	ts := []labs.Trigger{{Name: "web", VM: "b", Command: "python3 -m http.server 8080", Ready: "curl -sf localhost:8080"}}
+	if err := StartTriggers(context.Background(), r, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if checks != 3 || r.cmds[len(r.cmds)-1] != "sh -c 'curl -sf localhost:8080'" {
+		t.Errorf("ready checks %d, commands %q; want it run until it succeeds (3 times)", checks, r.cmds)
+	}
+
+	old := readyTimeout
+	readyTimeout = 1500 * time.Millisecond
+	defer func() { readyTimeout = old }()
+	never := newFakeRunner(func(cmd string) (string, int) {
+		if strings.HasPrefix(cmd, "sh -c ") {
+			return "curl: (7) Failed to connect\n", 7
+		}
+		return "", 0
+	})
+	err := StartTriggers(context.Background(), never, ts, nil)
+	if err == nil || !strings.Contains(err.Error(), "trigger web is not ready") || !strings.Contains(err.Error(), "Failed to connect") {
+		t.Errorf("a trigger that never gets ready: %v", err)
 	}
 }

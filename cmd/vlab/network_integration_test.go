@@ -28,6 +28,7 @@ triggers:
   - name: web
     vm: back
     command: /usr/bin/python3 -m http.server --directory /etc 8080
+    ready: curl -sf http://localhost:8080/hostname >/dev/null
 `)
 	v := func(args ...string) string { return mustVlab(t, append([]string{"--labs", labsDir}, args...)...) }
 	vlab(t, "--labs", labsDir, "destroy", "duo")
