@@ -19,16 +19,6 @@ func (h Home) DriverOf(id string) string {
 	return st.Driver
 }
 
-// ConnectOf is the libvirt URI of the remote host instance id runs on, or
-// "" when it runs on this machine (or does not exist).
-func (h Home) ConnectOf(id string) string {
-	st, err := LoadState(h.Instance(id))
-	if err != nil {
-		return ""
-	}
-	return st.Connect
-}
-
 func (m *Manager) driverName() string {
 	if m.DriverName == "" {
 		return DefaultDriver

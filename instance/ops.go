@@ -80,7 +80,10 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 	if err := SaveState(inst.Dir, inst.State); err != nil {
 		return err
 	}
-	restored := slices.Max(took)
+	var restored time.Duration
+	if len(took) > 0 {
+		restored = slices.Max(took)
+	}
 	m.progress("%s is back at its golden state (%.1fs: restore %.1fs, clock and sshd %.1fs)", inst.State.ID,
 		time.Since(start).Seconds(), restored.Seconds(), (time.Since(start) - restored).Seconds())
 	return nil

@@ -35,7 +35,7 @@ func readBanner(ctx context.Context, cfg SSHConfig) error {
 	}
 	defer c.Close()
 	dl, _ := attempt.Deadline()
-	c.SetDeadline(dl)
+	defer bound(c, dl)()
 	// RFC 4253 4.2: a server may send other lines before its version.
 	r := bufio.NewReader(io.LimitReader(c, 8<<10))
 	for {

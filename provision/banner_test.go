@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -54,5 +55,49 @@ func TestWaitBannerNothingListening(t *testing.T) {
 	defer cancel()
 	if err := WaitBanner(ctx, SSHConfig{Addr: addr}); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("closed port: %v, want connection refused", err)
+	}
+}
+
+// noDeadlineConn is a connection without deadlines, like one tunnelled
+// through an SSH client.
+type noDeadlineConn struct{ net.Conn }
+
+func (noDeadlineConn) SetDeadline(time.Time) error { return errors.New("deadline not supported") }
+
+// TestBannerTimeoutThroughTunnel: a server that accepts and never speaks
+// must not hang the wait when the connection has no deadlines.
+func TestBannerTimeoutThroughTunnel(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // silent until the test ends
+		}
+	}()
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		return noDeadlineConn{c}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = WaitBanner(ctx, SSHConfig{Addr: ln.Addr().String(), Dial: dial})
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Errorf("WaitBanner on a silent tunnelled server: %v after %s, want an error within the context's 0.7 s", err, time.Since(start))
+	}
+	key, _, _ := NewKey("t")
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel2()
+	start = time.Now()
+	if _, err := Dial(ctx2, SSHConfig{Addr: ln.Addr().String(), Key: key, HostKeys: &HostKeys{}, Dial: dial}); err == nil || time.Since(start) > 5*time.Second {
+		t.Errorf("Dial to a silent tunnelled server: %v after %s", err, time.Since(start))
 	}
 }

@@ -70,18 +70,29 @@ func Dial(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 	if err != nil {
 		return nil, err
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	} else {
-		conn.SetDeadline(time.Now().Add(cc.Timeout))
+	dl, ok := ctx.Deadline()
+	if !ok {
+		dl = time.Now().Add(cc.Timeout)
 	}
+	clear := bound(conn, dl)
 	c, chans, reqs, err := ssh.NewClientConn(conn, cfg.Addr, cc)
 	if err != nil {
 		conn.Close()
 		return nil, err
 	}
-	conn.SetDeadline(time.Time{})
+	clear()
 	return &SSH{client: ssh.NewClient(c, chans, reqs)}, nil
+}
+
+// bound makes I/O on conn fail after dl, and returns what lifts that. A
+// connection tunnelled through an SSH client has no deadlines: it is
+// closed at dl instead, unless lifted before.
+func bound(conn net.Conn, dl time.Time) (clear func()) {
+	if conn.SetDeadline(dl) == nil {
+		return func() { conn.SetDeadline(time.Time{}) }
+	}
+	t := time.AfterFunc(time.Until(dl), func() { conn.Close() })
+	return func() { t.Stop() }
 }
 
 // WaitSSH dials until the guest answers or ctx ends, and returns the last

@@ -57,32 +57,47 @@ func (e *env) manager() *instance.Manager { return e.managerFor("") }
 // managerFor is manager for commands on instance id, which use the driver
 // the instance was made with unless --driver says otherwise.
 func (e *env) managerFor(id string) *instance.Manager {
-	name, uri := e.driverName(id), e.connectURI(id)
+	name := e.driverName(id)
+	uri, uerr := e.connectURI(id)
+	connect := e.connector(name, uri)
+	if uerr != nil {
+		connect = func(context.Context) (vm.Driver, error) { return nil, uerr }
+	}
 	return &instance.Manager{
 		Home:       e.home,
 		Images:     e.store(),
 		Progress:   e.stderr,
 		Verbose:    e.verbose(),
-		Driver:     e.connector(name, uri),
+		Driver:     connect,
 		DriverName: name,
 		Connect:    uri,
 		Accel:      func(ctx context.Context) (vm.Accel, error) { return e.accel(ctx, uri) },
 	}
 }
 
-// connectURI is the libvirt URI for commands on instance id: --connect
-// (or VLAB_CONNECT) when given, else the remote host the instance runs on,
-// else this machine's libvirtd.
-func (e *env) connectURI(id string) string {
-	if e.c.IsSet("connect") {
-		return e.c.String("connect")
+// connectURI is the libvirt URI for commands on instance id: the host an
+// existing instance runs on, else --connect (or VLAB_CONNECT). A --connect
+// naming another host than the instance's is refused: acting there could
+// remove another instance's disks and lose this one's records.
+func (e *env) connectURI(id string) (string, error) {
+	flag := e.c.String("connect")
+	if id == "" {
+		return flag, nil
 	}
-	if id != "" {
-		if uri := e.home.ConnectOf(id); uri != "" {
-			return uri
-		}
+	st, err := instance.LoadState(e.home.Instance(id))
+	if err != nil {
+		return flag, nil // a new instance goes where --connect says
 	}
-	return e.c.String("connect")
+	remote := func(uri string) bool { return strings.HasPrefix(uri, "qemu+ssh:") }
+	switch {
+	case st.Connect != "" && e.c.IsSet("connect") && flag != st.Connect:
+		return "", fmt.Errorf("instance %s runs on %s, not %s: drop --connect (and VLAB_CONNECT) for it", id, st.Connect, flag)
+	case st.Connect != "":
+		return st.Connect, nil
+	case remote(flag):
+		return "", fmt.Errorf("instance %s runs on this machine, not %s: drop --connect (and VLAB_CONNECT) for it", id, flag)
+	}
+	return flag, nil
 }
 
 // libvirtDriver connects to libvirtd at uri.

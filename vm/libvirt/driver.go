@@ -171,9 +171,11 @@ func (d *Driver) State(ctx context.Context, name string) (vm.State, error) {
 		return vm.StateRunning, nil
 	case golibvirt.DomainPaused, golibvirt.DomainPmsuspended:
 		return vm.StatePaused, nil
-	case golibvirt.DomainShutoff, golibvirt.DomainShutdown, golibvirt.DomainCrashed:
+	case golibvirt.DomainShutoff, golibvirt.DomainCrashed:
 		return vm.StateStopped, nil
 	}
+	// DomainShutdown is a guest on its way down: QEMU still runs, and a
+	// start now fails. It is not stopped yet.
 	return vm.StateOther, nil
 }
 

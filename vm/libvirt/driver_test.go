@@ -290,7 +290,7 @@ func TestState(t *testing.T) {
 		golibvirt.DomainRunning: vm.StateRunning, golibvirt.DomainBlocked: vm.StateRunning,
 		golibvirt.DomainPaused: vm.StatePaused, golibvirt.DomainPmsuspended: vm.StatePaused,
 		golibvirt.DomainShutoff: vm.StateStopped, golibvirt.DomainCrashed: vm.StateStopped,
-		golibvirt.DomainNostate: vm.StateOther,
+		golibvirt.DomainNostate: vm.StateOther, golibvirt.DomainShutdown: vm.StateOther,
 	} {
 		f.domains["a"].state = st
 		wantState(t, d, "a", want)

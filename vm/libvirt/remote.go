@@ -107,7 +107,12 @@ func dialHost(ctx context.Context, t target) (*ssh.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("libvirt host %s: known hosts file: %w; connect once with ssh to record the host's key", t.ssh, err)
 	}
-	cfg := &ssh.ClientConfig{User: t.user, Auth: auth, HostKeyCallback: check, Timeout: 15 * time.Second}
+	// Prefer the key types OpenSSH prefers: x/crypto's default order asks
+	// for ECDSA and RSA first, and a known_hosts that holds only the host's
+	// ed25519 key would then read as a changed key.
+	cfg := &ssh.ClientConfig{User: t.user, Auth: auth, HostKeyCallback: check, Timeout: 15 * time.Second,
+		HostKeyAlgorithms: []string{ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384,
+			ssh.KeyAlgoECDSA521, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}}
 	var d net.Dialer
 	dctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
