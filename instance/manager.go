@@ -34,7 +34,14 @@ type Manager struct {
 	Accel func(ctx context.Context) (vm.Accel, error)
 	// BootTimeout bounds the wait for a guest's SSH.
 	BootTimeout time.Duration
-	Progress    io.Writer // step lines
+	// NoStandby turns standbys off: resets restore the golden state into a
+	// new QEMU (seconds) instead of resuming one restored ahead of time,
+	// and each VM takes its memory once, not twice.
+	NoStandby bool
+	// StartStandby has PrepareStandby run for instance id in the
+	// background; nil prepares no standbys.
+	StartStandby func(id string) error
+	Progress     io.Writer // step lines
 	Verbose     io.Writer // everything guests and tools print; nil hides it
 
 	once sync.Once

@@ -54,6 +54,16 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 	if err := m.startNetworks(ctx, drv, inst); err != nil {
 		return err
 	}
+	if sb, ok := drv.(vm.Standby); ok && m.NoStandby {
+		// Turned off: free the standbys' memory before restoring.
+		if err := m.dropStandbys(ctx, sb, inst); err != nil {
+			return err
+		}
+	}
+	resumed, err := m.takeOver(ctx, drv, inst)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	names := inst.State.VMNames()
 	errs := make([]error, len(names))
@@ -62,8 +72,10 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if errs[i] = drv.Restore(ctx, inst.State.VMs[n].Domain, inst.State.Golden.Tag); errs[i] != nil {
-				return
+			if !resumed[n] {
+				if errs[i] = drv.Restore(ctx, inst.State.VMs[n].Domain, inst.State.Golden.Tag); errs[i] != nil {
+					return
+				}
 			}
 			took[i] = time.Since(start)
 			errs[i] = m.revive(ctx, drv, inst, n)
@@ -84,8 +96,13 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 	if len(took) > 0 {
 		restored = slices.Max(took)
 	}
-	m.progress("%s is back at its golden state (%.1fs: restore %.1fs, clock and sshd %.1fs)", inst.State.ID,
-		time.Since(start).Seconds(), restored.Seconds(), (time.Since(start) - restored).Seconds())
+	how := "restore"
+	if len(resumed) == len(names) {
+		how = "standby resumed"
+	}
+	m.progress("%s is back at its golden state (%.1fs: %s %.1fs, clock and sshd %.1fs)", inst.State.ID,
+		time.Since(start).Seconds(), how, restored.Seconds(), (time.Since(start) - restored).Seconds())
+	m.startStandby(ctx, drv, inst)
 	return nil
 }
 
@@ -167,6 +184,11 @@ func (m *Manager) Down(ctx context.Context, id string) error {
 			return err
 		}
 	}
+	if sb, ok := drv.(vm.Standby); ok {
+		if err := m.dropStandbys(ctx, sb, m.newInstance(dir, st)); err != nil {
+			return err
+		}
+	}
 	if st.Phase == PhaseReady {
 		st.Phase = PhaseStopped
 	}
@@ -203,7 +225,15 @@ func (m *Manager) Destroy(ctx context.Context, id string) error {
 
 func (m *Manager) destroyVMs(ctx context.Context, drv vm.Driver, inst *Instance) error {
 	for _, n := range inst.State.VMNames() {
-		if err := drv.Destroy(ctx, inst.State.VMs[n].Domain); err != nil {
+		// The partner first: the owner's volumes hold the golden state
+		// the partner's standby copy was made from.
+		own := owner(inst.State.VMs[n].Domain)
+		if _, ok := drv.(vm.Standby); ok {
+			if err := drv.Destroy(ctx, own+standbySuffix); err != nil {
+				return err
+			}
+		}
+		if err := drv.Destroy(ctx, own); err != nil {
 			return err
 		}
 		delete(inst.State.VMs, n)
@@ -225,6 +255,9 @@ type VMStatus struct {
 	SSH      string `json:"ssh"`
 	Golden   bool   `json:"golden"`
 	Accel    string `json:"accel"`
+	// Standby tells that a paused copy of the golden state waits to take
+	// the VM's place at the next reset.
+	Standby bool `json:"standby"`
 	// Host is the libvirt URI of the remote host the VM runs on; empty for
 	// this machine. SSH is then an address on that host.
 	Host string `json:"host,omitempty"`
@@ -255,7 +288,7 @@ func (m *Manager) Status(ctx context.Context, ids ...string) ([]VMStatus, error)
 				return nil, err
 			}
 			out = append(out, VMStatus{Instance: id, Lab: st.Lab, VM: n, Domain: v.Domain, State: string(state),
-				Phase: string(st.Phase), SSH: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Golden: st.Golden != nil, Accel: st.Accel, Host: st.Connect})
+				Phase: string(st.Phase), SSH: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Golden: st.Golden != nil, Accel: st.Accel, Standby: v.Standby, Host: st.Connect})
 		}
 	}
 	return out, nil

@@ -61,6 +61,9 @@ type VMState struct {
 	HostKey string `json:"host_key,omitempty"`
 	Image   string `json:"image"`
 	Digest  string `json:"image_digest"`
+	// Standby tells that the other domain of the VM's pair (see partner)
+	// holds the golden state, restored and paused, ready to take over.
+	Standby bool `json:"standby,omitempty"`
 }
 
 // Golden records the saved state every reset returns to.
@@ -175,7 +178,19 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 var ErrBusy = errors.New("instance is busy")
 
 // lock takes the instance's lock, failing at once when another vlab holds it.
-func lock(dir string) (func(), error) {
+func lock(dir string) (func(), error) { return lockAs(dir, "", 0) }
+
+// holderStandby marks the lock as held by a standby being prepared in the
+// background: commands wait for it (seconds) instead of failing.
+const holderStandby = "standby"
+
+// standbyWait bounds how long a command waits for a standby's preparation.
+const standbyWait = 2 * time.Minute
+
+// lockAs takes the instance's lock and writes holder into the lock file.
+// A lock held by a standby preparation is waited for up to standbyWait;
+// wait > 0 waits that long for any holder.
+func lockAs(dir, holder string, wait time.Duration) (func(), error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -183,13 +198,31 @@ func lock(dir string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+	var deadline time.Time
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, err
+		}
+		if deadline.IsZero() {
+			w := wait
+			if b, _ := os.ReadFile(f.Name()); string(b) == holderStandby {
+				w = max(w, standbyWait)
+			}
+			deadline = time.Now().Add(w)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
 			return nil, fmt.Errorf("%s: %w: another vlab command is working on it; wait for it to finish", filepath.Base(dir), ErrBusy)
 		}
-		return nil, err
+		time.Sleep(20 * time.Millisecond)
 	}
+	f.Truncate(0)
+	f.WriteAt([]byte(holder), 0)
 	return func() { f.Close() }, nil
 }
 

@@ -313,5 +313,9 @@ func (m *Manager) snapshot(ctx context.Context, drv vm.Driver, inst *Instance, k
 		return err
 	}
 	// Snapshot leaves each VM running on from its saved state: stale clock.
-	return m.reviveAll(ctx, drv, inst)
+	if err := m.reviveAll(ctx, drv, inst); err != nil {
+		return err
+	}
+	m.startStandby(ctx, drv, inst)
+	return nil
 }

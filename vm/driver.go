@@ -97,6 +97,25 @@ type Clock interface {
 	SetClock(ctx context.Context, name string, t time.Time) error
 }
 
+// Standby is an optional role of drivers whose saved states can be
+// restored ahead of time: a VM's standby is a second domain holding the
+// saved state, restored and paused, that takes the VM's place in the time a
+// resume takes. It costs the standby's memory while it waits.
+type Standby interface {
+	// PrepareStandby restores the saved state tag of VM owner into the
+	// domain standby, paused and without SSH port forward, first forcing
+	// off whatever runs as standby. standby may be owner itself.
+	PrepareStandby(ctx context.Context, owner, tag, standby string) error
+	// TakeOver moves VM name's SSH port forward (sshPort) to the paused
+	// standby and resumes it; name is left paused for PrepareStandby or
+	// PowerOff to reuse. It wraps ErrNotFound when standby is not a paused
+	// domain and ErrPortInUse when the port could not be moved.
+	TakeOver(ctx context.Context, name, standby string, sshPort int) error
+	// PowerOff forces the VM off at once, keeping its disks and saved
+	// states; an absent VM is not an error.
+	PowerOff(ctx context.Context, name string) error
+}
+
 // HostDialer is implemented by drivers whose VMs may run on another
 // machine. Guests' SSH port forwards listen on the VM host's loopback, so
 // SSH to a guest goes through the host.

@@ -23,6 +23,7 @@ func globalFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show everything guests and tools print"},
 		&cli.StringFlag{Name: "labs", Value: "labs", EnvVars: []string{"VLAB_LABS"}, Usage: "folder holding the incident labs"},
 		&cli.StringFlag{Name: "connect", Value: libvirt.DefaultURI, EnvVars: []string{"VLAB_CONNECT"}, Usage: "libvirt URI"},
+		standbyFlag,
 	}
 }
 
@@ -64,14 +65,16 @@ func (e *env) managerFor(id string) *instance.Manager {
 		connect = func(context.Context) (vm.Driver, error) { return nil, uerr }
 	}
 	return &instance.Manager{
-		Home:       e.home,
-		Images:     e.store(),
-		Progress:   e.stderr,
-		Verbose:    e.verbose(),
-		Driver:     connect,
-		DriverName: name,
-		Connect:    uri,
-		Accel:      func(ctx context.Context) (vm.Accel, error) { return e.accel(ctx, uri) },
+		Home:         e.home,
+		Images:       e.store(),
+		Progress:     e.stderr,
+		Verbose:      e.verbose(),
+		Driver:       connect,
+		DriverName:   name,
+		Connect:      uri,
+		Accel:        func(ctx context.Context) (vm.Accel, error) { return e.accel(ctx, uri) },
+		NoStandby:    !e.c.Bool("standby"),
+		StartStandby: e.spawnStandby,
 	}
 }
 

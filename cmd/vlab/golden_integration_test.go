@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vlab-dev/vlab/instance"
 )
 
 // git runs git in dir and returns its trimmed output.
@@ -107,6 +110,8 @@ func TestIntegrationGoldenState(t *testing.T) {
 		t.Fatal("sshd still answers after it was stopped")
 	}
 
+	// up left a standby preparing in the background: reset waits for it
+	// and resumes it in the VM's place.
 	start := time.Now()
 	v("reset", "pinned")
 	t.Logf("reset took %s", time.Since(start))
@@ -114,9 +119,61 @@ func TestIntegrationGoldenState(t *testing.T) {
 		t.Errorf("after reset: %q, want %q", got, golden)
 	}
 	checkClock(t, "pinned")
+	base := instance.DomainName("pinned", "app")
+	if dom := vmStatus(t, labsDir, "pinned").Domain; dom != base+"_b" {
+		t.Errorf("after reset the VM runs as %s, want its standby %s_b", dom, base)
+	}
+
+	// The replaced domain becomes the next standby; break the VM in
+	// another way (a full disk) and reset onto it.
+	waitStandby(t, labsDir, "pinned")
+	v("ssh", "pinned", "--", "rm -f /etc/vlab-rev; dd if=/dev/zero of=/var/fill bs=1M >/dev/null 2>&1; df --output=avail / | tail -1")
+	v("reset", "pinned")
+	if got := v("ssh", "pinned", "--", state+"; if test -e /var/fill; then echo fill left; fi"); got != golden {
+		t.Errorf("after the second reset: %q, want %q", got, golden)
+	}
+	if dom := vmStatus(t, labsDir, "pinned").Domain; dom != base {
+		t.Errorf("after the second reset the VM runs as %s, want %s", dom, base)
+	}
+
+	// A standby that died (host reboot, an admin's virsh destroy) while
+	// the state still says ready: reset restores the slow way.
+	waitStandby(t, labsDir, "pinned")
+	if out, err := exec.Command("virsh", "-c", "qemu:///system", "destroy", base+"_b").CombinedOutput(); err != nil {
+		t.Fatalf("virsh destroy: %v: %s", err, out)
+	}
+	v("ssh", "pinned", "--", "rm -f /etc/vlab-rev")
+	v("reset", "pinned")
+	if got := v("ssh", "pinned", "--", state); got != golden {
+		t.Errorf("after a reset without standby: %q, want %q", got, golden)
+	}
+	checkClock(t, "pinned")
 	time.Sleep(2 * time.Second)
 	tick := v("ssh", "pinned", "--", "cat /run/ticker")
 	if n, err := strconv.ParseInt(strings.TrimSpace(tick), 10, 64); err != nil || time.Now().Unix()-n > 10 {
 		t.Errorf("trigger not ticking with the right clock after reset: %q", tick)
+	}
+}
+
+// vmStatus is the one VM of instance id as `vlab status --json` shows it.
+func vmStatus(t *testing.T, labsDir, id string) instance.VMStatus {
+	t.Helper()
+	var rows []instance.VMStatus
+	if err := json.Unmarshal([]byte(mustVlab(t, "--labs", labsDir, "status", "--json", id)), &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("status --json: %v %v", rows, err)
+	}
+	return rows[0]
+}
+
+// waitStandby waits until status shows the instance's standby ready.
+func waitStandby(t *testing.T, labsDir, id string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !vmStatus(t, labsDir, id).Standby {
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(os.Getenv("VLAB_HOME"), "instances", id, "standby.log"))
+			t.Fatalf("%s: no standby ready after 2 minutes; standby.log:\n%s", id, b)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -43,11 +43,12 @@ func mustVlab(t *testing.T, args ...string) string {
 	return out
 }
 
-func TestMain(m *testing.M) {
-	if os.Getenv("VLAB_HOME") == "" {
-		os.Setenv("VLAB_HOME", "/var/lib/vlab-test")
+func init() {
+	testSetup = func() {
+		if os.Getenv("VLAB_HOME") == "" {
+			os.Setenv("VLAB_HOME", "/var/lib/vlab-test")
+		}
 	}
-	os.Exit(m.Run())
 }
 
 // leftovers lists libvirt domains and pool volumes that belong to instance id.

@@ -104,5 +104,6 @@ func commands() []*cli.Command {
 		newCommand(),
 		exportCommand(),
 		bundleCommand(),
+		standbyCommand(),
 	}
 }

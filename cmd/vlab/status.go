@@ -52,13 +52,13 @@ func statusCommand() *cli.Command {
 				return nil
 			}
 			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "INSTANCE\tLAB\tVM\tSTATE\tPHASE\tSSH\tGOLDEN\tACCEL")
+			fmt.Fprintln(w, "INSTANCE\tLAB\tVM\tSTATE\tPHASE\tSSH\tGOLDEN\tSTANDBY\tACCEL")
 			for _, r := range rows {
 				ssh := r.SSH
 				if r.Host != "" {
 					ssh += " on " + hostOf(r.Host)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\n", r.Instance, r.Lab, r.VM, r.State, r.Phase, ssh, r.Golden, r.Accel)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%v\t%s\n", r.Instance, r.Lab, r.VM, r.State, r.Phase, ssh, r.Golden, r.Standby, r.Accel)
 			}
 			return w.Flush()
 		},

@@ -34,6 +34,7 @@ type api interface {
 	DomainSuspend(d golibvirt.Domain) error
 	QEMUDomainAgentCommand(d golibvirt.Domain, cmd string, timeout int32, flags uint32) (golibvirt.OptString, error)
 	DomainResume(d golibvirt.Domain) error
+	QEMUDomainMonitorCommand(d golibvirt.Domain, cmd string, flags uint32) (string, error)
 	DomainShutdownFlags(d golibvirt.Domain, flags golibvirt.DomainShutdownFlagValues) error
 	DomainDestroyFlags(d golibvirt.Domain, flags golibvirt.DomainDestroyFlagsValues) error
 	DomainUndefineFlags(d golibvirt.Domain, flags golibvirt.DomainUndefineFlagsValues) error
@@ -53,6 +54,7 @@ type api interface {
 	StoragePoolRefresh(p golibvirt.StoragePool, flags uint32) error
 	StoragePoolListAllVolumes(p golibvirt.StoragePool, need int32, flags uint32) ([]golibvirt.StorageVol, uint32, error)
 	StorageVolCreateXML(p golibvirt.StoragePool, xml string, flags golibvirt.StorageVolCreateFlags) (golibvirt.StorageVol, error)
+	StorageVolCreateXMLFrom(p golibvirt.StoragePool, xml string, clone golibvirt.StorageVol, flags golibvirt.StorageVolCreateFlags) (golibvirt.StorageVol, error)
 	StorageVolLookupByName(p golibvirt.StoragePool, name string) (golibvirt.StorageVol, error)
 	StorageVolGetPath(v golibvirt.StorageVol) (string, error)
 	StorageVolGetInfo(v golibvirt.StorageVol) (int8, uint64, uint64, error)

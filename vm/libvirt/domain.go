@@ -3,6 +3,7 @@ package libvirt
 import (
 	"encoding/xml"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -27,6 +28,10 @@ type labelXML struct {
 
 // agentChannel is the virtio-serial port the QEMU guest agent listens on.
 const agentChannel = "org.qemu.guest_agent.0"
+
+// netdevSSH is the QEMU id of the user-mode network that carries the SSH
+// port forward; a standby takes the forward over by this id.
+const netdevSSH = "vlabssh"
 
 // files are the pool paths a domain uses.
 type files struct {
@@ -69,8 +74,8 @@ func domainXML(spec vm.Spec, f files) (string, error) {
 			Controllers: []libvirtxml.DomainController{{Type: "usb", Model: "none"}},
 		},
 		QEMUCommandline: &libvirtxml.DomainQEMUCommandline{Args: []libvirtxml.DomainQEMUCommandlineArg{
-			{Value: "-netdev"}, {Value: fmt.Sprintf("user,id=vlabssh,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22", spec.SSHPort)},
-			{Value: "-device"}, {Value: "virtio-net-pci,netdev=vlabssh,addr=0x10"},
+			{Value: "-netdev"}, {Value: fmt.Sprintf("user,id=%s,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22", netdevSSH, spec.SSHPort)},
+			{Value: "-device"}, {Value: "virtio-net-pci,netdev=" + netdevSSH + ",addr=0x10"},
 		}},
 	}
 	if spec.Accel == vm.AccelKVM {
@@ -138,3 +143,23 @@ func setDisk(dom *libvirtxml.Domain, path string) {
 		}
 	}
 }
+
+// withoutForward returns a copy of dom whose user-mode network has no port
+// forward: a standby waits without the VM's SSH port, which the VM holds.
+func withoutForward(dom *libvirtxml.Domain) *libvirtxml.Domain {
+	c := *dom
+	if dom.QEMUCommandline == nil {
+		return &c
+	}
+	cl := *dom.QEMUCommandline
+	cl.Args = append([]libvirtxml.DomainQEMUCommandlineArg(nil), dom.QEMUCommandline.Args...)
+	for i, a := range cl.Args {
+		if strings.HasPrefix(a.Value, "user,id="+netdevSSH+",") {
+			cl.Args[i].Value = hostfwd.ReplaceAllString(a.Value, "")
+		}
+	}
+	c.QEMUCommandline = &cl
+	return &c
+}
+
+var hostfwd = regexp.MustCompile(`,hostfwd=[^,]*`)

@@ -246,6 +246,12 @@ func (d *Driver) savedDisk(name, tag string) (string, error) {
 // while the old VM still runs, so the VM is down only for QEMU's exit and
 // the memory load.
 func (d *Driver) Restore(ctx context.Context, name, tag string) error {
+	return d.restore(ctx, name, tag, false)
+}
+
+// restore is Restore; a standby is restored paused and without its SSH
+// port forward (its persistent definition keeps it).
+func (d *Driver) restore(ctx context.Context, name, tag string, standby bool) error {
 	save := d.path(saveName(name, tag))
 	if _, err := d.lookup(saveName(name, tag)); err != nil {
 		return fmt.Errorf("vm %s has no saved state %q: %w", name, tag, vm.ErrNotFound)
@@ -277,6 +283,14 @@ func (d *Driver) Restore(ctx context.Context, name, tag string) error {
 		d.deleteVolume(overlay)
 		return err
 	}
+	live, flags := nx, golibvirt.DomainSaveRunning
+	if standby {
+		if live, err = withoutForward(&dom).Marshal(); err != nil {
+			d.deleteVolume(overlay)
+			return err
+		}
+		flags = golibvirt.DomainSavePaused
+	}
 	current := ""
 	if cur, err := d.l.DomainLookupByName(name); err == nil {
 		if cx, err := d.l.DomainGetXMLDesc(cur, golibvirt.DomainXMLInactive); err == nil {
@@ -294,7 +308,7 @@ func (d *Driver) Restore(ctx context.Context, name, tag string) error {
 		d.deleteVolume(overlay)
 		return fmt.Errorf("redefine vm %s: %w", name, translate(err))
 	}
-	if err := d.l.DomainRestoreFlags(save, golibvirt.OptString{nx}, uint32(golibvirt.DomainSaveRunning)); err != nil {
+	if err := d.l.DomainRestoreFlags(save, golibvirt.OptString{live}, uint32(flags)); err != nil {
 		return fmt.Errorf("restore vm %s to %q: %w", name, tag, startError(err))
 	}
 	if current != "" && current != golden && !d.isFrozen(name, current) {

@@ -46,8 +46,13 @@ func testImage(t *testing.T, kernel bool) vm.Image {
 	return img
 }
 
+// testSpec gives each VM its own SSH port, as the fake holds them like QEMU.
 func testSpec(name string, img vm.Image) vm.Spec {
-	return vm.Spec{Name: name, Memory: 256, CPUs: 1, Image: img, Accel: vm.AccelTCG, SSHPort: 2222}
+	port := 2222
+	for _, c := range name {
+		port = port*31 + int(c)
+	}
+	return vm.Spec{Name: name, Memory: 256, CPUs: 1, Image: img, Accel: vm.AccelTCG, SSHPort: 20000 + port%20000}
 }
 
 func TestEnsurePoolDefinesOnce(t *testing.T) {

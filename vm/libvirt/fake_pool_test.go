@@ -146,7 +146,26 @@ func (f *fakeLibvirt) StorageVolDelete(v golibvirt.StorageVol, _ golibvirt.Stora
 	return nil
 }
 
-func (f *fakeLibvirt) StorageVolUpload(v golibvirt.StorageVol, r io.Reader, _, _ uint64, _ golibvirt.StorageVolUploadFlags) error {
+// StorageVolCreateXMLFrom copies a volume's bytes into a new raw volume.
+func (f *fakeLibvirt) StorageVolCreateXMLFrom(p golibvirt.StoragePool, x string, clone golibvirt.StorageVol, _ golibvirt.StorageVolCreateFlags) (golibvirt.StorageVol, error) {
+	f.mu.Lock()
+	src, err := f.vol(clone)
+	f.mu.Unlock()
+	if err != nil {
+		return golibvirt.StorageVol{}, err
+	}
+	v, err := f.StorageVolCreateXML(p, x, 0)
+	if err != nil {
+		return v, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.vols[v.Name].data = append([]byte(nil), src.data...)
+	return v, nil
+}
+
+// StorageVolUpload writes at offset without truncating, as libvirt does.
+func (f *fakeLibvirt) StorageVolUpload(v golibvirt.StorageVol, r io.Reader, offset, _ uint64, _ golibvirt.StorageVolUploadFlags) error {
 	data, err := io.ReadAll(r)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -157,7 +176,10 @@ func (f *fakeLibvirt) StorageVolUpload(v golibvirt.StorageVol, r io.Reader, _, _
 	if err != nil {
 		return err
 	}
-	x.data = data
+	if end := int(offset) + len(data); end > len(x.data) {
+		x.data = append(x.data, make([]byte, end-len(x.data))...)
+	}
+	copy(x.data[offset:], data)
 	f.uploads = append(f.uploads, v.Name)
 	return nil
 }

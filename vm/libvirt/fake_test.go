@@ -1,9 +1,12 @@
 package libvirt
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,13 +32,96 @@ type fakeDomain struct {
 	xml   string
 	state golibvirt.DomainState
 	clock int64 // seconds set through the guest agent
+	fwd   int   // host port of the running QEMU's SSH forward, 0 for none
+}
+
+var hostfwdPort = regexp.MustCompile(`hostfwd=tcp:127\.0\.0\.1:(\d+)-`)
+
+// fwdOf is the SSH forward port in a domain XML, 0 for none.
+func fwdOf(x string) int {
+	m := hostfwdPort.FindStringSubmatch(x)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// bindForward fails like QEMU when another running domain holds x's port.
+func (f *fakeLibvirt) bindForward(name, x string) error {
+	p := fwdOf(x)
+	for n, d := range f.domains {
+		if p != 0 && n != name && d.fwd == p && d.state != golibvirt.DomainShutoff {
+			return lverr(golibvirt.ErrInternalError, "internal error: process exited while connecting to monitor: Could not set up host forwarding rule 'tcp:127.0.0.1:%d-:22'", p)
+		}
+	}
+	return nil
+}
+
+// QEMUDomainMonitorCommand knows the two HMP commands that move a port
+// forward, and answers as QEMU does.
+func (f *fakeLibvirt) QEMUDomainMonitorCommand(d golibvirt.Domain, cmd string, flags uint32) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	x, err := f.dom(d)
+	if err != nil {
+		return "", err
+	}
+	if flags != 1 {
+		return "", lverr(golibvirt.ErrInternalError, "fake monitor speaks HMP only")
+	}
+	if x.state != golibvirt.DomainRunning && x.state != golibvirt.DomainPaused {
+		return "", lverr(golibvirt.ErrOperationInvalid, "Requested operation is not valid: domain is not running")
+	}
+	var port int
+	switch {
+	case strings.HasPrefix(cmd, "hostfwd_remove vlabssh tcp:127.0.0.1:"):
+		fmt.Sscanf(cmd, "hostfwd_remove vlabssh tcp:127.0.0.1:%d", &port)
+		if x.fwd != port {
+			return fmt.Sprintf("host forwarding rule for tcp:127.0.0.1:%d not found\r\n", port), nil
+		}
+		x.fwd = 0
+		return fmt.Sprintf("host forwarding rule for tcp:127.0.0.1:%d removed\r\n", port), nil
+	case strings.HasPrefix(cmd, "hostfwd_add vlabssh tcp:127.0.0.1:"):
+		fmt.Sscanf(cmd, "hostfwd_add vlabssh tcp:127.0.0.1:%d-:22", &port)
+		if err := f.bindForward(d.Name, fmt.Sprintf("hostfwd=tcp:127.0.0.1:%d-", port)); err != nil || x.fwd != 0 {
+			return fmt.Sprintf("Could not set up host forwarding rule 'tcp:127.0.0.1:%d-:22'\r\n", port), nil
+		}
+		x.fwd = port
+		return "", nil
+	}
+	return "", lverr(golibvirt.ErrInternalError, "fake monitor does not know %q", cmd)
 }
 
 type fakeVol struct {
 	path, format, backing string
 	capacity              uint64
 	data                  []byte
-	saved                 string // domain XML of a save file
+}
+
+// fakeSave is a save file laid out as libvirt writes one: header, domain
+// XML, cookie, padding, then a stand-in for QEMU's stream.
+func fakeSave(xml string) []byte {
+	const dataLen = 8192
+	b := make([]byte, saveHeaderLen+dataLen)
+	copy(b, saveMagic)
+	binary.LittleEndian.PutUint32(b[16:], 2)
+	binary.LittleEndian.PutUint32(b[20:], dataLen)
+	binary.LittleEndian.PutUint32(b[24:], 1)
+	binary.LittleEndian.PutUint32(b[32:], uint32(len(xml)+1))
+	copy(b[saveHeaderLen:], xml)
+	copy(b[saveHeaderLen+len(xml)+1:], "<cookie/>")
+	return append(b, "QEVM-stream"...)
+}
+
+// saved is the domain XML recorded in a save file, "" if it is none.
+func (v *fakeVol) saved() string {
+	h, err := parseSaveHeader(v.data)
+	if err != nil || len(v.data) < saveHeaderLen+int(h.dataLen) || !bytes.HasSuffix(v.data, []byte("QEVM-stream")) {
+		return ""
+	}
+	data := v.data[saveHeaderLen:]
+	return string(data[:bytes.IndexByte(data, 0)])
 }
 
 var _ api = (*fakeLibvirt)(nil)
@@ -116,7 +202,10 @@ func (f *fakeLibvirt) DomainCreateWithFlags(d golibvirt.Domain, _ uint32) (golib
 	if _, err := f.checkDisk(x.xml); err != nil {
 		return d, err
 	}
-	x.state = golibvirt.DomainRunning
+	if err := f.bindForward(d.Name, x.xml); err != nil {
+		return d, err
+	}
+	x.state, x.fwd = golibvirt.DomainRunning, fwdOf(x.xml)
 	return d, nil
 }
 
@@ -151,6 +240,9 @@ func (f *fakeLibvirt) setState(d golibvirt.Domain, to golibvirt.DomainState, fro
 	for _, s := range from {
 		if x.state == s {
 			x.state = to
+			if to == golibvirt.DomainShutoff {
+				x.fwd = 0
+			}
 			return nil
 		}
 	}
@@ -244,7 +336,7 @@ func (f *fakeLibvirt) DomainSaveFlags(d golibvirt.Domain, to string, _ golibvirt
 	if f.byPath(to) != nil {
 		return lverr(golibvirt.ErrSystemError, "file %s exists", to)
 	}
-	f.vols[filepath.Base(to)] = &fakeVol{path: to, format: "raw", saved: x.xml}
+	f.vols[filepath.Base(to)] = &fakeVol{path: to, format: "raw", data: fakeSave(x.xml)}
 	x.state = golibvirt.DomainShutoff
 	return nil
 }
@@ -253,10 +345,12 @@ func (f *fakeLibvirt) DomainRestoreFlags(from string, dxml golibvirt.OptString, 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	v := f.byPath(from)
-	if v == nil || v.saved == "" {
+	if v == nil || v.saved() == "" {
 		return lverr(golibvirt.ErrSystemError, "cannot open saved state %s", from)
 	}
-	x := v.saved
+	x := v.saved()
+	var src libvirtxml.Domain
+	src.Unmarshal(x)
 	if len(dxml) > 0 {
 		x = dxml[0]
 	}
@@ -264,18 +358,34 @@ func (f *fakeLibvirt) DomainRestoreFlags(from string, dxml golibvirt.OptString, 
 	if err != nil {
 		return err
 	}
+	var dst libvirtxml.Domain
+	dst.Unmarshal(x)
+	if dst.Name != src.Name || dst.UUID != src.UUID {
+		return lverr(golibvirt.ErrConfigUnsupported, "unsupported configuration: Target domain %s/%s does not match source %s/%s", dst.Name, dst.UUID, src.Name, src.UUID)
+	}
 	if d := f.domains[name]; d != nil && d.state != golibvirt.DomainShutoff {
 		return lverr(golibvirt.ErrOperationInvalid, "domain %s is already active", name)
 	}
-	f.domains[name] = &fakeDomain{xml: x, state: golibvirt.DomainRunning}
+	state := golibvirt.DomainRunning
+	if flags&uint32(golibvirt.DomainSavePaused) != 0 {
+		state = golibvirt.DomainPaused
+	}
+	if err := f.bindForward(name, x); err != nil {
+		return err
+	}
+	if d := f.domains[name]; d != nil {
+		d.state, d.fwd = state, fwdOf(x)
+		return nil
+	}
+	f.domains[name] = &fakeDomain{xml: x, state: state, fwd: fwdOf(x)}
 	return nil
 }
 
 func (f *fakeLibvirt) DomainSaveImageGetXMLDesc(file string, _ uint32) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if v := f.byPath(file); v != nil && v.saved != "" {
-		return v.saved, nil
+	if v := f.byPath(file); v != nil && v.saved() != "" {
+		return v.saved(), nil
 	}
 	return "", lverr(golibvirt.ErrSystemError, "cannot open %s", file)
 }
@@ -340,8 +450,8 @@ func (f *fakeLibvirt) checkConsistent(t *testing.T) {
 		if v.backing != "" && f.byPath(v.backing) == nil {
 			t.Errorf("volume %s is backed by %s, which is gone", n, v.backing)
 		}
-		if v.saved != "" {
-			if _, err := f.checkDisk(v.saved); err != nil {
+		if v.saved() != "" {
+			if _, err := f.checkDisk(v.saved()); err != nil {
 				t.Errorf("save file %s: %v", n, err)
 			}
 		}

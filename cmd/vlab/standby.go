@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/vlab-dev/vlab/instance"
+)
+
+// standbyFlag turns off the paused standby copy of each VM that makes a
+// reset a resume: an admin short of memory on a shared host trades reset
+// speed for half the memory per trainee.
+var standbyFlag = &cli.BoolFlag{Name: "standby", Value: true, EnvVars: []string{"VLAB_STANDBY"},
+	Usage: "keep a paused copy of each VM's golden state ready, so that a reset is a resume (twice the memory)"}
+
+// standbyCommand prepares an instance's standbys; reset and up start it in
+// the background. It is hidden: nobody needs to type it.
+func standbyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "standby",
+		Usage:     "prepare the paused standby copies of a lab's VMs (reset and up start this in the background)",
+		ArgsUsage: "<lab>",
+		Hidden:    true,
+		Flags:     []cli.Flag{instanceFlag},
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
+			return m.PrepareStandby(c.Context, instanceID(c, ref))
+		}),
+	}
+}
+
+// standbyLog is where the background preparation writes what it did.
+const standbyLog = "standby.log"
+
+// spawnStandby starts `vlab standby <id>` detached from this process and
+// its terminal, logging to the instance's folder. It waits for this
+// command's lock on the instance, then works while the trainee does.
+func (e *env) spawnStandby(id string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	log, err := os.OpenFile(filepath.Join(e.home.Instance(id), standbyLog), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cmd := exec.Command(exe, "--verbose", "standby", "--instance", id, id)
+	cmd.Env = append(os.Environ(), "VLAB_HOME="+e.home.Dir, runAsCLI+"=1")
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s standby: %w", exe, err)
+	}
+	return cmd.Process.Release()
+}
+
+// runAsCLI tells a test binary started by spawnStandby to act as vlab.
+const runAsCLI = "VLAB_RUN_AS_CLI"

@@ -1,0 +1,214 @@
+package instance
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// fakeStandbyDriver adds the standby role to the fake: a standby is a copy
+// of the owner's VM, paused, its SSH server not listening until it takes
+// over the port.
+type fakeStandbyDriver struct{ *fakeDriver }
+
+var _ vm.Standby = fakeStandbyDriver{}
+
+func (f fakeStandbyDriver) PrepareStandby(ctx context.Context, owner, tag, standby string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o, err := f.vm(owner)
+	if err != nil {
+		return err
+	}
+	if !o.tags[tag] {
+		return fmt.Errorf("vm %s has no saved state %q: %w", owner, tag, vm.ErrNotFound)
+	}
+	f.record("prepare %s from %s", standby, owner)
+	if old := f.vms[standby]; old != nil {
+		f.halt(old, vm.StateStopped)
+	}
+	spec := o.spec
+	spec.Name = standby
+	f.vms[standby] = &fakeVM{spec: spec, state: vm.StatePaused, hostKey: o.hostKey, tags: map[string]bool{tag: true}}
+	return nil
+}
+
+func (f fakeStandbyDriver) TakeOver(ctx context.Context, name, standby string, port int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	sb := f.vms[standby]
+	if sb == nil || sb.state != vm.StatePaused {
+		return fmt.Errorf("standby %s: %w", standby, vm.ErrNotFound)
+	}
+	f.record("takeover %s by %s", name, standby)
+	if old := f.vms[name]; old != nil {
+		f.halt(old, vm.StatePaused)
+	}
+	sb.spec.SSHPort = port
+	f.boot(sb)
+	return nil
+}
+
+func (f fakeStandbyDriver) PowerOff(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if v := f.vms[name]; v != nil {
+		f.record("poweroff %s", name)
+		f.halt(v, vm.StateStopped)
+	}
+	return nil
+}
+
+// standbyEnv is newEnv on a driver with standbys, prepared in the
+// background as the CLI does; prepared receives each preparation's result.
+func standbyEnv(t *testing.T) (*env, chan error) {
+	e := newEnv(t)
+	drv := fakeStandbyDriver{e.drv}
+	prepared := make(chan error, 10)
+	e.m.Driver = func(context.Context) (vm.Driver, error) { return drv, nil }
+	e.m.StartStandby = func(id string) error {
+		go func() { prepared <- e.again().PrepareStandby(context.Background(), id) }()
+		return nil
+	}
+	return e, prepared
+}
+
+func waitPrepared(t *testing.T, prepared chan error) {
+	t.Helper()
+	select {
+	case err := <-prepared:
+		if err != nil {
+			t.Fatalf("prepare standby: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("standby never prepared")
+	}
+}
+
+func TestResetByStandbyAlternates(t *testing.T) {
+	e, prepared := standbyEnv(t)
+	ctx := context.Background()
+	e.up(t, e.m)
+	waitPrepared(t, prepared)
+	web := DomainName("shop", "web")
+	st, _ := LoadState(e.m.Home.Instance("shop"))
+	if !st.VMs["web"].Standby || !st.VMs["db"].Standby {
+		t.Fatalf("after up: standby flags %+v %+v", st.VMs["web"], st.VMs["db"])
+	}
+	if got := e.drv.callsLike("prepare " + web); len(got) != 1 || got[0] != "prepare "+web+"_b from "+web {
+		t.Fatalf("prepare calls %q", got)
+	}
+	want := []string{web + "_b", web, web + "_b"}
+	for i, dom := range want {
+		m := e.again()
+		m.Driver, m.StartStandby = e.m.Driver, e.m.StartStandby
+		inst, err := m.Reset(ctx, "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := inst.State.VMs["web"].Domain; got != dom {
+			t.Fatalf("reset %d: web runs as %s, want %s", i, got, dom)
+		}
+		if len(e.drv.callsLike("restore ")) != 0 {
+			t.Fatalf("reset %d restored instead of resuming the standby: %q", i, e.drv.calls)
+		}
+		// The VM answers SSH on its port, from the domain that took over.
+		s, err := inst.Dial(ctx, "web")
+		if err != nil {
+			t.Fatalf("reset %d: ssh: %v", i, err)
+		}
+		s.Close()
+		waitPrepared(t, prepared)
+		if st, _ := LoadState(inst.Dir); !st.VMs["web"].Standby {
+			t.Fatalf("reset %d: no standby prepared after it", i)
+		}
+	}
+	if got := e.drv.callsLike("prepare " + web + " from"); len(got) != 2 || got[0] != "prepare "+web+" from "+web {
+		t.Errorf("the owner domain was not reused as a standby: %q", got)
+	}
+
+	if err := e.again().Down(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := LoadState(e.m.Home.Instance("shop")); st.VMs["web"].Standby {
+		t.Error("down kept the standby flag")
+	}
+	if v := e.drv.vms[web]; v == nil || v.state != vm.StateStopped {
+		t.Errorf("down left the standby %s running or paused: %+v", web, v)
+	}
+	if err := e.again().Destroy(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.drv.vms) != 0 {
+		t.Errorf("destroy left domains: %v", e.drv.vms)
+	}
+}
+
+func TestResetFallsBackWithoutStandby(t *testing.T) {
+	e, prepared := standbyEnv(t)
+	ctx := context.Background()
+	e.up(t, e.m)
+	waitPrepared(t, prepared)
+	web := DomainName("shop", "web")
+	// The host rebooted, say: the standby is gone but the state says ready.
+	e.drv.vms[web+"_b"].state = vm.StateStopped
+	m := e.again()
+	m.Driver, m.StartStandby = e.m.Driver, e.m.StartStandby
+	inst, err := m.Reset(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.State.VMs["web"].Domain != web || len(e.drv.callsLike("restore "+web+" ")) != 1 {
+		t.Errorf("web runs as %s; calls %q", inst.State.VMs["web"].Domain, e.drv.calls)
+	}
+	if inst.State.VMs["db"].Domain != DomainName("shop", "db")+"_b" {
+		t.Errorf("db's ready standby was not used: %s", inst.State.VMs["db"].Domain)
+	}
+	waitPrepared(t, prepared)
+}
+
+func TestNoStandbyPowersThemOff(t *testing.T) {
+	e, prepared := standbyEnv(t)
+	e.up(t, e.m)
+	waitPrepared(t, prepared)
+	m := e.again()
+	m.Driver, m.NoStandby = e.m.Driver, true
+	m.StartStandby = func(string) error { t.Error("standby started though turned off"); return nil }
+	inst, err := m.Reset(context.Background(), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.drv.callsLike("restore ")) != 2 || len(e.drv.callsLike("takeover")) != 0 {
+		t.Errorf("calls %q", e.drv.calls)
+	}
+	if inst.State.VMs["web"].Standby || len(e.drv.callsLike("poweroff ")) != 2 {
+		t.Errorf("standbys not powered off: calls %q", e.drv.calls)
+	}
+}
+
+func TestLockWaitsForStandby(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := lockAs(dir, holderStandby, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { time.Sleep(200 * time.Millisecond); unlock() }()
+	start := time.Now()
+	u2, err := lock(dir)
+	if err != nil {
+		t.Fatalf("a command did not wait for the standby's preparation: %v", err)
+	}
+	u2()
+	if time.Since(start) < 150*time.Millisecond {
+		t.Error("lock was not held")
+	}
+	u3, _ := lockAs(dir, "reset", 0)
+	defer u3()
+	if _, err := lock(dir); err == nil || !strings.Contains(err.Error(), "another vlab command") {
+		t.Errorf("a command waited for another command: %v", err)
+	}
+}

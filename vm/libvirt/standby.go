@@ -1,0 +1,233 @@
+package libvirt
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	golibvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/vlab-dev/vlab/vm"
+)
+
+var _ vm.Standby = (*Driver)(nil)
+
+// A standby is the golden state restored ahead of time into a second
+// domain, paused and without its SSH port forward. Taking over is then a
+// resume and two QEMU monitor commands that move the port forward: no QEMU
+// start, no memory load. libvirt restores a save file only into the domain
+// (name and UUID) recorded in it, so a standby of another name gets its own
+// copy of the owner's save file with the recorded domain renamed.
+
+// PrepareStandby restores owner's saved state tag into the domain standby,
+// paused, with no SSH port forward. Whatever ran as standby is forced off
+// and its overlay thrown away. The standby's persistent definition keeps
+// the forward, so that a later cold start has SSH.
+func (d *Driver) PrepareStandby(ctx context.Context, owner, tag, standby string) error {
+	if standby != owner {
+		if _, err := d.lookup(saveName(standby, tag)); notFoundErr(err) {
+			if err := d.copySave(owner, standby, tag); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	return d.restore(ctx, standby, tag, true)
+}
+
+// TakeOver hands name's SSH port forward to the paused standby and resumes
+// it. name is paused first, so that it stops taking CPU from the standby.
+func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int) error {
+	sb, err := d.l.DomainLookupByName(standby)
+	if err != nil {
+		return fmt.Errorf("standby of vm %s: %w", name, translate(err))
+	}
+	if st, _ := d.State(ctx, standby); st != vm.StatePaused {
+		return fmt.Errorf("standby %s of vm %s is %s, not paused: %w", standby, name, st, vm.ErrNotFound)
+	}
+	rule := fmt.Sprintf("tcp:127.0.0.1:%d", sshPort)
+	if old, err := d.l.DomainLookupByName(name); err == nil {
+		if st, _ := d.State(ctx, name); st == vm.StateRunning || st == vm.StatePaused {
+			if st == vm.StateRunning {
+				if err := translate(d.l.DomainSuspend(old)); err != nil {
+					return fmt.Errorf("pause vm %s: %w", name, err)
+				}
+			}
+			// A trainee may have removed nothing here: the forward is
+			// QEMU's, out of the guest's reach. A missing rule is fine.
+			d.monitor(old, "hostfwd_remove "+netdevSSH+" "+rule)
+		}
+	}
+	out, err := d.monitor(sb, "hostfwd_add "+netdevSSH+" "+rule+"-:22")
+	if err == nil && strings.TrimSpace(out) != "" {
+		err = errors.New(strings.TrimSpace(out))
+	}
+	if err != nil {
+		return fmt.Errorf("vm %s: move SSH port %d to its standby: %w: %v", name, sshPort, vm.ErrPortInUse, err)
+	}
+	if err := translate(d.l.DomainResume(sb)); err != nil {
+		return fmt.Errorf("resume standby %s of vm %s: %w", standby, name, err)
+	}
+	return nil
+}
+
+// PowerOff forces the VM off, keeping its volumes.
+func (d *Driver) PowerOff(ctx context.Context, name string) error {
+	dom, err := d.l.DomainLookupByName(name)
+	if notFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("vm %s: %w", name, translate(err))
+	}
+	return d.forceOff(dom)
+}
+
+// monitor runs a human monitor command in the domain's QEMU and returns
+// what it printed; HMP is the only interface to user-mode port forwards.
+func (d *Driver) monitor(dom golibvirt.Domain, cmd string) (string, error) {
+	const hmp = 1 // VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP
+	out, err := d.l.QEMUDomainMonitorCommand(dom, cmd, hmp)
+	if err != nil {
+		return "", fmt.Errorf("qemu monitor %q: %w", cmd, translate(err))
+	}
+	return out, nil
+}
+
+// copySave makes standby's save file for tag from owner's: the same bytes
+// with the domain recorded in its header renamed to standby, under a new
+// UUID and with its own console log. Everything goes through the storage
+// pool, so it works on a remote host too.
+func (d *Driver) copySave(owner, standby, tag string) error {
+	src, err := d.lookup(saveName(owner, tag))
+	if err != nil {
+		return fmt.Errorf("vm %s has no saved state %q: %w", owner, tag, err)
+	}
+	var head bytes.Buffer
+	if err := d.l.StorageVolDownload(src, &head, 0, saveHeaderLen, 0); err != nil {
+		return fmt.Errorf("read saved state %q of vm %s: %w", tag, owner, translate(err))
+	}
+	h, err := parseSaveHeader(head.Bytes())
+	if err != nil {
+		return fmt.Errorf("saved state %q of vm %s: %w", tag, owner, err)
+	}
+	if err := d.l.StorageVolDownload(src, &head, saveHeaderLen, uint64(h.dataLen), 0); err != nil {
+		return fmt.Errorf("read saved state %q of vm %s: %w", tag, owner, translate(err))
+	}
+	uuid := make([]byte, 16)
+	rand.Read(uuid)
+	uuid[6], uuid[8] = uuid[6]&0x0f|0x40, uuid[8]&0x3f|0x80
+	newHead, err := renameSave(head.Bytes(), owner, standby, fmt.Sprintf("%x-%x-%x-%x-%x", uuid[:4], uuid[4:6], uuid[6:8], uuid[8:10], uuid[10:]))
+	if err != nil {
+		return fmt.Errorf("saved state %q of vm %s: %w", tag, owner, err)
+	}
+	name := saveName(standby, tag)
+	vx := libvirtxml.StorageVolume{Name: name, Capacity: &libvirtxml.StorageVolumeSize{Value: 0, Unit: "bytes"},
+		Target: &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: "raw"}}}
+	x, err := vx.Marshal()
+	if err != nil {
+		return err
+	}
+	dst, err := d.l.StorageVolCreateXMLFrom(d.pool, x, src, 0)
+	if err != nil {
+		return fmt.Errorf("copy saved state %q of vm %s: %w", tag, owner, translate(err))
+	}
+	if err := d.l.StorageVolUpload(dst, bytes.NewReader(newHead), 0, uint64(len(newHead)), 0); err != nil {
+		d.deleteVolume(name)
+		return fmt.Errorf("write saved state %q of vm %s: %w", tag, standby, translate(err))
+	}
+	return nil
+}
+
+// libvirt's QEMU save file starts with a fixed header (qemu_saveimage.h:
+// magic, then little-endian uint32 version, data length, was-running,
+// format, cookie offset and 14 unused), then data: the domain XML and a
+// cookie, each NUL-terminated, zero-padded to the data length. QEMU's
+// migration stream follows.
+const (
+	saveMagic     = "LibvirtQemudSave"
+	saveHeaderLen = 16 + 4*5 + 4*14
+)
+
+type saveHeader struct {
+	dataLen, cookieOffset uint32
+}
+
+func parseSaveHeader(b []byte) (saveHeader, error) {
+	if len(b) < saveHeaderLen || string(b[:16]) != saveMagic {
+		return saveHeader{}, errors.New("not a complete libvirt QEMU save file")
+	}
+	if v := binary.LittleEndian.Uint32(b[16:]); v != 2 {
+		return saveHeader{}, fmt.Errorf("libvirt save file version %d, vlab knows 2", v)
+	}
+	return saveHeader{dataLen: binary.LittleEndian.Uint32(b[20:]), cookieOffset: binary.LittleEndian.Uint32(b[32:])}, nil
+}
+
+var (
+	nameElem = regexp.MustCompile(`<name>[^<]*</name>`)
+	uuidElem = regexp.MustCompile(`<uuid>[^<]*</uuid>`)
+)
+
+// renameSave returns header and data of a save file (b) with the recorded
+// domain renamed from owner to standby, given uuid, and its console log
+// renamed likewise. The data keeps its length, so QEMU's stream after it
+// stays where it was.
+func renameSave(b []byte, owner, standby, uuid string) ([]byte, error) {
+	h, err := parseSaveHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	data := b[saveHeaderLen:]
+	if uint32(len(data)) != h.dataLen {
+		return nil, fmt.Errorf("save file data is %d bytes, header says %d", len(data), h.dataLen)
+	}
+	xmlEnd := bytes.IndexByte(data, 0)
+	if xmlEnd < 0 {
+		return nil, errors.New("save file XML is not terminated")
+	}
+	var cookie []byte
+	if h.cookieOffset != 0 {
+		if int(h.cookieOffset) > len(data) {
+			return nil, errors.New("save file cookie offset out of range")
+		}
+		rest := data[h.cookieOffset:]
+		if i := bytes.IndexByte(rest, 0); i >= 0 {
+			cookie = rest[:i+1]
+		}
+	}
+	x := string(data[:xmlEnd])
+	if !strings.Contains(x, "<name>"+owner+"</name>") {
+		return nil, fmt.Errorf("save file is of another domain than %s", owner)
+	}
+	x = replaceFirst(x, nameElem, "<name>"+standby+"</name>")
+	x = replaceFirst(x, uuidElem, "<uuid>"+uuid+"</uuid>")
+	x = strings.ReplaceAll(x, "/"+owner+".console'", "/"+standby+".console'")
+	nd := append(append([]byte(x), 0), cookie...)
+	if uint32(len(nd)) > h.dataLen {
+		return nil, errors.New("renamed domain XML does not fit the save file")
+	}
+	out := make([]byte, saveHeaderLen+int(h.dataLen))
+	copy(out, b[:saveHeaderLen])
+	if len(cookie) > 0 {
+		binary.LittleEndian.PutUint32(out[32:], uint32(len(x)+1))
+	}
+	copy(out[saveHeaderLen:], nd)
+	return out, nil
+}
+
+// replaceFirst replaces re's first match in s: the domain's own name and
+// UUID come before any device's.
+func replaceFirst(s string, re *regexp.Regexp, with string) string {
+	loc := re.FindStringIndex(s)
+	if loc == nil {
+		return s
+	}
+	return s[:loc[0]] + with + s[loc[1]:]
+}
