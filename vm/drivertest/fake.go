@@ -25,6 +25,7 @@ type fakeVM struct {
 	state vm.State
 	guest fakeGuest
 	saves map[string]fakeGuest
+	noFwd bool // a standby, or a VM a standby took over from: its SSH port is not its own
 }
 
 // fakeGuest is what a guest remembers: marker files and whether its SSH
@@ -40,10 +41,51 @@ func (g fakeGuest) clone() fakeGuest {
 }
 
 var (
-	_ vm.Driver = (*Fake)(nil)
-	_ vm.Clock  = (*Fake)(nil)
-	_ Guest     = (*Fake)(nil)
+	_ vm.Driver  = (*Fake)(nil)
+	_ vm.Clock   = (*Fake)(nil)
+	_ Guest      = (*Fake)(nil)
+	_ vm.Standby = (*Fake)(nil)
 )
+
+// PrepareStandby copies owner's saved guest into a paused standby.
+func (f *Fake) PrepareStandby(ctx context.Context, owner, tag, standby string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o, err := f.get(owner)
+	if err != nil {
+		return err
+	}
+	g, ok := o.saves[tag]
+	if !ok {
+		return fmt.Errorf("vm %s has no saved state %q: %w", owner, tag, vm.ErrNotFound)
+	}
+	spec := o.spec
+	spec.Name = standby
+	f.vms[standby] = &fakeVM{spec: spec, state: vm.StatePaused, guest: g.clone(),
+		saves: map[string]fakeGuest{tag: g.clone()}, noFwd: true}
+	return nil
+}
+
+// TakeOver gives the paused standby name's SSH port and runs it.
+func (f *Fake) TakeOver(ctx context.Context, name, standby string, port int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	sb, ok := f.vms[standby]
+	if !ok || sb.state != vm.StatePaused {
+		return fmt.Errorf("standby %s: %w", standby, vm.ErrNotFound)
+	}
+	if old, ok := f.vms[name]; ok {
+		if old.state == vm.StateRunning {
+			old.state = vm.StatePaused
+		}
+		old.noFwd = true
+	}
+	sb.spec.SSHPort, sb.noFwd, sb.state = port, false, vm.StateRunning
+	return nil
+}
+
+// PowerOff stops a VM at once; an absent VM is not an error.
+func (f *Fake) PowerOff(ctx context.Context, name string) error { return f.Stop(ctx, name) }
 
 // SetClock sets a running fake guest's clock, as a guest agent would.
 func (f *Fake) SetClock(ctx context.Context, name string, t time.Time) error {
@@ -151,7 +193,7 @@ func (f *Fake) Restore(ctx context.Context, name, tag string) error {
 		if !ok {
 			return fmt.Errorf("vm %s has no saved state %q: %w", name, tag, vm.ErrNotFound)
 		}
-		v.guest, v.state = g.clone(), vm.StateRunning
+		v.guest, v.state, v.noFwd = g.clone(), vm.StateRunning, false
 		return nil
 	})
 }
@@ -226,7 +268,13 @@ func (f *Fake) Exec(ctx context.Context, spec vm.Spec, cmd string) (string, erro
 	if err != nil {
 		return "", err
 	}
-	if v.state != vm.StateRunning || v.guest.broken {
+	// SSH reaches whichever VM serves the port: a standby that took over.
+	for _, o := range f.vms {
+		if !o.noFwd && o.spec.SSHPort == spec.SSHPort && o.state == vm.StateRunning {
+			v = o
+		}
+	}
+	if v.state != vm.StateRunning || v.guest.broken || v.noFwd {
 		return "", fmt.Errorf("ssh to 127.0.0.1:%d: connection refused", v.spec.SSHPort)
 	}
 	switch {
@@ -247,4 +295,14 @@ func (f *Fake) Exec(ctx context.Context, spec vm.Spec, cmd string) (string, erro
 		return "no\n", nil
 	}
 	return "", fmt.Errorf("fake guest: unknown command %q", cmd)
+}
+
+// DomainUUID makes a UUID up from the name.
+func (f *Fake) DomainUUID(ctx context.Context, name string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.get(name); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("00000000-0000-4000-8000-%012x", len(name)), nil
 }

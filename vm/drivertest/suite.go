@@ -56,6 +56,9 @@ func Run(t *testing.T, h Harness) {
 	t.Run("SnapshotRestore", func(t *testing.T) { testSnapshotRestore(t, h) })
 	t.Run("RestoreAfterBreak", func(t *testing.T) { testRestoreAfterBreak(t, h) })
 	t.Run("DestroyTwice", func(t *testing.T) { testDestroyTwice(t, h) })
+	if _, ok := h.Driver.(vm.Standby); ok {
+		t.Run("Standby", func(t *testing.T) { testStandby(t, h) })
+	}
 }
 
 // create makes a VM for a subtest and destroys it when the subtest ends.
@@ -199,4 +202,43 @@ func testDestroyTwice(t *testing.T, h Harness) {
 	wantState(t, h, spec.Name, vm.StateAbsent)
 	must(t, "destroy again", h.Driver.Destroy(ctx, spec.Name))
 	must(t, "stop an absent vm", h.Driver.Stop(ctx, spec.Name))
+}
+
+// testStandby resets a broken VM twice through standbys, the way the
+// instance layer does: the second domain of the pair takes over the SSH
+// port, then the replaced one is prepared as the next standby.
+func testStandby(t *testing.T, h Harness) {
+	ctx := context.Background()
+	sb := h.Driver.(vm.Standby)
+	spec := create(t, h, "standby")
+	pair := []string{spec.Name, spec.Name + "_b"}
+	t.Cleanup(func() { h.Driver.Destroy(context.Background(), pair[1]) })
+	must(t, "destroy a leftover standby", h.Driver.Destroy(ctx, pair[1]))
+	exec(t, h, spec, cmdMark("before"))
+	must(t, "snapshot", h.Driver.Snapshot(ctx, spec.Name, "golden"))
+	for round, live := range []string{pair[0], pair[1]} {
+		next := pair[1-round]
+		must(t, "prepare standby", sb.PrepareStandby(ctx, pair[0], "golden", next))
+		wantState(t, h, next, vm.StatePaused)
+		exec(t, h, spec, cmdMark("after"))
+		must(t, "take over", sb.TakeOver(ctx, live, next, spec.SSHPort))
+		wantState(t, h, next, vm.StateRunning)
+		wantState(t, h, live, vm.StatePaused)
+		// The VM's address is its SSH port, now served by the standby.
+		if got := exec(t, h, spec, cmdHas("before")); got != "yes" {
+			t.Errorf("round %d: after take-over, the file made before the snapshot: %q, want yes", round, got)
+		}
+		if got := exec(t, h, spec, cmdHas("after")); got != "no" {
+			t.Errorf("round %d: after take-over, the file made after the snapshot: %q, want no", round, got)
+		}
+		if c, ok := h.Driver.(vm.Clock); ok {
+			must(t, "set clock of the standby", c.SetClock(ctx, next, time.Now()))
+		}
+	}
+	must(t, "power off", sb.PowerOff(ctx, pair[1]))
+	wantState(t, h, pair[1], vm.StateStopped)
+	must(t, "power off an absent vm", sb.PowerOff(ctx, spec.Name+"_never"))
+	if err := sb.TakeOver(ctx, pair[0], pair[1], spec.SSHPort); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("take-over by a powered-off standby: %v, want ErrNotFound", err)
+	}
 }

@@ -231,3 +231,13 @@ func replaceFirst(s string, re *regexp.Regexp, with string) string {
 	}
 	return s[:loc[0]] + with + s[loc[1]:]
 }
+
+// DomainUUID is the UUID of the named domain.
+func (d *Driver) DomainUUID(ctx context.Context, name string) (string, error) {
+	dom, err := d.l.DomainLookupByName(name)
+	if err != nil {
+		return "", fmt.Errorf("vm %s: %w", name, translate(err))
+	}
+	u := dom.UUID
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[:4], u[4:6], u[6:8], u[8:10], u[10:]), nil
+}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -25,6 +26,8 @@ type Domains interface {
 	EnsureImage(ctx context.Context, img vm.Image) (libvirt.ImageFiles, error)
 	Pool() string
 	VolumePath(vol string) string
+	// DomainUUID is the UUID libvirt knows the domain by.
+	DomainUUID(ctx context.Context, name string) (string, error)
 }
 
 var _ Domains = (*libvirt.Driver)(nil)
@@ -189,6 +192,13 @@ func (d *Driver) Destroy(ctx context.Context, name string) error {
 	if lerr != nil {
 		// Not made by this driver, or destroyed already: libvirt's sweep.
 		return d.Domains.Destroy(ctx, name)
+	}
+	if e.Alias {
+		// A standby's domain: the machine goes with its own domain.
+		if err := d.Domains.Destroy(ctx, name); err != nil {
+			return err
+		}
+		return os.Remove(d.indexPath(name))
 	}
 	_, verr := d.vagrant(ctx, e.Dir, "destroy", "--force", e.Machine)
 	if err := d.Domains.Destroy(ctx, name); err != nil {

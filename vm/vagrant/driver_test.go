@@ -218,3 +218,49 @@ func TestRunErrorNamesWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// TestTakeOverPointsVagrantAtStandby: after a take-over `vagrant status`
+// must find the domain that now runs the machine.
+func TestTakeOverPointsVagrantAtStandby(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	spec := testSpec("web")
+	if err := fx.drv.Create(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.drv.Snapshot(ctx, spec.Name, "golden"); err != nil {
+		t.Fatal(err)
+	}
+	sb := spec.Name + "_b"
+	if err := fx.drv.PrepareStandby(ctx, spec.Name, "golden", sb); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.drv.TakeOver(ctx, spec.Name, sb, spec.SSHPort); err != nil {
+		t.Fatal(err)
+	}
+	e, err := fx.drv.lookup(sb)
+	if err != nil || !e.Alias || e.Machine != "web" {
+		t.Fatalf("index entry of the standby: %+v %v", e, err)
+	}
+	want, _ := fx.hv.DomainUUID(ctx, sb)
+	if got, err := os.ReadFile(machineIDFile(e)); err != nil || string(got) != want {
+		t.Errorf("Vagrant's id of machine web = %q %v, want the standby's %q", got, err, want)
+	}
+	// Back the other way: the owner domain takes over again.
+	if err := fx.drv.PrepareStandby(ctx, spec.Name, "golden", spec.Name); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.drv.TakeOver(ctx, sb, spec.Name, spec.SSHPort); err != nil {
+		t.Fatal(err)
+	}
+	want, _ = fx.hv.DomainUUID(ctx, spec.Name)
+	if got, _ := os.ReadFile(machineIDFile(e)); string(got) != want {
+		t.Errorf("Vagrant's id of machine web = %q, want the owner's %q", got, want)
+	}
+	if err := fx.drv.Destroy(ctx, sb); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := LoadProject(e.Dir); len(p.Machines) != 1 {
+		t.Errorf("destroying the standby's domain dropped the machine: %+v", p.Machines)
+	}
+}

@@ -19,6 +19,9 @@ const projectFile = ".vlab-vagrant.json"
 type entry struct {
 	Dir     string `json:"dir"`
 	Machine string `json:"machine"`
+	// Alias marks a second domain of the machine: a standby that took
+	// over (see standby.go). Destroying it leaves the machine.
+	Alias bool `json:"alias,omitempty"`
 }
 
 func (d *Driver) indexPath(domain string) string {
