@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +66,7 @@ func BenchmarkReset(b *testing.B) {
 	fmt.Printf("  vlab up from the golden state       %6.2fs\n", mu.Seconds())
 	fmt.Printf("  libvirt internal snapshot revert    %6.2fs\n", mv.Seconds())
 	fmt.Printf("  ratio reset / internal revert       %6.2f  (target <= 0.50)\n", mr.Seconds()/mv.Seconds())
+	fmt.Printf("  runs: reset %s; after a reset %s; up %s; revert %s\n", secs(reset), secs(again), secs(up), secs(revert))
 	fmt.Printf("  ratio up-from-golden / internal     %6.2f\n", mu.Seconds()/mv.Seconds())
 	b.ReportMetric(mr.Seconds(), "reset-s")
 	b.ReportMetric(mv.Seconds(), "revert-s")
@@ -117,6 +119,18 @@ func benchWaitStandby(b *testing.B, id string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.Fatalf("%s: standby not ready after 2 minutes", id)
+}
+
+// secs lists durations in seconds, in run order.
+func secs(ds []time.Duration) string {
+	var b strings.Builder
+	for i, d := range ds {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%.2f", d.Seconds())
+	}
+	return b.String()
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -110,8 +110,9 @@ func TestIntegrationGoldenState(t *testing.T) {
 		t.Fatal("sshd still answers after it was stopped")
 	}
 
-	// up left a standby preparing in the background: reset waits for it
-	// and resumes it in the VM's place.
+	// up left a standby preparing in the background: reset resumes it in
+	// the VM's place.
+	waitStandby(t, labsDir, "pinned")
 	start := time.Now()
 	v("reset", "pinned")
 	t.Logf("reset took %s", time.Since(start))
