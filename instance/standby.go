@@ -2,6 +2,7 @@ package instance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -94,16 +95,22 @@ func (m *Manager) dropStandbys(ctx context.Context, sb vm.Standby, inst *Instanc
 // PrepareStandby restores the golden state of every VM of instance id that
 // has no standby yet into its partner domain, paused: the domain a reset
 // replaced is reused. It waits for the instance's lock, so it can be
-// started by the command that still holds it; an instance that is gone or
-// not at its golden state is left alone.
+// started by the command that still holds it; an instance that is gone
+// (destroyed meanwhile) or not at its golden state is left alone.
 func (m *Manager) PrepareStandby(ctx context.Context, id string) error {
 	dir := m.Home.Instance(id)
 	unlock, err := lockAs(dir, holderStandby, standbyWait)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	st, err := LoadState(dir)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package instance
 
 import (
 	"context"
+	"errors"
+	"os"
 	"fmt"
 	"strings"
 	"testing"
@@ -192,6 +194,11 @@ func TestNoStandbyPowersThemOff(t *testing.T) {
 
 func TestLockWaitsForStandby(t *testing.T) {
 	dir := t.TempDir()
+	u0, err := lock(dir) // the instance exists: its lock file too
+	if err != nil {
+		t.Fatal(err)
+	}
+	u0()
 	unlock, err := lockAs(dir, holderStandby, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -210,5 +217,24 @@ func TestLockWaitsForStandby(t *testing.T) {
 	defer u3()
 	if _, err := lock(dir); err == nil || !strings.Contains(err.Error(), "another vlab command") {
 		t.Errorf("a command waited for another command: %v", err)
+	}
+}
+
+// A standby started just before a destroy must not bring the instance's
+// folder back.
+func TestPrepareStandbyAfterDestroy(t *testing.T) {
+	e, prepared := standbyEnv(t)
+	e.up(t, e.m)
+	waitPrepared(t, prepared)
+	if err := e.again().Destroy(context.Background(), "shop"); err != nil {
+		t.Fatal(err)
+	}
+	m := e.again()
+	m.Driver = e.m.Driver
+	if err := m.PrepareStandby(context.Background(), "shop"); err != nil {
+		t.Errorf("PrepareStandby of a destroyed instance = %v, want nil", err)
+	}
+	if _, err := os.Stat(e.m.Home.Instance("shop")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the destroyed instance's folder is back: %v", err)
 	}
 }

@@ -190,11 +190,20 @@ const standbyWait = 2 * time.Minute
 // lockAs takes the instance's lock and writes holder into the lock file.
 // A lock held by a standby preparation is waited for up to standbyWait;
 // wait > 0 waits that long for any holder.
+// The standby preparation only locks an instance that exists: it must not
+// bring back the folder of one destroyed meanwhile.
 func lockAs(dir, holder string, wait time.Duration) (func(), error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+	flags := os.O_RDWR
+	if holder != holderStandby {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		flags |= os.O_CREATE
 	}
-	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, lockName), flags, 0o644)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(dir), ErrNotFound)
+	}
 	if err != nil {
 		return nil, err
 	}
