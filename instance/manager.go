@@ -42,7 +42,7 @@ type Manager struct {
 	// background; nil prepares no standbys.
 	StartStandby func(id string) error
 	Progress     io.Writer // step lines
-	Verbose     io.Writer // everything guests and tools print; nil hides it
+	Verbose      io.Writer // everything guests and tools print; nil hides it
 
 	once sync.Once
 	drv  vm.Driver

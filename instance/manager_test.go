@@ -225,7 +225,7 @@ func TestUpRedoesCutShortProvisioning(t *testing.T) {
 
 func TestUpBusy(t *testing.T) {
 	e := newEnv(t)
-	unlock, err := lock(e.m.Home.Instance("shop"))
+	unlock, err := lock(context.Background(), e.m.Home.Instance("shop"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func (i *Instance) authorizedKey() (string, error) {
 // Reset returns every VM of the instance to the golden state.
 func (m *Manager) Reset(ctx context.Context, id string) (*Instance, error) {
 	dir := m.Home.Instance(id)
-	unlock, err := lock(dir)
+	unlock, err := lock(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +73,17 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 		go func() {
 			defer wg.Done()
 			if !resumed[n] {
+				if sb, ok := drv.(vm.Standby); ok {
+					// Whatever runs as the partner (a standby that could
+					// not take over, a domain a killed reset left with the
+					// VM's port) goes: the restore needs the port.
+					if errs[i] = sb.PowerOff(ctx, partner(inst.State.VMs[n].Domain)); errs[i] != nil {
+						return
+					}
+					inst.mu.Lock()
+					inst.State.VMs[n].Standby = false
+					inst.mu.Unlock()
+				}
 				if errs[i] = drv.Restore(ctx, inst.State.VMs[n].Domain, inst.State.Golden.Tag); errs[i] != nil {
 					return
 				}
@@ -165,7 +176,7 @@ func (m *Manager) revive(ctx context.Context, drv vm.Driver, inst *Instance, vmN
 // Down stops the instance's VMs and keeps everything else.
 func (m *Manager) Down(ctx context.Context, id string) error {
 	dir := m.Home.Instance(id)
-	unlock, err := lock(dir)
+	unlock, err := lock(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -202,7 +213,7 @@ func (m *Manager) Destroy(ctx context.Context, id string) error {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	unlock, err := lock(dir)
+	unlock, err := lock(ctx, dir)
 	if err != nil {
 		return err
 	}

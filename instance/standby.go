@@ -39,10 +39,10 @@ func (m *Manager) standbyDriver(drv vm.Driver) (vm.Standby, bool) {
 	return sb, ok && !m.NoStandby
 }
 
-// takeOver hands every VM with a ready standby over to it and records the
+// takeOver hands every VM with a ready standby over to it and records each
 // swap at once: from here the standby is the VM. It returns the VMs taken
 // over; the others are restored the slow way. A failed take-over leaves the
-// VM as it was.
+// VM as it was (the driver undoes it).
 func (m *Manager) takeOver(ctx context.Context, drv vm.Driver, inst *Instance) (map[string]bool, error) {
 	done := map[string]bool{}
 	sb, ok := m.standbyDriver(drv)
@@ -63,6 +63,9 @@ func (m *Manager) takeOver(ctx context.Context, drv vm.Driver, inst *Instance) (
 		}
 		v.Domain = partner(v.Domain)
 		done[n] = true
+		if err := SaveState(inst.Dir, inst.State); err != nil {
+			return done, err
+		}
 	}
 	return done, SaveState(inst.Dir, inst.State)
 }
@@ -99,7 +102,7 @@ func (m *Manager) dropStandbys(ctx context.Context, sb vm.Standby, inst *Instanc
 // (destroyed meanwhile) or not at its golden state is left alone.
 func (m *Manager) PrepareStandby(ctx context.Context, id string) error {
 	dir := m.Home.Instance(id)
-	unlock, err := lockAs(dir, holderStandby, standbyWait)
+	unlock, err := lockAs(ctx, dir, holderStandby, standbyWait)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}

@@ -3,8 +3,8 @@ package instance
 import (
 	"context"
 	"errors"
-	"os"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +58,7 @@ func (f fakeStandbyDriver) TakeOver(ctx context.Context, name, standby string, p
 func (f fakeStandbyDriver) PowerOff(ctx context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if v := f.vms[name]; v != nil {
+	if v := f.vms[name]; v != nil && v.state != vm.StateStopped {
 		f.record("poweroff %s", name)
 		f.halt(v, vm.StateStopped)
 	}
@@ -194,18 +194,18 @@ func TestNoStandbyPowersThemOff(t *testing.T) {
 
 func TestLockWaitsForStandby(t *testing.T) {
 	dir := t.TempDir()
-	u0, err := lock(dir) // the instance exists: its lock file too
+	u0, err := lock(context.Background(), dir) // the instance exists: its lock file too
 	if err != nil {
 		t.Fatal(err)
 	}
 	u0()
-	unlock, err := lockAs(dir, holderStandby, 0)
+	unlock, err := lockAs(context.Background(), dir, holderStandby, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() { time.Sleep(200 * time.Millisecond); unlock() }()
 	start := time.Now()
-	u2, err := lock(dir)
+	u2, err := lock(context.Background(), dir)
 	if err != nil {
 		t.Fatalf("a command did not wait for the standby's preparation: %v", err)
 	}
@@ -213,9 +213,9 @@ func TestLockWaitsForStandby(t *testing.T) {
 	if time.Since(start) < 150*time.Millisecond {
 		t.Error("lock was not held")
 	}
-	u3, _ := lockAs(dir, "reset", 0)
+	u3, _ := lockAs(context.Background(), dir, "reset", 0)
 	defer u3()
-	if _, err := lock(dir); err == nil || !strings.Contains(err.Error(), "another vlab command") {
+	if _, err := lock(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "another vlab command") {
 		t.Errorf("a command waited for another command: %v", err)
 	}
 }
@@ -237,4 +237,34 @@ func TestPrepareStandbyAfterDestroy(t *testing.T) {
 	if _, err := os.Stat(e.m.Home.Instance("shop")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the destroyed instance's folder is back: %v", err)
 	}
+}
+
+// A reset killed between the take-over and the record of it leaves the
+// standby running with the VM's port while the state names the old domain:
+// the next reset clears it and restores.
+func TestResetAfterUnrecordedTakeOver(t *testing.T) {
+	e, prepared := standbyEnv(t)
+	ctx := context.Background()
+	e.up(t, e.m)
+	waitPrepared(t, prepared)
+	web := DomainName("shop", "web")
+	st, _ := LoadState(e.m.Home.Instance("shop"))
+	if err := (fakeStandbyDriver{e.drv}).TakeOver(ctx, web, web+"_b", st.VMs["web"].SSHPort); err != nil {
+		t.Fatal(err)
+	}
+	m := e.again()
+	m.Driver, m.StartStandby = e.m.Driver, e.m.StartStandby
+	inst, err := m.Reset(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := inst.Dial(ctx, "web")
+	if err != nil {
+		t.Fatalf("ssh after the reset: %v", err)
+	}
+	s.Close()
+	if inst.State.VMs["web"].Domain != web || len(e.drv.callsLike("poweroff "+web+"_b")) != 1 {
+		t.Errorf("web runs as %s; calls %q", inst.State.VMs["web"].Domain, e.drv.calls)
+	}
+	waitPrepared(t, prepared)
 }

@@ -5,6 +5,7 @@
 package instance
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -178,7 +179,11 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 var ErrBusy = errors.New("instance is busy")
 
 // lock takes the instance's lock, failing at once when another vlab holds it.
-func lock(dir string) (func(), error) { return lockAs(dir, "", 0) }
+func lock(ctx context.Context, dir string) (func(), error) { return lockAs(ctx, dir, "", 0) }
+
+// StandbyLog is the file in an instance's folder where the background
+// standby preparation writes what it did.
+const StandbyLog = "standby.log"
 
 // holderStandby marks the lock as held by a standby being prepared in the
 // background: commands wait for it (seconds) instead of failing.
@@ -192,7 +197,7 @@ const standbyWait = 2 * time.Minute
 // wait > 0 waits that long for any holder.
 // The standby preparation only locks an instance that exists: it must not
 // bring back the folder of one destroyed meanwhile.
-func lockAs(dir, holder string, wait time.Duration) (func(), error) {
+func lockAs(ctx context.Context, dir, holder string, wait time.Duration) (func(), error) {
 	flags := os.O_RDWR
 	if holder != holderStandby {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -208,6 +213,7 @@ func lockAs(dir, holder string, wait time.Duration) (func(), error) {
 		return nil, err
 	}
 	var deadline time.Time
+	standby := false
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
@@ -220,15 +226,23 @@ func lockAs(dir, holder string, wait time.Duration) (func(), error) {
 		if deadline.IsZero() {
 			w := wait
 			if b, _ := os.ReadFile(f.Name()); string(b) == holderStandby {
-				w = max(w, standbyWait)
+				w, standby = max(w, standbyWait), true
 			}
 			deadline = time.Now().Add(w)
 		}
 		if time.Now().After(deadline) {
 			f.Close()
+			if standby {
+				return nil, fmt.Errorf("%s: %w: its standby is still being prepared (see %s); try again, or use --standby=false", filepath.Base(dir), ErrBusy, filepath.Join(dir, StandbyLog))
+			}
 			return nil, fmt.Errorf("%s: %w: another vlab command is working on it; wait for it to finish", filepath.Base(dir), ErrBusy)
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	f.Truncate(0)
 	f.WriteAt([]byte(holder), 0)

@@ -50,7 +50,7 @@ func (m *Manager) Up(ctx context.Context, lab *labs.Lab, opt UpOptions) (*Instan
 		return nil, fmt.Errorf("instance name %q: use 1-40 of a-z, 0-9 and -", id)
 	}
 	dir := m.Home.Instance(id)
-	unlock, err := lock(dir)
+	unlock, err := lock(ctx, dir)
 	if err != nil {
 		return nil, err
 	}

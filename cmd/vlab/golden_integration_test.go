@@ -172,7 +172,7 @@ func waitStandby(t *testing.T, labsDir, id string) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for !vmStatus(t, labsDir, id).Standby {
 		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(filepath.Join(os.Getenv("VLAB_HOME"), "instances", id, "standby.log"))
+			b, _ := os.ReadFile(filepath.Join(os.Getenv("VLAB_HOME"), "instances", id, instance.StandbyLog))
 			t.Fatalf("%s: no standby ready after 2 minutes; standby.log:\n%s", id, b)
 		}
 		time.Sleep(200 * time.Millisecond)

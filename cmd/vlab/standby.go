@@ -40,9 +40,6 @@ func standbyCommand() *cli.Command {
 	}
 }
 
-// standbyLog is where the background preparation writes what it did.
-const standbyLog = "standby.log"
-
 // standbyDelay is how long the background preparation waits before it
 // starts: restoring the next standby loads the host for a second or two,
 // and the trainee's first commands after a reset should not share it
@@ -57,7 +54,7 @@ func (e *env) spawnStandby(id string) error {
 	if err != nil {
 		return err
 	}
-	log, err := os.OpenFile(filepath.Join(e.home.Instance(id), standbyLog), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	log, err := os.OpenFile(filepath.Join(e.home.Instance(id), instance.StandbyLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}

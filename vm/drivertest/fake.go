@@ -269,10 +269,16 @@ func (f *Fake) Exec(ctx context.Context, spec vm.Spec, cmd string) (string, erro
 		return "", err
 	}
 	// SSH reaches whichever VM serves the port: a standby that took over.
+	// Two VMs serving one port is a driver bug (QEMU would refuse it).
+	serving := 0
 	for _, o := range f.vms {
 		if !o.noFwd && o.spec.SSHPort == spec.SSHPort && o.state == vm.StateRunning {
 			v = o
+			serving++
 		}
+	}
+	if serving > 1 {
+		return "", fmt.Errorf("fake: %d running VMs forward port %d", serving, spec.SSHPort)
 	}
 	if v.state != vm.StateRunning || v.guest.broken || v.noFwd {
 		return "", fmt.Errorf("ssh to 127.0.0.1:%d: connection refused", v.spec.SSHPort)

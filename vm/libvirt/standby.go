@@ -31,19 +31,38 @@ var _ vm.Standby = (*Driver)(nil)
 // the forward, so that a later cold start has SSH.
 func (d *Driver) PrepareStandby(ctx context.Context, owner, tag, standby string) error {
 	if standby != owner {
-		if _, err := d.lookup(saveName(standby, tag)); notFoundErr(err) {
-			if err := d.copySave(owner, standby, tag); err != nil {
-				return err
-			}
-		} else if err != nil {
+		if err := d.ensureSaveCopy(owner, standby, tag); err != nil {
 			return err
 		}
 	}
 	return d.restore(ctx, standby, tag, true)
 }
 
+// ensureSaveCopy makes standby's copy of owner's save file unless a good
+// one is there: a copy cut short (killed before its header was rewritten)
+// still names the owner and is made again.
+func (d *Driver) ensureSaveCopy(owner, standby, tag string) error {
+	_, err := d.lookup(saveName(standby, tag))
+	if notFoundErr(err) {
+		return d.copySave(owner, standby, tag)
+	}
+	if err != nil {
+		return err
+	}
+	x, err := d.l.DomainSaveImageGetXMLDesc(d.path(saveName(standby, tag)), 0)
+	var dom libvirtxml.Domain
+	if err == nil && dom.Unmarshal(x) == nil && dom.Name == standby {
+		return nil
+	}
+	if err := d.deleteVolume(saveName(standby, tag)); err != nil {
+		return err
+	}
+	return d.copySave(owner, standby, tag)
+}
+
 // TakeOver hands name's SSH port forward to the paused standby and resumes
 // it. name is paused first, so that it stops taking CPU from the standby.
+// A take-over that fails half-way is undone: name runs with its forward.
 func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int) error {
 	sb, err := d.l.DomainLookupByName(standby)
 	if err != nil {
@@ -53,28 +72,46 @@ func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int
 		return fmt.Errorf("standby %s of vm %s is %s, not paused: %w", standby, name, st, vm.ErrNotFound)
 	}
 	rule := fmt.Sprintf("tcp:127.0.0.1:%d", sshPort)
-	if old, err := d.l.DomainLookupByName(name); err == nil {
-		if st, _ := d.State(ctx, name); st == vm.StateRunning || st == vm.StatePaused {
-			if st == vm.StateRunning {
-				if err := translate(d.l.DomainSuspend(old)); err != nil {
-					return fmt.Errorf("pause vm %s: %w", name, err)
-				}
-			}
-			// A trainee may have removed nothing here: the forward is
-			// QEMU's, out of the guest's reach. A missing rule is fine.
-			d.monitor(old, "hostfwd_remove "+netdevSSH+" "+rule)
+	old, oerr := d.l.DomainLookupByName(name)
+	oldState := vm.StateAbsent
+	if oerr == nil {
+		oldState, _ = d.State(ctx, name)
+	}
+	if oldState == vm.StateRunning {
+		if err := translate(d.l.DomainSuspend(old)); err != nil {
+			return fmt.Errorf("pause vm %s: %w", name, err)
 		}
+	}
+	undo := func() {
+		if oldState == vm.StateRunning || oldState == vm.StatePaused {
+			d.monitor(old, "hostfwd_add "+netdevSSH+" "+rule+"-:22")
+		}
+		if oldState == vm.StateRunning {
+			d.l.DomainResume(old)
+		}
+	}
+	if oldState == vm.StateRunning || oldState == vm.StatePaused {
+		// A missing rule is fine: nothing else removes it, and the add
+		// below says whether the port is free.
+		d.monitor(old, "hostfwd_remove "+netdevSSH+" "+rule)
 	}
 	out, err := d.monitor(sb, "hostfwd_add "+netdevSSH+" "+rule+"-:22")
 	if err == nil && strings.TrimSpace(out) != "" {
 		err = errors.New(strings.TrimSpace(out))
 	}
 	if err != nil {
+		undo()
 		return fmt.Errorf("vm %s: move SSH port %d to its standby: %w: %v", name, sshPort, vm.ErrPortInUse, err)
 	}
 	if err := translate(d.l.DomainResume(sb)); err != nil {
+		d.monitor(sb, "hostfwd_remove "+netdevSSH+" "+rule)
+		undo()
 		return fmt.Errorf("resume standby %s of vm %s: %w", standby, name, err)
 	}
+	// The standby was restored without announcing itself (see restore);
+	// now it tells the lab networks' bridges where its MAC addresses are,
+	// which the domain it replaced held until now.
+	d.l.QEMUDomainMonitorCommand(sb, `{"execute":"announce-self","arguments":{"initial":50,"max":550,"rounds":3,"step":100}}`, 0)
 	return nil
 }
 

@@ -54,6 +54,10 @@ func TestStandbyAlternates(t *testing.T) {
 		if f.domains[spare].fwd != spec.SSHPort || f.domains[live].fwd != 0 {
 			t.Fatalf("round %d: after take-over: forwards: new %d, old %d", i, f.domains[spare].fwd, f.domains[live].fwd)
 		}
+		if f.domains[spare].announced == 0 {
+			t.Errorf("round %d: the standby did not announce its MAC addresses after taking over", i)
+		}
+
 		live, spare = spare, live
 	}
 	// The golden state stays the owner's: destroying the copy's domain
@@ -110,6 +114,30 @@ func TestTakeOverPortTaken(t *testing.T) {
 	if !errors.Is(err, vm.ErrPortInUse) {
 		t.Errorf("TakeOver onto a taken port = %v, want ErrPortInUse", err)
 	}
+	// Undone: the VM runs on (its port is the intruder's now), the
+	// standby still waits.
+	wantState(t, d, "a", vm.StateRunning)
+	wantState(t, d, "a_b", vm.StatePaused)
+	if f.domains["a_b"].fwd != 0 {
+		t.Errorf("the standby kept forward %d after a failed take-over", f.domains["a_b"].fwd)
+	}
+}
+
+// A save copy cut short (the clone made, the header not yet rewritten)
+// still names the owner; the next preparation makes it again.
+func TestPrepareStandbyRedoesCutShortCopy(t *testing.T) {
+	ctx := context.Background()
+	d, f, _ := goldenVM(t)
+	src := f.vols["a.golden.save"]
+	f.vols["a_b.golden.save"] = &fakeVol{path: poolDir + "/a_b.golden.save", format: "raw", data: append([]byte(nil), src.data...)}
+	if err := d.PrepareStandby(ctx, "a", "golden", "a_b"); err != nil {
+		t.Fatalf("PrepareStandby over a cut-short copy: %v", err)
+	}
+	wantState(t, d, "a_b", vm.StatePaused)
+	wantState(t, d, "a", vm.StateRunning)
+	if got := f.vols["a_b.golden.save"].saved(); !strings.Contains(got, "<name>a_b</name>") {
+		t.Errorf("copy still names another domain:\n%s", got)
+	}
 }
 
 func TestRenameSave(t *testing.T) {
@@ -158,5 +186,26 @@ func TestRenameSave(t *testing.T) {
 	copy(bad, "LibvirtQemudPart")
 	if _, err := renameSave(bad, "vlab-u-i-box", "vlab-u-i-box_b", "x"); err == nil {
 		t.Error("a partial save file was accepted")
+	}
+}
+
+func TestWithoutForward(t *testing.T) {
+	x, err := domainXML(testSpec("a", testImage(t, false)), files{disk: "/pool/a.qcow2", console: "/pool/a.console"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dom := parseDomain(t, x)
+	sb, err := withoutForward(dom).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fwdOf(sb) != 0 || !strings.Contains(sb, "user,id=vlabssh,restrict=on") {
+		t.Errorf("standby keeps a forward or lost its network:\n%s", sb)
+	}
+	if !strings.Contains(sb, "migration.announce-rounds=0") {
+		t.Errorf("standby's QEMU would announce the VM's MAC addresses:\n%s", sb)
+	}
+	if again, _ := dom.Marshal(); again != x {
+		t.Error("withoutForward changed the domain it was given")
 	}
 }

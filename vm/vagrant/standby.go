@@ -47,6 +47,9 @@ func (d *Driver) PowerOff(ctx context.Context, name string) error {
 // TakeOver resumes the standby in name's place and points the Vagrant
 // machine at it. The standby is recorded in the index as another domain
 // of the machine, so that the next take-over finds the machine from it.
+// Once libvirt has switched, the VM runs from the standby whatever Vagrant's
+// records say: failing to update them does not fail the take-over (only
+// `vagrant status` would show the old domain).
 func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int) error {
 	sb, err := d.standby()
 	if err != nil {
@@ -59,6 +62,13 @@ func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int
 	if err := sb.TakeOver(ctx, name, standby, sshPort); err != nil {
 		return err
 	}
+	d.follow(ctx, e, standby)
+	return nil
+}
+
+// follow points machine e at domain standby: Vagrant's id file and vlab's
+// index. Best effort, see TakeOver.
+func (d *Driver) follow(ctx context.Context, e entry, standby string) error {
 	uuid, err := d.Domains.DomainUUID(ctx, standby)
 	if err != nil {
 		return err
