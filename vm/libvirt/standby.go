@@ -108,9 +108,8 @@ func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int
 		undo()
 		return fmt.Errorf("resume standby %s of vm %s: %w", standby, name, err)
 	}
-	// The standby was restored without announcing itself (see restore);
-	// now it tells the lab networks' bridges where its MAC addresses are,
-	// which the domain it replaced held until now.
+	// The lab networks' bridges learnt the guest's MAC addresses on the
+	// ports of the domain it replaced: tell them where they are now.
 	d.l.QEMUDomainMonitorCommand(sb, `{"execute":"announce-self","arguments":{"initial":50,"max":550,"rounds":3,"step":100}}`, 0)
 	return nil
 }
