@@ -94,3 +94,13 @@ func TestErrorsAreOneClearLine(t *testing.T) {
 		t.Errorf("destroy of a missing instance: exit %d: %s", code, errOut)
 	}
 }
+
+// Destroying an instance that is not there succeeds (a rerun) but says
+// where it looked: a wrong VLAB_HOME must not pass for a destroy.
+func TestDestroyMissingSaysWhere(t *testing.T) {
+	home := t.TempDir()
+	code, _, errOut := runVlab(t, home, "destroy", "ghost")
+	if code != 0 || !strings.Contains(errOut, "no instance ghost in "+home) || strings.Contains(errOut, "ghost destroyed") {
+		t.Errorf("destroy of a missing instance: exit %d, %q", code, errOut)
+	}
+}

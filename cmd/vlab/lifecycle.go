@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -85,6 +87,12 @@ func destroyCommand() *cli.Command {
 		Flags:     []cli.Flag{instanceFlag},
 		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
 			id := instanceID(c, ref)
+			if _, err := os.Stat(e.home.Instance(id)); errors.Is(err, os.ErrNotExist) {
+				// Not an error (a rerun after an interrupted destroy), but
+				// say so: a wrong VLAB_HOME looks just like this.
+				fmt.Fprintf(e.stderr, "no instance %s in %s: nothing to destroy\n", id, e.home.Dir)
+				return nil
+			}
 			if err := m.Destroy(c.Context, id); err != nil {
 				return err
 			}
