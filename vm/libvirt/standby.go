@@ -234,9 +234,11 @@ func renameSave(b []byte, owner, standby, uuid string) ([]byte, error) {
 			return nil, errors.New("save file cookie offset out of range")
 		}
 		rest := data[h.cookieOffset:]
-		if i := bytes.IndexByte(rest, 0); i >= 0 {
-			cookie = rest[:i+1]
+		i := bytes.IndexByte(rest, 0)
+		if i < 0 {
+			return nil, errors.New("save file cookie is not terminated")
 		}
+		cookie = rest[:i+1]
 	}
 	x := string(data[:xmlEnd])
 	if !strings.Contains(x, "<name>"+owner+"</name>") {
