@@ -89,7 +89,8 @@ func newEnv(t *testing.T) *env {
 // again is a second vlab process on the same home and hypervisor.
 func (e *env) again() *Manager {
 	m := e.m
-	return &Manager{Home: m.Home, Images: m.Images, BootTimeout: m.BootTimeout, Driver: m.Driver, Accel: m.Accel}
+	return &Manager{Home: m.Home, Images: m.Images, BootTimeout: m.BootTimeout, Driver: m.Driver, Accel: m.Accel,
+		StartStandby: m.StartStandby}
 }
 
 func (e *env) up(t *testing.T, m *Manager) *Instance {

@@ -54,12 +54,6 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 	if err := m.startNetworks(ctx, drv, inst); err != nil {
 		return err
 	}
-	if sb, ok := drv.(vm.Standby); ok && m.NoStandby {
-		// Turned off: free the standbys' memory before restoring.
-		if err := m.dropStandbys(ctx, sb, inst); err != nil {
-			return err
-		}
-	}
 	resumed, err := m.takeOver(ctx, drv, inst)
 	if err != nil {
 		return err
@@ -75,8 +69,9 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 			if !resumed[n] {
 				if sb, ok := drv.(vm.Standby); ok {
 					// Whatever runs as the partner (a standby that could
-					// not take over, a domain a killed reset left with the
-					// VM's port) goes: the restore needs the port.
+					// not take over or is turned off, a domain a killed
+					// reset left with the VM's port) goes: the restore
+					// needs the port, and the memory.
 					if errs[i] = sb.PowerOff(ctx, partner(inst.State.VMs[n].Domain)); errs[i] != nil {
 						return
 					}
@@ -240,7 +235,7 @@ func (m *Manager) destroyVMs(ctx context.Context, drv vm.Driver, inst *Instance)
 		// the partner's standby copy was made from.
 		own := owner(inst.State.VMs[n].Domain)
 		if _, ok := drv.(vm.Standby); ok {
-			if err := drv.Destroy(ctx, own+standbySuffix); err != nil {
+			if err := drv.Destroy(ctx, partner(own)); err != nil {
 				return err
 			}
 		}

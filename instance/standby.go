@@ -67,7 +67,9 @@ func (m *Manager) takeOver(ctx context.Context, drv vm.Driver, inst *Instance) (
 			return done, err
 		}
 	}
-	return done, SaveState(inst.Dir, inst.State)
+	// A cleared flag of a failed take-over is saved with the rest of the
+	// reset; until then the next reset just tries that standby again.
+	return done, nil
 }
 
 // startStandby has the instance's standbys prepared in the background.

@@ -106,9 +106,7 @@ func TestResetByStandbyAlternates(t *testing.T) {
 	}
 	want := []string{web + "_b", web, web + "_b"}
 	for i, dom := range want {
-		m := e.again()
-		m.Driver, m.StartStandby = e.m.Driver, e.m.StartStandby
-		inst, err := m.Reset(ctx, "shop")
+		inst, err := e.again().Reset(ctx, "shop")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,9 +156,7 @@ func TestResetFallsBackWithoutStandby(t *testing.T) {
 	web := DomainName("shop", "web")
 	// The host rebooted, say: the standby is gone but the state says ready.
 	e.drv.vms[web+"_b"].state = vm.StateStopped
-	m := e.again()
-	m.Driver, m.StartStandby = e.m.Driver, e.m.StartStandby
-	inst, err := m.Reset(ctx, "shop")
+	inst, err := e.again().Reset(ctx, "shop")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +174,7 @@ func TestNoStandbyPowersThemOff(t *testing.T) {
 	e.up(t, e.m)
 	waitPrepared(t, prepared)
 	m := e.again()
-	m.Driver, m.NoStandby = e.m.Driver, true
+	m.NoStandby = true
 	m.StartStandby = func(string) error { t.Error("standby started though turned off"); return nil }
 	inst, err := m.Reset(context.Background(), "shop")
 	if err != nil {
@@ -229,9 +225,7 @@ func TestPrepareStandbyAfterDestroy(t *testing.T) {
 	if err := e.again().Destroy(context.Background(), "shop"); err != nil {
 		t.Fatal(err)
 	}
-	m := e.again()
-	m.Driver = e.m.Driver
-	if err := m.PrepareStandby(context.Background(), "shop"); err != nil {
+	if err := e.again().PrepareStandby(context.Background(), "shop"); err != nil {
 		t.Errorf("PrepareStandby of a destroyed instance = %v, want nil", err)
 	}
 	if _, err := os.Stat(e.m.Home.Instance("shop")); !errors.Is(err, os.ErrNotExist) {
@@ -252,9 +246,7 @@ func TestResetAfterUnrecordedTakeOver(t *testing.T) {
 	if err := (fakeStandbyDriver{e.drv}).TakeOver(ctx, web, web+"_b", st.VMs["web"].SSHPort); err != nil {
 		t.Fatal(err)
 	}
-	m := e.again()
-	m.Driver, m.StartStandby = e.m.Driver, e.m.StartStandby
-	inst, err := m.Reset(ctx, "shop")
+	inst, err := e.again().Reset(ctx, "shop")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func BenchmarkReset(b *testing.B) {
 	// series shows a reset that must wait for it.
 	var reset, again, up, revert []time.Duration
 	for i := 0; i < runs; i++ {
-		benchWaitStandby(b, "hello")
+		waitStandby(b, "hello")
 		reset = append(reset, timeIt(func() { must("reset", "hello") }))
 	}
 	for i := 0; i < runs; i++ {
@@ -56,7 +56,7 @@ func BenchmarkReset(b *testing.B) {
 		must("down", "hello")
 		up = append(up, timeIt(func() { must("up", "hello") }))
 	}
-	benchWaitStandby(b, "hello")
+	waitStandby(b, "hello")
 	revert = benchInternal(b, runs, firstSSH)
 
 	mr, ma, mu, mv := median(reset), median(again), median(up), median(revert)
@@ -99,26 +99,6 @@ func benchInternal(b *testing.B, runs int, firstSSH func()) []time.Duration {
 		out = append(out, time.Since(start))
 	}
 	return out
-}
-
-// benchWaitStandby waits until every VM of instance id has its standby ready.
-func benchWaitStandby(b *testing.B, id string) {
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		st, err := instance.LoadState(instance.Home{Dir: os.Getenv("VLAB_HOME")}.Instance(id))
-		if err != nil {
-			b.Fatal(err)
-		}
-		ready := true
-		for _, v := range st.VMs {
-			ready = ready && v.Standby
-		}
-		if ready {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	b.Fatalf("%s: standby not ready after 2 minutes", id)
 }
 
 // secs lists durations in seconds, in run order.

@@ -112,7 +112,7 @@ func TestIntegrationGoldenState(t *testing.T) {
 
 	// up left a standby preparing in the background: reset resumes it in
 	// the VM's place.
-	waitStandby(t, labsDir, "pinned")
+	waitStandby(t, "pinned")
 	start := time.Now()
 	v("reset", "pinned")
 	t.Logf("reset took %s", time.Since(start))
@@ -127,7 +127,7 @@ func TestIntegrationGoldenState(t *testing.T) {
 
 	// The replaced domain becomes the next standby; break the VM in
 	// another way (a full disk) and reset onto it.
-	waitStandby(t, labsDir, "pinned")
+	waitStandby(t, "pinned")
 	v("ssh", "pinned", "--", "rm -f /etc/vlab-rev; dd if=/dev/zero of=/var/fill bs=1M >/dev/null 2>&1; df --output=avail / | tail -1")
 	v("reset", "pinned")
 	if got := v("ssh", "pinned", "--", state+"; if test -e /var/fill; then echo fill left; fi"); got != golden {
@@ -139,7 +139,7 @@ func TestIntegrationGoldenState(t *testing.T) {
 
 	// A standby that died (host reboot, an admin's virsh destroy) while
 	// the state still says ready: reset restores the slow way.
-	waitStandby(t, labsDir, "pinned")
+	waitStandby(t, "pinned")
 	if out, err := exec.Command("virsh", "-c", "qemu:///system", "destroy", base+"_b").CombinedOutput(); err != nil {
 		t.Fatalf("virsh destroy: %v: %s", err, out)
 	}
@@ -164,17 +164,4 @@ func vmStatus(t *testing.T, labsDir, id string) instance.VMStatus {
 		t.Fatalf("status --json: %v %v", rows, err)
 	}
 	return rows[0]
-}
-
-// waitStandby waits until status shows the instance's standby ready.
-func waitStandby(t *testing.T, labsDir, id string) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !vmStatus(t, labsDir, id).Standby {
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(filepath.Join(os.Getenv("VLAB_HOME"), "instances", id, instance.StandbyLog))
-			t.Fatalf("%s: no standby ready after 2 minutes; standby.log:\n%s", id, b)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -134,4 +135,26 @@ func checkClock(t *testing.T, id string) {
 	if d := time.Now().Unix() - guest; d > 30 || d < -30 {
 		t.Errorf("guest clock off by %d s after reset", d)
 	}
+}
+
+// waitStandby waits until every VM of instance id has its standby ready
+// (the background preparation that reset and up start).
+func waitStandby(tb testing.TB, id string) {
+	tb.Helper()
+	dir := instance.Home{Dir: os.Getenv("VLAB_HOME")}.Instance(id)
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		st, err := instance.LoadState(dir)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ready := true
+		for _, v := range st.VMs {
+			ready = ready && v.Standby
+		}
+		if ready {
+			return
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, instance.StandbyLog))
+	tb.Fatalf("%s: no standby ready after 2 minutes; %s:\n%s", id, instance.StandbyLog, log)
 }

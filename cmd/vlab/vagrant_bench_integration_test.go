@@ -65,7 +65,7 @@ func BenchmarkVagrantReset(b *testing.B) {
 	// As in BenchmarkReset: each reset once the previous one's standby is
 	// ready.
 	for i := 0; i < runs; i++ {
-		benchWaitStandby(b, id)
+		waitStandby(b, id)
 		reset = append(reset, timeIt(func() { vl("reset", id) }))
 	}
 	ms, mr := median(snap), median(reset)
