@@ -149,6 +149,21 @@ func TestIntegrationGoldenState(t *testing.T) {
 		t.Errorf("after a reset without standby: %q, want %q", got, golden)
 	}
 	checkClock(t, "pinned")
+
+	// Standbys turned off (a host short of memory): the waiting one is
+	// powered off, the reset restores, and none is prepared again.
+	waitStandby(t, "pinned")
+	v("--standby=false", "reset", "pinned")
+	if got := v("ssh", "pinned", "--", state); got != golden {
+		t.Errorf("after a reset with standbys off: %q, want %q", got, golden)
+	}
+	time.Sleep(4 * time.Second) // longer than the delay of a background preparation
+	if vmStatus(t, labsDir, "pinned").Standby {
+		t.Error("a standby is ready though standbys are off")
+	}
+	if out, _ := exec.Command("virsh", "-c", "qemu:///system", "domstate", base+"_b").CombinedOutput(); strings.TrimSpace(string(out)) != "shut off" {
+		t.Errorf("with standbys off the partner domain is %q, want shut off", strings.TrimSpace(string(out)))
+	}
 	time.Sleep(2 * time.Second)
 	tick := v("ssh", "pinned", "--", "cat /run/ticker")
 	if n, err := strconv.ParseInt(strings.TrimSpace(tick), 10, 64); err != nil || time.Now().Unix()-n > 10 {
