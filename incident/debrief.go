@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // Debrief sets each attempt at a lab beside the real incident.
@@ -53,7 +53,7 @@ type TimelineEntry struct {
 }
 
 // NewDebrief builds the debrief of lab from its attempts.
-func NewDebrief(lab *labs.Lab, attempts []Attempt) Debrief {
+func NewDebrief(lab *labfile.Lab, attempts []Attempt) Debrief {
 	d := Debrief{Lab: lab.Name, Title: lab.Title, Attempts: []AttemptDebrief{}}
 	for _, a := range attempts {
 		d.Attempts = append(d.Attempts, debriefAttempt(lab, a))
@@ -61,7 +61,7 @@ func NewDebrief(lab *labs.Lab, attempts []Attempt) Debrief {
 	return d
 }
 
-func debriefAttempt(lab *labs.Lab, a Attempt) AttemptDebrief {
+func debriefAttempt(lab *labfile.Lab, a Attempt) AttemptDebrief {
 	ad := AttemptDebrief{N: a.N, By: a.By, Started: a.Started, Checks: len(a.Checks), Injects: len(lab.Injects)}
 	ad.Resolved = !a.Resolved.IsZero()
 	before := func(t time.Time) bool { return !ad.Resolved || !t.After(a.Resolved) }

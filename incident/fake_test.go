@@ -5,18 +5,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe/probetest"
 )
 
 var t0 = time.Date(2025, 3, 5, 14, 0, 0, 0, time.UTC)
 
-func inject(id, kind string, at time.Duration) labs.Inject {
-	return labs.Inject{ID: id, Kind: kind, At: labs.Duration(at), Title: strings.ToUpper(id), Body: "body of " + id}
+func inject(id, kind string, at time.Duration) labfile.Inject {
+	return labfile.Inject{ID: id, Kind: kind, At: labfile.Duration(at), Title: strings.ToUpper(id), Body: "body of " + id}
 }
 
-func testLab() *labs.Lab {
-	return &labs.Lab{Name: "hello", Title: "Hello", Injects: []labs.Inject{
+func testLab() *labfile.Lab {
+	return &labfile.Lab{Name: "hello", Title: "Hello", Injects: []labfile.Inject{
 		inject("alert", "alert", 0),
 		inject("graph", "graph", 4*time.Minute),
 		inject("hint", "hint", 10*time.Minute),

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/internal/atomicfile"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe"
 )
 
@@ -34,7 +34,7 @@ type Live struct {
 
 // runLive runs l in its VM. Failure does not stop the inject from being
 // revealed: it is reported in Live.Err.
-func runLive(ctx context.Context, dial probe.Dialer, l labs.Live) *Live {
+func runLive(ctx context.Context, dial probe.Dialer, l labfile.Live) *Live {
 	out := &Live{VM: l.VM, Command: l.Command}
 	if dial == nil {
 		out.Err = "no connection to the lab's VMs"
@@ -59,7 +59,7 @@ func runLive(ctx context.Context, dial probe.Dialer, l labs.Live) *Live {
 // copyAttachment copies in's attached file to AttachDir and returns the
 // copy's path. A directory is not copied: its path in the lab folder is
 // returned.
-func (s *Session) copyAttachment(in labs.Inject) (string, error) {
+func (s *Session) copyAttachment(in labfile.Inject) (string, error) {
 	src := filepath.Join(s.Lab.Dir, in.Attach)
 	if abs, err := filepath.Abs(src); err == nil {
 		src = abs

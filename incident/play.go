@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // PlayOptions tune Play.
@@ -14,7 +14,7 @@ type PlayOptions struct {
 	Speed float64
 	// Confirm is asked before an inject that gives the answer away; nil,
 	// or false, stops the play there with an error wrapping ErrNeedsConfirm.
-	Confirm func(labs.Inject) bool
+	Confirm func(labfile.Inject) bool
 	// Show receives each inject as it is revealed; an error stops the play.
 	Show func(Shown) error
 }

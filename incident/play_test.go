@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 func TestPlay(t *testing.T) {
@@ -16,7 +16,7 @@ func TestPlay(t *testing.T) {
 	var asked []string
 	err := s.Play(context.Background(), PlayOptions{
 		Speed:   10,
-		Confirm: func(in labs.Inject) bool { asked = append(asked, in.ID); return true },
+		Confirm: func(in labfile.Inject) bool { asked = append(asked, in.ID); return true },
 		Show:    func(sh Shown) error { got = append(got, sh.Inject.ID); return nil },
 	})
 	if err != nil {

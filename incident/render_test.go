@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 func TestMarkdownPlain(t *testing.T) {
@@ -82,7 +82,7 @@ func TestWrapLongWord(t *testing.T) {
 }
 
 func TestRender(t *testing.T) {
-	in := labs.Inject{ID: "tail", Kind: "log", At: labs.Duration(4 * time.Minute), Title: "Error log", Body: "What the log says:", Guessed: true}
+	in := labfile.Inject{ID: "tail", Kind: "log", At: labfile.Duration(4 * time.Minute), Title: "Error log", Body: "What the log says:", Guessed: true}
 	sh := Shown{N: 2, Of: 5, Inject: in, Since: 7*time.Minute + 12*time.Second, Attachment: "/tmp/x/tail-graph.png",
 		Live: &Live{VM: "web", Command: "tail -n 2 error.log", Output: "line one\nline two\n", Exit: 1}}
 	var b strings.Builder
@@ -115,7 +115,7 @@ Live from web: $ tail -n 2 error.log
 
 func TestRenderList(t *testing.T) {
 	var b strings.Builder
-	RenderList(&b, []Shown{{N: 1, Of: 3, Inject: labs.Inject{ID: "alert", Kind: "alert", Title: "5xx"}, Since: 30 * time.Second}})
+	RenderList(&b, []Shown{{N: 1, Of: 3, Inject: labfile.Inject{ID: "alert", Kind: "alert", Title: "5xx"}, Since: 30 * time.Second}})
 	want := "#    KIND   ID     INCIDENT  YOU  TITLE\n1/3  alert  alert  0s        30s  5xx\n"
 	if b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe"
 )
 
@@ -27,12 +27,12 @@ var (
 var ConfirmKinds = []string{"cause", "fix"}
 
 // NeedsConfirm reports whether in gives the answer away.
-func NeedsConfirm(in labs.Inject) bool { return slices.Contains(ConfirmKinds, in.Kind) }
+func NeedsConfirm(in labfile.Inject) bool { return slices.Contains(ConfirmKinds, in.Kind) }
 
 // Session is a trainee's incident on one lab instance: the lab, the
 // instance's journal and a way into its VMs.
 type Session struct {
-	Lab     *labs.Lab
+	Lab     *labfile.Lab
 	Journal *Journal
 	// Dial connects to a VM to run live injects; nil shows them without
 	// their output.
@@ -48,7 +48,7 @@ type Session struct {
 type Shown struct {
 	// N is the inject's place in the lab's timeline, from 1, of Of.
 	N, Of  int
-	Inject labs.Inject
+	Inject labfile.Inject
 	// Revealed is when the inject was first revealed in this attempt, and
 	// Since how long after the attempt started.
 	Revealed time.Time
@@ -118,7 +118,7 @@ func (s *Session) Next(ctx context.Context, confirmed bool) (Shown, error) {
 }
 
 func (s *Session) nextIndex(a Attempt) int {
-	return slices.IndexFunc(s.Lab.Injects, func(in labs.Inject) bool { return !a.Revealed(in.ID) })
+	return slices.IndexFunc(s.Lab.Injects, func(in labfile.Inject) bool { return !a.Revealed(in.ID) })
 }
 
 // reveal records inject i as revealed in a and shows it.
@@ -184,7 +184,7 @@ func (s *Session) find(ref string) (int, error) {
 		}
 		return n - 1, nil
 	}
-	i := slices.IndexFunc(s.Lab.Injects, func(in labs.Inject) bool { return in.ID == ref })
+	i := slices.IndexFunc(s.Lab.Injects, func(in labfile.Inject) bool { return in.ID == ref })
 	if i < 0 {
 		return 0, fmt.Errorf("no inject %q in lab %s", ref, s.Lab.Name)
 	}

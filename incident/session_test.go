@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe/probetest"
 	"github.com/vlab-dev/vlab/provision"
 )
@@ -105,7 +105,7 @@ func TestShowAgain(t *testing.T) {
 
 func TestLiveInject(t *testing.T) {
 	s, _ := newSession(t)
-	s.Lab.Injects[0].Live = &labs.Live{VM: "web", Command: "tail -n 3 /var/log/nginx/error.log"}
+	s.Lab.Injects[0].Live = &labfile.Live{VM: "web", Command: "tail -n 3 /var/log/nginx/error.log"}
 	r := &probetest.Runner{Replies: []probetest.Reply{{Stdout: strings.Repeat("x", maxLiveOutput+10), Exit: 1}}}
 	var dialed string
 	s.Dial = func(_ context.Context, vm string) (provision.Runner, error) { dialed = vm; return r, nil }
@@ -127,7 +127,7 @@ func TestLiveInject(t *testing.T) {
 
 func TestLiveInjectUnreachable(t *testing.T) {
 	s, _ := newSession(t)
-	s.Lab.Injects[0].Live = &labs.Live{VM: "web", Command: "uptime"}
+	s.Lab.Injects[0].Live = &labfile.Live{VM: "web", Command: "uptime"}
 	s.Dial = func(context.Context, string) (provision.Runner, error) { return nil, errors.New("connection refused") }
 	sh, err := s.Next(context.Background(), false)
 	if err != nil || sh.Live == nil || sh.Live.Err != "connect to web: connection refused" {

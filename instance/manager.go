@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/images"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
 )
@@ -136,8 +136,8 @@ func (m *Manager) Open(id string) (*Instance, error) {
 }
 
 // Lab loads the lab definition an instance was made from.
-func (i *Instance) Lab() (*labs.Lab, error) {
-	return labs.Load(filepath.Join(i.State.LabDir, labs.FileName))
+func (i *Instance) Lab() (*labfile.Lab, error) {
+	return labfile.Load(filepath.Join(i.State.LabDir, labfile.FileName))
 }
 
 func (i *Instance) sshKey() ([]byte, error) {

@@ -17,7 +17,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/vlab-dev/vlab/images"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
 )
@@ -29,11 +29,11 @@ type fakeProvisioner struct {
 	applied []string
 }
 
-func (p *fakeProvisioner) Key(_ context.Context, _ *labs.Lab, vmName string, _ *images.Image) (string, error) {
+func (p *fakeProvisioner) Key(_ context.Context, _ *labfile.Lab, vmName string, _ *images.Image) (string, error) {
 	return p.key + "/" + vmName, nil
 }
 
-func (p *fakeProvisioner) Apply(ctx context.Context, _ *labs.Lab, vmName string, _ *images.Image, r provision.Runner) error {
+func (p *fakeProvisioner) Apply(ctx context.Context, _ *labfile.Lab, vmName string, _ *images.Image, r provision.Runner) error {
 	if code, err := r.Run(ctx, "provision "+vmName, nil, io.Discard, io.Discard); code != 0 || err != nil {
 		return errors.New("provision command failed")
 	}
@@ -54,7 +54,7 @@ func (p *fakeProvisioner) takeApplied() []string {
 type env struct {
 	m   *Manager
 	drv *fakeDriver
-	lab *labs.Lab
+	lab *labfile.Lab
 	p   *fakeProvisioner
 }
 
@@ -78,8 +78,8 @@ func newEnv(t *testing.T) *env {
 	m := &Manager{Home: home, Images: store, BootTimeout: 10 * time.Second,
 		Driver: func(context.Context) (vm.Driver, error) { return drv, nil },
 		Accel:  func(context.Context) (vm.Accel, error) { return vm.AccelTCG, nil }}
-	lab := &labs.Lab{Name: "shop", Dir: t.TempDir(), Networks: []labs.Network{{Name: "back"}},
-		VMs: []labs.VM{
+	lab := &labfile.Lab{Name: "shop", Dir: t.TempDir(), Networks: []labfile.Network{{Name: "back"}},
+		VMs: []labfile.VM{
 			{Name: "web", Image: "debian-12", Memory: 256, CPUs: 1, Networks: []string{"back"}},
 			{Name: "db", Image: "debian-12", Memory: 256, CPUs: 1, Networks: []string{"back"}},
 		}}
@@ -313,8 +313,8 @@ func TestSaveStateAtomic(t *testing.T) {
 }
 
 func TestLabNICsAndHosts(t *testing.T) {
-	lab := &labs.Lab{Networks: []labs.Network{{Name: "front"}, {Name: "back"}},
-		VMs: []labs.VM{{Name: "lb", Networks: []string{"front"}}, {Name: "app", Networks: []string{"front", "back"}},
+	lab := &labfile.Lab{Networks: []labfile.Network{{Name: "front"}, {Name: "back"}},
+		VMs: []labfile.VM{{Name: "lb", Networks: []string{"front"}}, {Name: "app", Networks: []string{"front", "back"}},
 			{Name: "db", Networks: []string{"back"}}, {Name: "lonely"}}}
 	got := labNICs(lab)
 	want := map[string][]nic{

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/vm"
 )
 
@@ -21,7 +21,7 @@ type nic struct {
 // labNICs assigns addresses: network i of the lab is 10.77.i.0/24 and VM j
 // of the lab has host number 10+j on every network it joins. Interfaces
 // follow the VM's networks in order, as eth1, eth2...
-func labNICs(lab *labs.Lab) map[string][]nic {
+func labNICs(lab *labfile.Lab) map[string][]nic {
 	netIndex := map[string]int{}
 	for i, n := range lab.Networks {
 		netIndex[n.Name] = i
@@ -36,7 +36,7 @@ func labNICs(lab *labs.Lab) map[string][]nic {
 }
 
 // ensureNetworks starts the instance's lab networks and records them.
-func (m *Manager) ensureNetworks(ctx context.Context, drv vm.Driver, inst *Instance, lab *labs.Lab) error {
+func (m *Manager) ensureNetworks(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab) error {
 	for _, n := range lab.Networks {
 		name := NetworkName(inst.State.ID, n.Name)
 		if err := drv.EnsureNetwork(ctx, name); err != nil {
@@ -72,7 +72,7 @@ func (m *Manager) removeNetworks(ctx context.Context, drv vm.Driver, inst *Insta
 
 // hostsBlock is what each VM's /etc/hosts gets so that VMs reach each other
 // by name over the lab networks.
-func hostsBlock(lab *labs.Lab) string {
+func hostsBlock(lab *labfile.Lab) string {
 	var b strings.Builder
 	b.WriteString("# vlab lab networks\n")
 	for _, v := range lab.VMs {
@@ -85,7 +85,7 @@ func hostsBlock(lab *labs.Lab) string {
 
 // guestSetup names each VM in /etc/hostname and adds the lab's names to
 // its /etc/hosts, so that VMs reach each other by name.
-func (m *Manager) guestSetup(ctx context.Context, inst *Instance, lab *labs.Lab) error {
+func (m *Manager) guestSetup(ctx context.Context, inst *Instance, lab *labfile.Lab) error {
 	block := ""
 	if len(lab.Networks) > 0 {
 		block = hostsBlock(lab)

@@ -6,7 +6,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 )
 
@@ -48,7 +48,7 @@ func (c *Conns) Close() {
 
 // Solve applies the lab's reference fix, step by step, printing step names
 // to progress and the guests' output to verbose.
-func (i *Instance) Solve(ctx context.Context, lab *labs.Lab, progress, verbose io.Writer) error {
+func (i *Instance) Solve(ctx context.Context, lab *labfile.Lab, progress, verbose io.Writer) error {
 	if lab.Solution == nil || len(lab.Solution.Steps) == 0 {
 		return fmt.Errorf("lab %s has no solution steps", lab.Name)
 	}

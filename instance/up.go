@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/images"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
 )
@@ -22,9 +22,9 @@ const goldenTag = "golden"
 type Provisioner interface {
 	// Key names everything that shapes a VM's provisioned state; an equal
 	// key means the golden state can be reused.
-	Key(ctx context.Context, lab *labs.Lab, vmName string, img *images.Image) (string, error)
+	Key(ctx context.Context, lab *labfile.Lab, vmName string, img *images.Image) (string, error)
 	// Apply provisions one VM over r.
-	Apply(ctx context.Context, lab *labs.Lab, vmName string, img *images.Image, r provision.Runner) error
+	Apply(ctx context.Context, lab *labfile.Lab, vmName string, img *images.Image, r provision.Runner) error
 }
 
 // UpOptions tune Up.
@@ -41,7 +41,7 @@ type UpOptions struct {
 // when it is still valid, else by creating and provisioning the VMs and
 // saving a new golden state. It picks up an instance an earlier Up left
 // half-way: anything not yet golden is thrown away and redone.
-func (m *Manager) Up(ctx context.Context, lab *labs.Lab, opt UpOptions) (*Instance, error) {
+func (m *Manager) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) (*Instance, error) {
 	id := opt.ID
 	if id == "" {
 		id = lab.Name
@@ -108,7 +108,7 @@ func (m *Manager) Up(ctx context.Context, lab *labs.Lab, opt UpOptions) (*Instan
 }
 
 // load reads the instance's state or starts a new one with a fresh key.
-func (m *Manager) load(dir, id string, lab *labs.Lab) (*Instance, error) {
+func (m *Manager) load(dir, id string, lab *labfile.Lab) (*Instance, error) {
 	st, err := LoadState(dir)
 	if errors.Is(err, ErrNotFound) {
 		st = &State{ID: id, Lab: lab.Name, Driver: m.driverName(), Phase: PhaseCreating,
@@ -136,7 +136,7 @@ func (m *Manager) load(dir, id string, lab *labs.Lab) (*Instance, error) {
 }
 
 // resolveImages finds every image the lab's VMs use.
-func (m *Manager) resolveImages(lab *labs.Lab) (map[string]*images.Image, error) {
+func (m *Manager) resolveImages(lab *labfile.Lab) (map[string]*images.Image, error) {
 	out := map[string]*images.Image{}
 	for _, v := range lab.VMs {
 		img, err := m.Images.Get(v.Image)
@@ -151,7 +151,7 @@ func (m *Manager) resolveImages(lab *labs.Lab) (map[string]*images.Image, error)
 	return out, nil
 }
 
-func (m *Manager) goldenKey(ctx context.Context, lab *labs.Lab, imgs map[string]*images.Image, p Provisioner) (string, error) {
+func (m *Manager) goldenKey(ctx context.Context, lab *labfile.Lab, imgs map[string]*images.Image, p Provisioner) (string, error) {
 	parts := []any{"vlab-golden-1"}
 	for _, v := range lab.VMs {
 		parts = append(parts, v.Name, v.Memory, v.CPUs, v.Networks, imgs[v.Name].Digest)
@@ -167,7 +167,7 @@ func (m *Manager) goldenKey(ctx context.Context, lab *labs.Lab, imgs map[string]
 }
 
 // create makes and boots every VM that is not there yet and waits for SSH.
-func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab *labs.Lab, imgs map[string]*images.Image) error {
+func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image) error {
 	accel, err := m.Accel(ctx)
 	if err != nil {
 		return err
@@ -192,7 +192,7 @@ func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab
 	return m.guestSetup(ctx, inst, lab)
 }
 
-func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v labs.VM, img *images.Image, accel vm.Accel, pub string, nics []nic) error {
+func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v labfile.VM, img *images.Image, accel vm.Accel, pub string, nics []nic) error {
 	name := DomainName(inst.State.ID, v.Name)
 	if st, err := drv.State(ctx, name); err != nil {
 		return err
@@ -263,7 +263,7 @@ func (m *Manager) waitAll(ctx context.Context, drv vm.Driver, inst *Instance) er
 }
 
 // provision runs the lab's provision steps on every VM, in lab order.
-func (m *Manager) provision(ctx context.Context, drv vm.Driver, inst *Instance, lab *labs.Lab, imgs map[string]*images.Image, p Provisioner) error {
+func (m *Manager) provision(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image, p Provisioner) error {
 	inst.State.Phase = PhaseProvisioning
 	if err := SaveState(inst.Dir, inst.State); err != nil {
 		return err

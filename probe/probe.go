@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 )
 
@@ -123,14 +123,14 @@ type Checker struct {
 }
 
 // Check runs every probe of lab with the system clock. See Checker.Check.
-func Check(ctx context.Context, lab *labs.Lab, dial Dialer) Report {
+func Check(ctx context.Context, lab *labfile.Lab, dial Dialer) Report {
 	return Checker{Dial: dial}.Check(ctx, lab)
 }
 
 // Check runs every probe of lab: the probes of one VM one after another
 // over a single connection, different VMs concurrently. A VM that cannot be
 // reached makes each of its probes an Error result.
-func (c Checker) Check(ctx context.Context, lab *labs.Lab) Report {
+func (c Checker) Check(ctx context.Context, lab *labfile.Lab) Report {
 	if c.Clock == nil {
 		c.Clock = SystemClock{}
 	}
@@ -157,7 +157,7 @@ func (c Checker) Check(ctx context.Context, lab *labs.Lab) Report {
 
 // checkVM runs the probes at indexes idx, all in vm, and stores their
 // results at the same indexes of out.
-func (c Checker) checkVM(ctx context.Context, vm string, probes []labs.Probe, idx []int, out []Result) {
+func (c Checker) checkVM(ctx context.Context, vm string, probes []labfile.Probe, idx []int, out []Result) {
 	runner, err := c.Dial(ctx, vm)
 	if err == nil && runner == nil {
 		err = errors.New("no connection")
@@ -173,6 +173,6 @@ func (c Checker) checkVM(ctx context.Context, vm string, probes []labs.Probe, id
 	}
 }
 
-func newResult(p labs.Probe) Result {
+func newResult(p labfile.Probe) Result {
 	return Result{Name: p.Name, VM: p.VM, Guard: p.Guard}
 }

@@ -11,18 +11,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe/probetest"
 	"github.com/vlab-dev/vlab/provision"
 )
 
 func intp(i int) *int { return &i }
 
-func probeLab(probes ...labs.Probe) *labs.Lab {
-	return &labs.Lab{Name: "t", Probes: probes}
+func probeLab(probes ...labfile.Probe) *labfile.Lab {
+	return &labfile.Lab{Name: "t", Probes: probes}
 }
 
-func checkOne(t *testing.T, p labs.Probe, f *probetest.Runner) Result {
+func checkOne(t *testing.T, p labfile.Probe, f *probetest.Runner) Result {
 	t.Helper()
 	c := Checker{Clock: probetest.NewClock(time.Time{}), Dial: func(context.Context, string) (provision.Runner, error) { return f, nil }}
 	if p.VM == "" {
@@ -36,23 +36,23 @@ func checkOne(t *testing.T, p labs.Probe, f *probetest.Runner) Result {
 }
 
 func TestExpectations(t *testing.T) {
-	value := func(op string, th float64) labs.Expect {
-		return labs.Expect{Value: &labs.Value{Pattern: `errors=([0-9.]+)`, Op: op, Threshold: th}}
+	value := func(op string, th float64) labfile.Expect {
+		return labfile.Expect{Value: &labfile.Value{Pattern: `errors=([0-9.]+)`, Op: op, Threshold: th}}
 	}
 	for _, tt := range []struct {
 		name     string
-		expect   labs.Expect
+		expect   labfile.Expect
 		out      string
 		exit     int
 		want     Status
 		observed string
 		msg      string
 	}{
-		{"exit ok", labs.Expect{Exit: intp(0)}, "", 0, Pass, "exit 0", ""},
-		{"exit wrong", labs.Expect{Exit: intp(0)}, "", 3, Fail, "exit 3", "exit status 3, want 0: some stderr"},
-		{"match trailing newline", labs.Expect{Match: "^200$"}, "200\n", 0, Pass, "200", ""},
-		{"match fails", labs.Expect{Match: "^200$"}, "502\n", 0, Fail, "502", `output "502" does not match "^200$"`},
-		{"match and exit", labs.Expect{Exit: intp(0), Match: "ok"}, "all ok", 1, Fail, "all ok", "exit status 1"},
+		{"exit ok", labfile.Expect{Exit: intp(0)}, "", 0, Pass, "exit 0", ""},
+		{"exit wrong", labfile.Expect{Exit: intp(0)}, "", 3, Fail, "exit 3", "exit status 3, want 0: some stderr"},
+		{"match trailing newline", labfile.Expect{Match: "^200$"}, "200\n", 0, Pass, "200", ""},
+		{"match fails", labfile.Expect{Match: "^200$"}, "502\n", 0, Fail, "502", `output "502" does not match "^200$"`},
+		{"match and exit", labfile.Expect{Exit: intp(0), Match: "ok"}, "all ok", 1, Fail, "all ok", "exit status 1"},
 		{"value <", value("<", 0.01), "errors=0.005\n", 0, Pass, "0.005", ""},
 		{"value < fails", value("<", 0.01), "errors=0.2", 0, Fail, "0.2", "0.2 is not < 0.01"},
 		{"value <=", value("<=", 1), "errors=1", 0, Pass, "1", ""},
@@ -62,11 +62,11 @@ func TestExpectations(t *testing.T) {
 		{"value !=", value("!=", 5), "errors=5", 0, Fail, "5", "5 is not != 5"},
 		{"value missing", value("<", 1), "nothing here", 0, Fail, "nothing here", "not found in output"},
 		{"value not a number", value("<", 1), "errors=1.2.3", 0, Fail, "errors=1.2.3", "is not a number"},
-		{"bad regexp", labs.Expect{Match: "("}, "", 0, Error, "", "expect.match"},
-		{"nothing expected", labs.Expect{}, "", 0, Error, "", "none of exit"},
+		{"bad regexp", labfile.Expect{Match: "("}, "", 0, Error, "", "expect.match"},
+		{"nothing expected", labfile.Expect{}, "", 0, Error, "", "none of exit"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			res := checkOne(t, labs.Probe{Name: "p", Expect: tt.expect, Samples: 1}, &probetest.Runner{Replies: []probetest.Reply{{Stdout: tt.out, Stderr: "some stderr\n", Exit: tt.exit}}})
+			res := checkOne(t, labfile.Probe{Name: "p", Expect: tt.expect, Samples: 1}, &probetest.Runner{Replies: []probetest.Reply{{Stdout: tt.out, Stderr: "some stderr\n", Exit: tt.exit}}})
 			if res.Status != tt.want || res.Observed != tt.observed || !strings.Contains(res.Message, tt.msg) {
 				t.Errorf("got %s observed %q message %q; want %s observed %q message containing %q",
 					res.Status, res.Observed, res.Message, tt.want, tt.observed, tt.msg)
@@ -76,8 +76,8 @@ func TestExpectations(t *testing.T) {
 }
 
 func TestHold(t *testing.T) {
-	p := labs.Probe{Name: "rate", Expect: labs.Expect{Match: "ok"}, Samples: 1,
-		Interval: labs.Duration(3 * time.Second), Hold: labs.Duration(30 * time.Second)}
+	p := labfile.Probe{Name: "rate", Expect: labfile.Expect{Match: "ok"}, Samples: 1,
+		Interval: labfile.Duration(3 * time.Second), Hold: labfile.Duration(30 * time.Second)}
 	f := &probetest.Runner{Replies: []probetest.Reply{{Stdout: "ok"}}}
 	res := checkOne(t, p, f)
 	if res.Status != Pass || len(f.Cmds()) != 11 || res.Seconds != 30 {
@@ -97,7 +97,7 @@ func TestHold(t *testing.T) {
 
 func TestSamplesWithoutHold(t *testing.T) {
 	f := &probetest.Runner{Replies: []probetest.Reply{{Stdout: "ok"}}}
-	res := checkOne(t, labs.Probe{Name: "p", Expect: labs.Expect{Match: "ok"}, Samples: 5}, f)
+	res := checkOne(t, labfile.Probe{Name: "p", Expect: labfile.Expect{Match: "ok"}, Samples: 5}, f)
 	if res.Status != Pass || len(f.Cmds()) != 5 || res.Samples != 5 || res.Seconds != 8 {
 		t.Errorf("got %s, %d runs, %d samples, %gs; want pass, 5, 5, 8s (default interval 2s)", res.Status, len(f.Cmds()), res.Samples, res.Seconds)
 	}
@@ -105,7 +105,7 @@ func TestSamplesWithoutHold(t *testing.T) {
 
 func TestRunError(t *testing.T) {
 	f := &probetest.Runner{Replies: []probetest.Reply{{Exit: -1, Err: errors.New("connection lost")}}}
-	res := checkOne(t, labs.Probe{Name: "p", Command: "true", Expect: labs.Expect{Exit: intp(0)}}, f)
+	res := checkOne(t, labfile.Probe{Name: "p", Command: "true", Expect: labfile.Expect{Exit: intp(0)}}, f)
 	if res.Status != Error || !strings.Contains(res.Message, "connection lost") {
 		t.Errorf("got %s %q, want error with the cause", res.Status, res.Message)
 	}
@@ -115,7 +115,7 @@ func TestCancelledWhileHolding(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &probetest.Runner{Replies: []probetest.Reply{{Stdout: "ok"}}, OnRun: func(string) { cancel() }}
 	c := Checker{Clock: probetest.NewClock(time.Time{}), Dial: func(context.Context, string) (provision.Runner, error) { return f, nil }}
-	r := c.Check(ctx, probeLab(labs.Probe{Name: "p", VM: "web", Expect: labs.Expect{Match: "ok"}, Samples: 3}))
+	r := c.Check(ctx, probeLab(labfile.Probe{Name: "p", VM: "web", Expect: labfile.Expect{Match: "ok"}, Samples: 3}))
 	if r.Results[0].Status != Error || r.ExitCode() != 2 {
 		t.Errorf("got %s, exit code %d; want error, 2", r.Results[0].Status, r.ExitCode())
 	}
@@ -152,11 +152,11 @@ func TestVMs(t *testing.T) {
 		}
 		return &probetest.Runner{Replies: []probetest.Reply{{Stdout: "200"}}, OnRun: wait(vm)}, nil
 	}
-	ok := labs.Expect{Match: "200"}
+	ok := labfile.Expect{Match: "200"}
 	lab := probeLab(
-		labs.Probe{Name: "a", VM: "web", Expect: ok},
-		labs.Probe{Name: "b", VM: "client", Expect: ok, Guard: true},
-		labs.Probe{Name: "c", VM: "web", Expect: ok},
+		labfile.Probe{Name: "a", VM: "web", Expect: ok},
+		labfile.Probe{Name: "b", VM: "client", Expect: ok, Guard: true},
+		labfile.Probe{Name: "c", VM: "web", Expect: ok},
 	)
 	r := Checker{Dial: dial, Clock: probetest.NewClock(time.Time{})}.Check(context.Background(), lab)
 	if !r.Resolved() || r.ExitCode() != 0 || r.State != "resolved" {
@@ -169,7 +169,7 @@ func TestVMs(t *testing.T) {
 		t.Errorf("results out of order or guard lost: %+v", r.Results)
 	}
 
-	lab.Probes = append(lab.Probes, labs.Probe{Name: "d", VM: "db", Expect: ok})
+	lab.Probes = append(lab.Probes, labfile.Probe{Name: "d", VM: "db", Expect: ok})
 	r = Checker{Dial: func(ctx context.Context, vm string) (provision.Runner, error) {
 		if vm == "db" {
 			return nil, errors.New("ssh: handshake failed")
@@ -208,8 +208,8 @@ func TestReportJSONAndText(t *testing.T) {
 	f := &probetest.Runner{Replies: []probetest.Reply{{Stdout: "errors=0.5"}}}
 	c := Checker{Clock: probetest.NewClock(time.Time{}), Dial: func(context.Context, string) (provision.Runner, error) { return f, nil }}
 	r := c.Check(context.Background(), probeLab(
-		labs.Probe{Name: "rate", VM: "web", Expect: labs.Expect{Value: &labs.Value{Pattern: `errors=(\S+)`, Op: "<", Threshold: 0.01}}},
-		labs.Probe{Name: "up", VM: "web", Guard: true, Expect: labs.Expect{Exit: intp(0)}},
+		labfile.Probe{Name: "rate", VM: "web", Expect: labfile.Expect{Value: &labfile.Value{Pattern: `errors=(\S+)`, Op: "<", Threshold: 0.01}}},
+		labfile.Probe{Name: "up", VM: "web", Guard: true, Expect: labfile.Expect{Exit: intp(0)}},
 	))
 	data, err := json.Marshal(r)
 	if err != nil {

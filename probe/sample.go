@@ -8,19 +8,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 )
 
 // maxOutput bounds what is kept of a command's stdout and stderr.
 const maxOutput = 64 << 10
 
-// defaultInterval is used when a probe comes without one (labs.Load fills it).
+// defaultInterval is used when a probe comes without one (labfile.Load fills it).
 const defaultInterval = 2 * time.Second
 
 // run samples p until it has run Samples times and held for Hold, stopping
 // at the first sample that fails or cannot run.
-func (c Checker) run(ctx context.Context, r provision.Runner, p labs.Probe) (res Result) {
+func (c Checker) run(ctx context.Context, r provision.Runner, p labfile.Probe) (res Result) {
 	res = newResult(p)
 	exp, err := compile(p.Expect)
 	if err != nil {
@@ -94,7 +94,7 @@ type expectation struct {
 	threshold float64
 }
 
-func compile(e labs.Expect) (expectation, error) {
+func compile(e labfile.Expect) (expectation, error) {
 	x := expectation{exit: e.Exit}
 	var err error
 	if e.Match != "" {
@@ -110,7 +110,7 @@ func compile(e labs.Expect) (expectation, error) {
 			return x, fmt.Errorf("expect.value.pattern %q has no capture group", v.Pattern)
 		}
 		if _, ok := compare(0, v.Op, 0); !ok {
-			return x, fmt.Errorf("expect.value.op %q is not one of %s", v.Op, strings.Join(labs.ValueOps, " "))
+			return x, fmt.Errorf("expect.value.op %q is not one of %s", v.Op, strings.Join(labfile.ValueOps, " "))
 		}
 		x.op, x.threshold = v.Op, v.Threshold
 	}

@@ -8,12 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // ApplyOptions says what Apply provisions and with what.
 type ApplyOptions struct {
-	Lab    *labs.Lab
+	Lab    *labfile.Lab
 	VM     string
 	Runner Runner // reaches the VM, booted from its base image
 	// Plan, when set, is the VM's plan from NewPlan, the one its golden key
@@ -89,7 +89,7 @@ func (opts ApplyOptions) plan(ctx context.Context) (*Plan, error) {
 	return opts.Plan, nil
 }
 
-func applyStep(ctx context.Context, opts ApplyOptions, plan *Plan, i int, s labs.Step, rec *Record) error {
+func applyStep(ctx context.Context, opts ApplyOptions, plan *Plan, i int, s labfile.Step, rec *Record) error {
 	switch {
 	case s.Puppet != nil:
 		tree := plan.Puppet[i]
@@ -139,7 +139,7 @@ func RunScript(ctx context.Context, r Runner, script string, out io.Writer) erro
 
 // stepLabel names a step in progress lines and errors: its kind and its
 // name, or what it does when it has no name.
-func stepLabel(plan *Plan, i int, s labs.Step) string {
+func stepLabel(plan *Plan, i int, s labfile.Step) string {
 	var kind, what string
 	switch {
 	case s.Puppet != nil:
@@ -169,7 +169,7 @@ func firstLine(s string) string {
 	return line
 }
 
-func triggerNames(ts []labs.Trigger) string {
+func triggerNames(ts []labfile.Trigger) string {
 	names := make([]string, len(ts))
 	for i, t := range ts {
 		names[i] = t.Name

@@ -16,7 +16,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vlab-dev/vlab/provision/debver"
+	"github.com/vlab-dev/vlab/internal/debver"
 )
 
 // DefaultSources are the apt sources Fetch uses when FetchSpec.Sources is

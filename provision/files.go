@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // guestUploadDir holds tarballs between their upload and their unpacking.
@@ -24,13 +24,13 @@ const guestUploadDir = "/var/cache/vlab/upload"
 // a tree the mode applies to every file, and directories get it with
 // search permission wherever it grants read. Without a mode the source's
 // permissions are kept; without an owner the files belong to root.
-func CopyFile(ctx context.Context, r Runner, labDir string, f labs.File, out io.Writer) error {
+func CopyFile(ctx context.Context, r Runner, labDir string, f labfile.File, out io.Writer) error {
 	if !path.IsAbs(f.Dest) || path.Clean(f.Dest) == "/" {
 		return fmt.Errorf("file %s: destination %q must be an absolute path below /", f.Src, f.Dest)
 	}
 	var mode *fs.FileMode
 	if f.Mode != "" {
-		m, err := labs.ParseMode(f.Mode)
+		m, err := labfile.ParseMode(f.Mode)
 		if err != nil {
 			return fmt.Errorf("file %s: %w", f.Src, err)
 		}
@@ -60,7 +60,7 @@ func CopyFile(ctx context.Context, r Runner, labDir string, f labs.File, out io.
 
 // unpackCommand unpacks archive at f.Dest and gives what it unpacked to
 // f.Owner; files already in a destination folder keep their owner.
-func unpackCommand(archive string, f labs.File, isDir bool) string {
+func unpackCommand(archive string, f labfile.File, isDir bool) string {
 	dest := path.Clean(f.Dest)
 	base := path.Dir(dest)
 	if isDir {

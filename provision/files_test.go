@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // labTree makes a lab folder with a file and a directory tree to copy.
@@ -35,7 +35,7 @@ func labTree(t *testing.T) string {
 
 // unpackOnHost runs the guest command of CopyFile on the host, with the
 // destination in a temporary folder, and returns that folder.
-func unpackOnHost(t *testing.T, labDir string, f labs.File) string {
+func unpackOnHost(t *testing.T, labDir string, f labfile.File) string {
 	t.Helper()
 	root := t.TempDir()
 	archive := filepath.Join(t.TempDir(), "a.tar.gz")
@@ -45,7 +45,7 @@ func unpackOnHost(t *testing.T, labDir string, f labs.File) string {
 	}
 	var mode *fs.FileMode
 	if f.Mode != "" {
-		m, _ := labs.ParseMode(f.Mode)
+		m, _ := labfile.ParseMode(f.Mode)
 		mode = new(fs.FileMode(m))
 	}
 	isDir, err := writeTarball(out, filepath.Join(labDir, f.Src), filepath.Base(f.Dest), mode)
@@ -77,7 +77,7 @@ func checkMode(t *testing.T, p string, want fs.FileMode) {
 func TestCopyFileUnpacksFile(t *testing.T) {
 	lab := labTree(t)
 	me, _ := user.Current()
-	root := unpackOnHost(t, lab, labs.File{Src: "files/nginx.conf", Dest: "/etc/nginx/nginx.conf", Mode: "0600", Owner: me.Username})
+	root := unpackOnHost(t, lab, labfile.File{Src: "files/nginx.conf", Dest: "/etc/nginx/nginx.conf", Mode: "0600", Owner: me.Username})
 	data, err := os.ReadFile(filepath.Join(root, "etc/nginx/nginx.conf"))
 	if err != nil || string(data) != "worker_processes 1;\n" {
 		t.Fatalf("copied file = %q, %v", data, err)
@@ -91,7 +91,7 @@ func TestCopyFileUnpacksFile(t *testing.T) {
 
 func TestCopyFileUnpacksTree(t *testing.T) {
 	lab := labTree(t)
-	root := unpackOnHost(t, lab, labs.File{Src: "files/site", Dest: "/srv/www", Mode: "0640"})
+	root := unpackOnHost(t, lab, labfile.File{Src: "files/site", Dest: "/srv/www", Mode: "0640"})
 	www := filepath.Join(root, "srv/www")
 	checkMode(t, www, fs.ModeDir|0o750)
 	checkMode(t, filepath.Join(www, "cgi"), fs.ModeDir|0o750)
@@ -108,13 +108,13 @@ func TestCopyFileUnpacksTree(t *testing.T) {
 func TestCopyFileKeepsSourceMode(t *testing.T) {
 	lab := labTree(t)
 	os.Chmod(filepath.Join(lab, "files/site/cgi/run.sh"), 0o755)
-	root := unpackOnHost(t, lab, labs.File{Src: "files/site", Dest: "/srv/www"})
+	root := unpackOnHost(t, lab, labfile.File{Src: "files/site", Dest: "/srv/www"})
 	checkMode(t, filepath.Join(root, "srv/www/cgi/run.sh"), 0o755)
 	checkMode(t, filepath.Join(root, "srv/www/index.html"), 0o640)
 }
 
 func TestUnpackCommandOwner(t *testing.T) {
-	got := unpackCommand("/var/cache/vlab/upload/a.tar.gz", labs.File{Dest: "/srv/www/", Owner: "www-data:www-data"}, true)
+	got := unpackCommand("/var/cache/vlab/upload/a.tar.gz", labfile.File{Dest: "/srv/www/", Owner: "www-data:www-data"}, true)
 	want := "mkdir -p /srv/www && tar -xzf /var/cache/vlab/upload/a.tar.gz -C /srv/www --no-same-owner" +
 		" && tar -tzf /var/cache/vlab/upload/a.tar.gz | (cd /srv/www && xargs -r -d '\\n' chown -h -- www-data:www-data)" +
 		" && rm -f /var/cache/vlab/upload/a.tar.gz"
@@ -136,7 +136,7 @@ func TestCopyFileOneRoundTrip(t *testing.T) {
 		}
 		return "", 0
 	})
-	err := CopyFile(context.Background(), r, lab, labs.File{Src: "files/site", Dest: "/srv/www", Owner: "www-data"}, nil)
+	err := CopyFile(context.Background(), r, lab, labfile.File{Src: "files/site", Dest: "/srv/www", Owner: "www-data"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,13 +156,13 @@ func TestCopyFileOneRoundTrip(t *testing.T) {
 func TestCopyFileErrors(t *testing.T) {
 	lab := labTree(t)
 	for _, tt := range []struct {
-		f    labs.File
+		f    labfile.File
 		want string
 	}{
-		{labs.File{Src: "files/nginx.conf", Dest: "etc/nginx.conf"}, "must be an absolute path"},
-		{labs.File{Src: "files/nginx.conf", Dest: "/"}, "must be an absolute path below /"},
-		{labs.File{Src: "files/nginx.conf", Dest: "/etc/x", Mode: "rw"}, "not an octal file mode"},
-		{labs.File{Src: "files/missing", Dest: "/etc/x"}, "pack files/missing"},
+		{labfile.File{Src: "files/nginx.conf", Dest: "etc/nginx.conf"}, "must be an absolute path"},
+		{labfile.File{Src: "files/nginx.conf", Dest: "/"}, "must be an absolute path below /"},
+		{labfile.File{Src: "files/nginx.conf", Dest: "/etc/x", Mode: "rw"}, "not an octal file mode"},
+		{labfile.File{Src: "files/missing", Dest: "/etc/x"}, "pack files/missing"},
 	} {
 		err := CopyFile(context.Background(), newFakeRunner(nil), lab, tt.f, nil)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -170,7 +170,7 @@ func TestCopyFileErrors(t *testing.T) {
 		}
 	}
 	r := newFakeRunner(func(string) (string, int) { return "chown: invalid user: 'www'\n", 1 })
-	err := CopyFile(context.Background(), r, lab, labs.File{Src: "files/nginx.conf", Dest: "/etc/x", Owner: "www"}, nil)
+	err := CopyFile(context.Background(), r, lab, labfile.File{Src: "files/nginx.conf", Dest: "/etc/x", Owner: "www"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "copy files/nginx.conf to /etc/x") || !strings.Contains(err.Error(), "invalid user") {
 		t.Errorf("failed unpack: err = %v", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // goldenKeyVersion changes when what goes into a golden key changes, so that
@@ -18,14 +18,14 @@ const goldenKeyVersion = "vlab-golden-1"
 // sources digested. GoldenKey and Apply share a Plan so that the golden
 // state is filed under exactly what was applied.
 type Plan struct {
-	Lab *labs.Lab
-	VM  *labs.VM
+	Lab *labfile.Lab
+	VM  *labfile.VM
 	// Puppet holds the resolved tree of each puppet step, by step index.
 	Puppet map[int]PuppetTree
 	// Files holds the digest of each file step's source, by step index.
 	Files map[int]FileDigest
 	// Triggers are the lab's triggers that run in this VM.
-	Triggers []labs.Trigger
+	Triggers []labfile.Trigger
 }
 
 // PlanOptions says where NewPlan may look for puppet repositories.
@@ -40,7 +40,7 @@ type PlanOptions struct {
 }
 
 // NewPlan resolves every host-side input of VM vm of lab.
-func NewPlan(ctx context.Context, lab *labs.Lab, vm string, opts PlanOptions) (*Plan, error) {
+func NewPlan(ctx context.Context, lab *labfile.Lab, vm string, opts PlanOptions) (*Plan, error) {
 	v, ok := lab.VM(vm)
 	if !ok {
 		return nil, fmt.Errorf("lab %s has no VM %q; it has %v", lab.Name, vm, lab.VMNames())
@@ -59,7 +59,7 @@ func NewPlan(ctx context.Context, lab *labs.Lab, vm string, opts PlanOptions) (*
 	return p, nil
 }
 
-func (p *Plan) resolveStep(ctx context.Context, i int, s labs.Step, opts PlanOptions) error {
+func (p *Plan) resolveStep(ctx context.Context, i int, s labfile.Step, opts PlanOptions) error {
 	switch {
 	case s.Puppet != nil:
 		t, err := ExportPuppet(ctx, opts.CacheDir, p.Lab.Dir, s.Puppet.Repo, s.Puppet.Revision, opts.Offline, opts.Verbose)
@@ -79,10 +79,10 @@ type goldenInputs struct {
 	Version     string             `json:"version"`
 	ImageDigest string             `json:"image"`
 	Lab         string             `json:"lab"`
-	VM          labs.VM            `json:"vm"` // name, size, networks and the provision section
+	VM          labfile.VM         `json:"vm"` // name, size, networks and the provision section
 	Puppet      map[int]PuppetTree `json:"puppet"`
 	Files       map[int]FileDigest `json:"files"`
-	Triggers    []labs.Trigger     `json:"triggers"`
+	Triggers    []labfile.Trigger  `json:"triggers"`
 	Units       map[string][]byte  `json:"units"`
 	Extra       []string           `json:"extra"`
 }
@@ -107,7 +107,7 @@ func (p *Plan) Key(imageDigest string, extra ...string) (string, error) {
 
 // GoldenKey plans VM vm of lab and returns its golden key; see Plan.Key.
 // Apply with the same Plan to be sure the state saved is the one keyed.
-func GoldenKey(ctx context.Context, lab *labs.Lab, vm string, opts PlanOptions, imageDigest string, extra ...string) (string, error) {
+func GoldenKey(ctx context.Context, lab *labfile.Lab, vm string, opts PlanOptions, imageDigest string, extra ...string) (string, error) {
 	p, err := NewPlan(ctx, lab, vm, opts)
 	if err != nil {
 		return "", err

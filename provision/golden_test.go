@@ -7,29 +7,29 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // testLab is a lab folder with a puppet repository, a file and two VMs,
 // and a lab whose web VM uses every kind of step.
-func testLab(t *testing.T) (*labs.Lab, *testRepo) {
+func testLab(t *testing.T) (*labfile.Lab, *testRepo) {
 	dir := t.TempDir()
 	repo := newTestRepo(t, filepath.Join(dir, "puppet"))
 	repo.commit(map[string]string{"manifests/site.pp": "notify { 'hello': }\n"})
 	os.MkdirAll(filepath.Join(dir, "files"), 0o755)
 	os.WriteFile(filepath.Join(dir, "files/nginx.conf"), []byte("worker_processes 1;\n"), 0o644)
-	lab := &labs.Lab{
+	lab := &labfile.Lab{
 		Name: "hello", Dir: dir,
-		VMs: []labs.VM{
-			{Name: "web", Image: "debian-12", Memory: 1024, CPUs: 1, Provision: []labs.Step{
-				{Puppet: &labs.Puppet{Repo: "puppet", Revision: "main"}},
+		VMs: []labfile.VM{
+			{Name: "web", Image: "debian-12", Memory: 1024, CPUs: 1, Provision: []labfile.Step{
+				{Puppet: &labfile.Puppet{Repo: "puppet", Revision: "main"}},
 				{Packages: map[string]string{"nginx": "1.22.1-9", "curl": "7.88.1-10"}},
-				{File: &labs.File{Src: "files/nginx.conf", Dest: "/etc/nginx/nginx.conf", Mode: "0644"}},
+				{File: &labfile.File{Src: "files/nginx.conf", Dest: "/etc/nginx/nginx.conf", Mode: "0644"}},
 				{Name: "restart nginx", Run: "systemctl restart nginx"},
 			}},
 			{Name: "client", Image: "debian-12", Memory: 512, CPUs: 1},
 		},
-		Triggers: []labs.Trigger{
+		Triggers: []labfile.Trigger{
 			{Name: "warm", VM: "web", Command: "curl -s http://localhost/"},
 			{Name: "hammer", VM: "client", Command: "hammer http://web/"},
 		},
@@ -37,7 +37,7 @@ func testLab(t *testing.T) (*labs.Lab, *testRepo) {
 	return lab, repo
 }
 
-func goldenKey(t *testing.T, lab *labs.Lab, image string, extra ...string) string {
+func goldenKey(t *testing.T, lab *labfile.Lab, image string, extra ...string) string {
 	t.Helper()
 	key, err := GoldenKey(context.Background(), lab, "web", PlanOptions{CacheDir: t.TempDir()}, image, extra...)
 	if err != nil {
@@ -48,9 +48,9 @@ func goldenKey(t *testing.T, lab *labs.Lab, image string, extra ...string) strin
 
 func TestGoldenKeyChangesWithEveryInput(t *testing.T) {
 	var (
-		lab  *labs.Lab
+		lab  *labfile.Lab
 		repo *testRepo
-		web  *labs.VM
+		web  *labfile.VM
 	)
 	for _, tt := range []struct {
 		name   string

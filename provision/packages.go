@@ -14,7 +14,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/vlab-dev/vlab/provision/debver"
+	"github.com/vlab-dev/vlab/internal/debver"
 )
 
 // Deb is one Debian package file in vlab's package cache.

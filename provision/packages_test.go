@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vlab-dev/vlab/provision/debver"
+	"github.com/vlab-dev/vlab/internal/debver"
 )
 
 func TestParseMadison(t *testing.T) {

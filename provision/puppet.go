@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // Guest folders for puppet trees: the uploaded tarballs and the unpacked
@@ -54,7 +54,7 @@ func (e *PuppetError) Unwrap() error { return e.Cmd }
 // modulepath and hiera config, relative to the tree. Exit statuses 0 (no
 // changes) and 2 (changes) are success; anything else is a *PuppetError.
 // out receives everything puppet printed.
-func ApplyPuppet(ctx context.Context, r Runner, tree PuppetTree, p labs.Puppet, out io.Writer) error {
+func ApplyPuppet(ctx context.Context, r Runner, tree PuppetTree, p labfile.Puppet, out io.Writer) error {
 	cmd, err := puppetCommand(tree, p)
 	if err != nil {
 		return err
@@ -76,7 +76,7 @@ func ApplyPuppet(ctx context.Context, r Runner, tree PuppetTree, p labs.Puppet, 
 func guestTreeDir(tree PuppetTree) string { return path.Join(guestPuppetDir, shortID(tree.Tree)) }
 
 // puppetCommand is the guest command that applies the unpacked tree.
-func puppetCommand(tree PuppetTree, p labs.Puppet) (string, error) {
+func puppetCommand(tree PuppetTree, p labfile.Puppet) (string, error) {
 	dir := guestTreeDir(tree)
 	manifest := p.Manifest
 	if manifest == "" {

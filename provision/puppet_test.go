@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 func testTree(t *testing.T) PuppetTree {
@@ -36,7 +36,7 @@ func puppetSays(out string, exit int) func(string) (string, int) {
 
 func TestPuppetCommand(t *testing.T) {
 	tree := testTree(t)
-	got, err := puppetCommand(tree, labs.Puppet{
+	got, err := puppetCommand(tree, labfile.Puppet{
 		Manifest: "manifests/web.pp", ModulePath: []string{"modules", "site/", "/usr/share/puppet/modules"}, Hiera: "hiera.yaml",
 	})
 	if err != nil {
@@ -48,11 +48,11 @@ func TestPuppetCommand(t *testing.T) {
 	if got != want {
 		t.Errorf("command:\n got %s\nwant %s", got, want)
 	}
-	got, _ = puppetCommand(tree, labs.Puppet{})
+	got, _ = puppetCommand(tree, labfile.Puppet{})
 	if !strings.HasSuffix(got, "--color=false /var/lib/vlab/puppet/fedcba9/manifests/site.pp") {
 		t.Errorf("default manifest: %s", got)
 	}
-	if _, err := puppetCommand(tree, labs.Puppet{ModulePath: []string{"../outside"}}); err == nil || !strings.Contains(err.Error(), "leaves the puppet tree") {
+	if _, err := puppetCommand(tree, labfile.Puppet{ModulePath: []string{"../outside"}}); err == nil || !strings.Contains(err.Error(), "leaves the puppet tree") {
 		t.Errorf("modulepath outside the tree: err = %v", err)
 	}
 }
@@ -62,7 +62,7 @@ func TestApplyPuppetSuccessStatuses(t *testing.T) {
 		r := newFakeRunner(puppetSays("Notice: Applied catalog\n", exit))
 		tree := testTree(t)
 		var out strings.Builder
-		if err := ApplyPuppet(context.Background(), r, tree, labs.Puppet{}, &out); err != nil {
+		if err := ApplyPuppet(context.Background(), r, tree, labfile.Puppet{}, &out); err != nil {
 			t.Errorf("exit %d: %v", exit, err)
 		}
 		if r.uploads["/var/cache/vlab/puppet/"+tree.Tree+".tar.gz"] != tree.Archive {
@@ -87,7 +87,7 @@ Notice: Applied catalog in 0.05 seconds
 func TestApplyPuppetFailure(t *testing.T) {
 	r := newFakeRunner(puppetSays(puppetFailure, 6))
 	tree := testTree(t)
-	err := ApplyPuppet(context.Background(), r, tree, labs.Puppet{}, nil)
+	err := ApplyPuppet(context.Background(), r, tree, labfile.Puppet{}, nil)
 	var pe *PuppetError
 	if !errors.As(err, &pe) {
 		t.Fatalf("err = %v, want a *PuppetError", err)
@@ -114,7 +114,7 @@ func TestPuppetUnpackFailure(t *testing.T) {
 		}
 		return "", 0
 	})
-	err := ApplyPuppet(context.Background(), r, testTree(t), labs.Puppet{}, nil)
+	err := ApplyPuppet(context.Background(), r, testTree(t), labfile.Puppet{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "unpack puppet tree at 0123456") {
 		t.Errorf("tar's status 2 gave err = %v, want an unpack failure", err)
 	}
@@ -123,12 +123,12 @@ func TestPuppetUnpackFailure(t *testing.T) {
 func TestPuppetErrorWithoutResources(t *testing.T) {
 	out := "Error: Could not parse for environment production: Syntax error at '}' (file: /var/lib/vlab/puppet/x/manifests/site.pp, line: 3)\n"
 	r := newFakeRunner(puppetSays(out, 1))
-	err := ApplyPuppet(context.Background(), r, testTree(t), labs.Puppet{}, nil)
+	err := ApplyPuppet(context.Background(), r, testTree(t), labfile.Puppet{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "status 1: Could not parse for environment production: Syntax error") {
 		t.Errorf("err = %v, want puppet's error line", err)
 	}
 	r = newFakeRunner(puppetSays("sh: 1: puppet: not found\n", 127))
-	err = ApplyPuppet(context.Background(), r, testTree(t), labs.Puppet{}, nil)
+	err = ApplyPuppet(context.Background(), r, testTree(t), labfile.Puppet{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "the guest image has no puppet") {
 		t.Errorf("err = %v, want a hint about the image", err)
 	}

@@ -8,19 +8,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // unitDir is where trigger units are written in the guest.
 const unitDir = "/etc/systemd/system"
 
 // TriggerUnit is the name of the systemd unit that runs trigger t.
-func TriggerUnit(t labs.Trigger) string { return "vlab-trigger-" + t.Name + ".service" }
+func TriggerUnit(t labfile.Trigger) string { return "vlab-trigger-" + t.Name + ".service" }
 
 // RenderTrigger returns the systemd unit that runs t's command with
 // /bin/sh and restarts it whenever it stops, without limit: a trigger must
 // outlive the trainee's fixes and the services it talks to coming up late.
-func RenderTrigger(t labs.Trigger) []byte {
+func RenderTrigger(t labfile.Trigger) []byte {
 	desc := "vlab trigger " + t.Name
 	if d := strings.Join(strings.Fields(t.Description), " "); d != "" {
 		desc += ": " + d
@@ -72,7 +72,7 @@ func execQuote(s string) string {
 // StartTriggers writes the units of triggers into the guest, reloads
 // systemd and enables and starts them all, so that they run in the golden
 // state and again after every boot.
-func StartTriggers(ctx context.Context, r Runner, triggers []labs.Trigger, out io.Writer) error {
+func StartTriggers(ctx context.Context, r Runner, triggers []labfile.Trigger, out io.Writer) error {
 	if len(triggers) == 0 {
 		return nil
 	}
@@ -103,7 +103,7 @@ var readyTimeout = 2 * time.Minute
 
 // awaitReady runs the trigger's ready command in the guest, once a second,
 // until it succeeds.
-func awaitReady(ctx context.Context, r Runner, t labs.Trigger, out io.Writer) error {
+func awaitReady(ctx context.Context, r Runner, t labfile.Trigger, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	var last string

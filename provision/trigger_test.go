@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -36,11 +36,11 @@ func golden(t *testing.T, name string, got []byte) {
 func TestRenderTrigger(t *testing.T) {
 	for _, tt := range []struct {
 		file string
-		tr   labs.Trigger
+		tr   labfile.Trigger
 	}{
-		{"trigger-simple.service", labs.Trigger{Name: "abusive-client", VM: "client",
+		{"trigger-simple.service", labfile.Trigger{Name: "abusive-client", VM: "client",
 			Command: "/usr/local/bin/hammer http://web/expensive", Description: "Hammers the\nexpensive page"}},
-		{"trigger-quoting.service", labs.Trigger{Name: "load", VM: "client",
+		{"trigger-quoting.service", labfile.Trigger{Name: "load", VM: "client",
 			Command:     "while true; do curl -s -o /dev/null -w '%{http_code}\\n' \"http://web/?q=$RANDOM\"; sleep 0.1; done\necho \"done\"",
 			Description: "100% load"}},
 	} {
@@ -66,7 +66,7 @@ func TestExecQuote(t *testing.T) {
 
 func TestStartTriggers(t *testing.T) {
 	r := newFakeRunner(nil)
-	ts := []labs.Trigger{{Name: "a", VM: "client", Command: "x"}, {Name: "b", VM: "client", Command: "y"}}
+	ts := []labfile.Trigger{{Name: "a", VM: "client", Command: "x"}, {Name: "b", VM: "client", Command: "y"}}
 	if err := StartTriggers(context.Background(), r, ts, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestTriggerUnitVerifies(t *testing.T) {
 		t.Skip("needs systemd-analyze")
 	}
 	dir := t.TempDir()
-	tr := labs.Trigger{Name: "load", Command: "printf '%s\\n' \"$HOME\" 100% \\\n&& sleep 1", Description: "50% \"load\""}
+	tr := labfile.Trigger{Name: "load", Command: "printf '%s\\n' \"$HOME\" 100% \\\n&& sleep 1", Description: "50% \"load\""}
 	unit := filepath.Join(dir, TriggerUnit(tr))
 	if err := os.WriteFile(unit, RenderTrigger(tr), 0o644); err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestStartTriggersWaitsUntilReady(t *testing.T) {
 		}
 		return "", 0
 	})
-	ts := []labs.Trigger{{Name: "web", VM: "b", Command: "python3 -m http.server 8080", Ready: "curl -sf localhost:8080"}}
+	ts := []labfile.Trigger{{Name: "web", VM: "b", Command: "python3 -m http.server 8080", Ready: "curl -sf localhost:8080"}}
 	if err := StartTriggers(context.Background(), r, ts, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // LabOptions says what `vlab new` creates.
@@ -38,7 +38,7 @@ type Created struct {
 // a copy of the report. It refuses to touch an existing folder, and
 // leaves nothing behind when it fails.
 func NewLab(o LabOptions) (*Created, error) {
-	if !labs.ValidName(o.Name) {
+	if !labfile.ValidName(o.Name) {
 		return nil, fmt.Errorf("lab name %q: use lowercase letters, digits and dashes, at most 40 characters", o.Name)
 	}
 	format, err := ParseFormat(o.Format)
@@ -46,7 +46,7 @@ func NewLab(o LabOptions) (*Created, error) {
 		return nil, err
 	}
 	c := &Created{Dir: filepath.Join(o.LabsDir, o.Name)}
-	c.File = filepath.Join(c.Dir, labs.FileName)
+	c.File = filepath.Join(c.Dir, labfile.FileName)
 	var src []byte
 	lab := Blank(o.Name)
 	if o.From != "" {
@@ -61,7 +61,7 @@ func NewLab(o LabOptions) (*Created, error) {
 		}
 		c.Injects = len(c.Report.Injects())
 	}
-	if _, err := labs.Parse(c.File, lab); err != nil {
+	if _, err := labfile.Parse(c.File, lab); err != nil {
 		return nil, fmt.Errorf("the drafted lab.yaml does not validate, please report this as a vlab bug: %w", err)
 	}
 	return c, c.write(o.LabsDir, lab, src)

@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // ReportFile is the name of the copy of the source report in a lab folder.
@@ -130,13 +130,13 @@ func encode(b *bytes.Buffer, v any) error {
 // the report it comes from.
 func (r *Report) injectNode() *yaml.Node {
 	entries := r.Injects()
-	injects := make([]labs.Inject, len(entries))
+	injects := make([]labfile.Inject, len(entries))
 	ids := map[string]bool{}
 	for i, e := range entries {
 		title := entryTitle(e)
-		injects[i] = labs.Inject{
+		injects[i] = labfile.Inject{
 			ID:      uniqueID(ids, slug(title, e.Kind)),
-			At:      labs.Duration(e.Offset),
+			At:      labfile.Duration(e.Offset),
 			Kind:    e.Kind,
 			Title:   title,
 			Body:    e.Text,
@@ -145,7 +145,7 @@ func (r *Report) injectNode() *yaml.Node {
 	}
 	var n yaml.Node
 	_ = n.Encode(struct {
-		Injects []labs.Inject `yaml:"injects"`
+		Injects []labfile.Inject `yaml:"injects"`
 	}{injects})
 	for i, item := range n.Content[1].Content {
 		item.HeadComment = fmt.Sprintf("%s line %d", ReportFile, entries[i].Line)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 var fixtures = []string{"wikitech.wiki", "wikitech.md", "postmortem-table.md", "postmortem-bullets.md", "days-table.wiki", "authoring-example.md", "no-dates.md"}
@@ -25,7 +25,7 @@ func TestDraftRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lab, err := labs.Parse(filepath.Join(t.TempDir(), "some-lab", labs.FileName), data)
+			lab, err := labfile.Parse(filepath.Join(t.TempDir(), "some-lab", labfile.FileName), data)
 			if err != nil {
 				t.Fatalf("drafted lab does not validate: %v\n%s", err, data)
 			}
@@ -71,7 +71,7 @@ func TestDraftOnlyTagged(t *testing.T) {
 }
 
 func TestBlankValidates(t *testing.T) {
-	if _, err := labs.Parse("labs/x/lab.yaml", Blank("x")); err != nil {
+	if _, err := labfile.Parse("labs/x/lab.yaml", Blank("x")); err != nil {
 		t.Fatalf("blank lab does not validate: %v\n%s", err, Blank("x"))
 	}
 }
@@ -92,7 +92,7 @@ func TestEntryTitleAndSlug(t *testing.T) {
 		{"—", "hint"},
 		{strings.Repeat("x", 60), strings.Repeat("x", 32)},
 	} {
-		if got := uniqueID(seen, slug(tt.title, "hint")); got != tt.want || !labs.ValidName(got) {
+		if got := uniqueID(seen, slug(tt.title, "hint")); got != tt.want || !labfile.ValidName(got) {
 			t.Errorf("id for %q = %q, want %q", tt.title, got, tt.want)
 		}
 	}
@@ -105,7 +105,7 @@ func TestNewLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := labs.Load(filepath.Join(c.Dir, labs.FileName)); err != nil {
+	if _, err := labfile.Load(filepath.Join(c.Dir, labfile.FileName)); err != nil {
 		t.Errorf("created lab does not load: %v", err)
 	}
 	orig, _ := os.ReadFile(src)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // timeline reads the entries of the timeline section tl, places them in
@@ -51,7 +51,7 @@ func (e *rawEntry) kind(name string) (string, error) {
 	k, ok := knownKind(e.tag.kind)
 	if !ok {
 		return "", fmt.Errorf("%s:%d: unknown inject kind %q; tag the entry with one of %s, e.g. [inject:alert]",
-			name, e.line, e.tag.kind, strings.Join(labs.InjectKinds, ", "))
+			name, e.line, e.tag.kind, strings.Join(labfile.InjectKinds, ", "))
 	}
 	return k, nil
 }

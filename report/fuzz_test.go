@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // FuzzParse checks that no input makes Parse panic, and that whatever it
@@ -32,7 +32,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("draft: %v", err)
 		}
-		if _, err := labs.Parse("labs/fuzz/lab.yaml", lab); err != nil {
+		if _, err := labfile.Parse("labs/fuzz/lab.yaml", lab); err != nil {
 			t.Fatalf("drafted lab does not validate: %v\n%s", err, lab)
 		}
 	})

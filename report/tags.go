@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // tag is an author's mark on a timeline entry: [inject:KIND], or
@@ -113,5 +113,5 @@ func knownKind(kind string) (string, bool) {
 	if k, ok := kindAliases[kind]; ok {
 		kind = k
 	}
-	return kind, slices.Contains(labs.InjectKinds, kind)
+	return kind, slices.Contains(labfile.InjectKinds, kind)
 }

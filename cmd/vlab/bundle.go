@@ -10,7 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vlab-dev/vlab/bundle"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 )
 
@@ -65,7 +65,7 @@ func bundleCreate(c *cli.Context) error {
 			switch {
 			case s.Puppet != nil:
 				if err := bundlablePuppet(s.Puppet.Repo); err != nil {
-					return fmt.Errorf("%s: vm %s: provision step %d: %w", filepath.Join(lab.Dir, labs.FileName), v.Name, i+1, err)
+					return fmt.Errorf("%s: vm %s: provision step %d: %w", filepath.Join(lab.Dir, labfile.FileName), v.Name, i+1, err)
 				}
 			case s.Packages != nil && !hasDebs:
 				// Resolve the closure now, online, so that the other machine

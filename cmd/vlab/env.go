@@ -13,7 +13,7 @@ import (
 
 	"github.com/vlab-dev/vlab/images"
 	"github.com/vlab-dev/vlab/instance"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/libvirt"
 )
@@ -145,15 +145,15 @@ func (e *env) accel(ctx context.Context, uri string) (vm.Accel, error) {
 
 // lab loads the lab named by a command argument: a folder under --labs, or
 // a path to a lab folder or lab.yaml.
-func (e *env) lab(ref string) (*labs.Lab, error) {
+func (e *env) lab(ref string) (*labfile.Lab, error) {
 	if ref == "" {
 		return nil, errors.New("name a lab: `vlab labs` lists them")
 	}
-	path, err := labs.Resolve(e.c.String("labs"), ref)
+	path, err := labfile.Resolve(e.c.String("labs"), ref)
 	if err != nil {
 		return nil, err
 	}
-	return labs.Load(path)
+	return labfile.Load(path)
 }
 
 // instanceID turns `<lab>` or `<lab> --instance x` into an instance ID. A

@@ -15,7 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/vagrant"
@@ -60,7 +60,7 @@ func exportCommand() *cli.Command {
 // exporter writes one lab as a Vagrant project.
 type exporter struct {
 	e     *env
-	lab   *labs.Lab
+	lab   *labfile.Lab
 	dir   string
 	accel vm.Accel
 	boxes bool
@@ -127,7 +127,7 @@ func (x *exporter) run(ctx context.Context) error {
 }
 
 // machine is VM j of the lab with its box, addresses and provisioners.
-func (x *exporter) machine(ctx context.Context, j int, v labs.VM) (vagrant.Machine, error) {
+func (x *exporter) machine(ctx context.Context, j int, v labfile.VM) (vagrant.Machine, error) {
 	i, err := x.e.store().Get(v.Image)
 	if err != nil {
 		return vagrant.Machine{}, fmt.Errorf("%w; build it with `vlab images build %s`", err, v.Image)
@@ -183,7 +183,7 @@ func (x *exporter) script(vmName string, n int, name, body string) (vagrant.Prov
 
 // provisioners turns a VM's provision steps, /etc/hosts and the lab's
 // triggers into Vagrant provisioners and the files they use.
-func (x *exporter) provisioners(ctx context.Context, j int, v labs.VM) ([]vagrant.Provisioner, error) {
+func (x *exporter) provisioners(ctx context.Context, j int, v labfile.VM) ([]vagrant.Provisioner, error) {
 	var out []vagrant.Provisioner
 	add := func(p ...vagrant.Provisioner) { out = append(out, p...) }
 	p, err := x.script(v.Name, 0, "hosts", "echo "+v.Name+" > /etc/hostname\n"+x.hosts())
@@ -213,7 +213,7 @@ func (x *exporter) provisioners(ctx context.Context, j int, v labs.VM) ([]vagran
 }
 
 // step exports one provision step.
-func (x *exporter) step(ctx context.Context, vmName string, n int, s labs.Step) ([]vagrant.Provisioner, error) {
+func (x *exporter) step(ctx context.Context, vmName string, n int, s labfile.Step) ([]vagrant.Provisioner, error) {
 	name := s.Name
 	if name == "" {
 		name = fmt.Sprintf("step-%d", n)
@@ -241,7 +241,7 @@ func (x *exporter) step(ctx context.Context, vmName string, n int, s labs.Step) 
 
 // fileStep copies a file or tree of the lab into the project and has
 // Vagrant upload it, then sets its mode and owner.
-func (x *exporter) fileStep(vmName string, n int, name string, f labs.File) ([]vagrant.Provisioner, error) {
+func (x *exporter) fileStep(vmName string, n int, name string, f labfile.File) ([]vagrant.Provisioner, error) {
 	rel := filepath.Join("files", vmName, fmt.Sprintf("%02d", n), filepath.Base(f.Src))
 	if err := copyTree(filepath.Join(x.lab.Dir, f.Src), filepath.Join(x.dir, rel)); err != nil {
 		return nil, err
@@ -259,7 +259,7 @@ func (x *exporter) fileStep(vmName string, n int, name string, f labs.File) ([]v
 }
 
 // puppetStep exports the puppet tree at its pinned revision and applies it.
-func (x *exporter) puppetStep(ctx context.Context, vmName string, n int, name string, pp labs.Puppet) ([]vagrant.Provisioner, error) {
+func (x *exporter) puppetStep(ctx context.Context, vmName string, n int, name string, pp labfile.Puppet) ([]vagrant.Provisioner, error) {
 	rel := filepath.Join("files", vmName, fmt.Sprintf("%02d-puppet", n))
 	if err := gitExport(ctx, x.lab.Dir, pp.Repo, pp.Revision, filepath.Join(x.dir, rel)); err != nil {
 		return nil, err

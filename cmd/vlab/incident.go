@@ -14,7 +14,7 @@ import (
 
 	"github.com/vlab-dev/vlab/incident"
 	"github.com/vlab-dev/vlab/instance"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe"
 )
 
@@ -57,7 +57,7 @@ func (e *env) renderOptions() incident.RenderOptions {
 }
 
 // confirm asks on the terminal whether to reveal an answer-giving inject.
-func (e *env) confirm(c *cli.Context, in labs.Inject) bool {
+func (e *env) confirm(c *cli.Context, in labfile.Inject) bool {
 	if c.Bool("yes") {
 		return true
 	}
@@ -137,7 +137,7 @@ func playCommand() *cli.Command {
 		},
 		Action: inSession(func(c *cli.Context, e *env, s *incident.Session, _ *instance.Instance) error {
 			return s.Play(c.Context, incident.PlayOptions{Speed: c.Float64("speed"),
-				Confirm: func(in labs.Inject) bool { return e.confirm(c, in) }, Show: e.show})
+				Confirm: func(in labfile.Inject) bool { return e.confirm(c, in) }, Show: e.show})
 		}),
 	}
 }

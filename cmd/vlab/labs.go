@@ -12,7 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/vlab-dev/vlab/incident"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 func labsCommand() *cli.Command {
@@ -67,12 +67,12 @@ func findLabs(dir string) ([]labEntry, error) {
 	}
 	found := []labEntry{}
 	for _, ent := range ents {
-		path := filepath.Join(dir, ent.Name(), labs.FileName)
+		path := filepath.Join(dir, ent.Name(), labfile.FileName)
 		if _, err := os.Stat(path); !ent.IsDir() || errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		e := labEntry{Name: ent.Name(), path: path}
-		if lab, err := labs.Load(path); err != nil {
+		if lab, err := labfile.Load(path); err != nil {
 			e.Problem = err.Error()
 		} else {
 			e.Title, e.Difficulty = strings.Join(strings.Fields(lab.Title), " "), lab.Difficulty

@@ -11,7 +11,7 @@ import (
 	"github.com/vlab-dev/vlab/images"
 	"github.com/vlab-dev/vlab/incident"
 	"github.com/vlab-dev/vlab/instance"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 )
 
@@ -29,7 +29,7 @@ func (e *env) provisioner() instance.Provisioner {
 	return &labProvisioner{cache: e.home.Cache(), progress: e.stderr, verbose: e.verbose(), plans: map[string]*provision.Plan{}}
 }
 
-func (p *labProvisioner) plan(ctx context.Context, lab *labs.Lab, vmName string) (*provision.Plan, error) {
+func (p *labProvisioner) plan(ctx context.Context, lab *labfile.Lab, vmName string) (*provision.Plan, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if pl, ok := p.plans[vmName]; ok {
@@ -43,7 +43,7 @@ func (p *labProvisioner) plan(ctx context.Context, lab *labs.Lab, vmName string)
 	return pl, nil
 }
 
-func (p *labProvisioner) Key(ctx context.Context, lab *labs.Lab, vmName string, img *images.Image) (string, error) {
+func (p *labProvisioner) Key(ctx context.Context, lab *labfile.Lab, vmName string, img *images.Image) (string, error) {
 	pl, err := p.plan(ctx, lab, vmName)
 	if err != nil {
 		return "", err
@@ -51,7 +51,7 @@ func (p *labProvisioner) Key(ctx context.Context, lab *labs.Lab, vmName string, 
 	return pl.Key(img.Digest)
 }
 
-func (p *labProvisioner) Apply(ctx context.Context, lab *labs.Lab, vmName string, img *images.Image, r provision.Runner) error {
+func (p *labProvisioner) Apply(ctx context.Context, lab *labfile.Lab, vmName string, img *images.Image, r provision.Runner) error {
 	pl, err := p.plan(ctx, lab, vmName)
 	if err != nil {
 		return err

@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v2"
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 func validateCommand() *cli.Command {
@@ -44,13 +44,13 @@ func validateCommand() *cli.Command {
 // validateOne prints what is wrong with one lab, or that it is fine, and
 // reports whether it is fine.
 func validateOne(w io.Writer, dir, ref string) bool {
-	path, err := labs.Resolve(dir, ref)
+	path, err := labfile.Resolve(dir, ref)
 	if err != nil {
 		fmt.Fprintln(w, err)
 		return false
 	}
-	lab, err := labs.Load(path)
-	var inv *labs.InvalidError
+	lab, err := labfile.Load(path)
+	var inv *labfile.InvalidError
 	switch {
 	case errors.As(err, &inv):
 		for _, p := range inv.Problems {

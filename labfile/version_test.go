@@ -1,4 +1,4 @@
-package labs
+package labfile
 
 import (
 	"strings"

@@ -1,6 +1,6 @@
-// Package labs reads and checks incident lab definitions: a folder under
-// labs/ holding lab.yaml and the files it refers to.
-package labs
+// Package labfile reads and checks incident lab definitions (lab.yaml): a
+// folder under labs/ holding lab.yaml and the files it refers to.
+package labfile
 
 import (
 	"fmt"

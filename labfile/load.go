@@ -1,4 +1,4 @@
-package labs
+package labfile
 
 import (
 	"bytes"
@@ -225,13 +225,13 @@ func (e *InvalidError) addYAML(err error) {
 }
 
 var (
-	typeName     = regexp.MustCompile(` in type labs\.\w+`)
+	typeName     = regexp.MustCompile(` in type labfile\.\w+`)
 	unknownField = regexp.MustCompile(`^field (\S+) not found$`)
 )
 
 func cleanYAMLMessage(m string) string {
 	m = typeName.ReplaceAllString(m, "")
-	m = strings.Replace(m, "into labs.Duration", "into a duration", 1)
+	m = strings.Replace(m, "into labfile.Duration", "into a duration", 1)
 	m = unknownField.ReplaceAllString(m, "unknown field $1")
 	if g := cannotDecode.FindStringSubmatch(m); g != nil {
 		want, ok := goTypes[g[3]]
@@ -251,7 +251,7 @@ var (
 	cannotDecode = regexp.MustCompile("^cannot unmarshal !!(\\w+)( `.*`)? into (\\S+)$")
 	goTypes      = map[string]string{
 		"int": "a whole number", "float64": "a number", "bool": "true or false", "string": "text",
-		"[]string": "a list of text", "labs.Duration": "a duration like 90s, 5m or 1h20m",
+		"[]string": "a list of text", "labfile.Duration": "a duration like 90s, 5m or 1h20m",
 		"map[string]string": "a mapping of text",
 	}
 	yamlKinds = map[string]string{"seq": "a list", "map": "a mapping"}

@@ -1,4 +1,4 @@
-package labs_test
+package labfile_test
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vlab-dev/vlab/labs"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 func TestLoadFixtures(t *testing.T) {
@@ -56,14 +56,14 @@ func TestLoadFixtures(t *testing.T) {
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			path := filepath.Join("testdata", tt.file)
-			lab, err := labs.Load(path)
+			lab, err := labfile.Load(path)
 			if tt.want == nil {
 				if err != nil || lab == nil {
 					t.Fatalf("Load: %v", err)
 				}
 				return
 			}
-			var inv *labs.InvalidError
+			var inv *labfile.InvalidError
 			if !errors.As(err, &inv) {
 				t.Fatalf("got %v, want an *InvalidError", err)
 			}
@@ -82,7 +82,7 @@ func TestLoadFixtures(t *testing.T) {
 }
 
 func TestLoadFull(t *testing.T) {
-	lab, err := labs.Load("testdata/valid-full.yaml")
+	lab, err := labfile.Load("testdata/valid-full.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestLoadHostile(t *testing.T) {
 	for _, tt := range []struct {
 		name, data, want string
 	}{
-		{"huge-file", "name: hello\ntitle: " + strings.Repeat("x", labs.MaxFileSize), "larger than 1048576 bytes"},
+		{"huge-file", "name: hello\ntitle: " + strings.Repeat("x", labfile.MaxFileSize), "larger than 1048576 bytes"},
 		{"huge-value", "name: hello\nvms: [{name: web}]\ntitle: " + strings.Repeat("ab ", 300000), ""},
 		{"deep-flow", "name: " + strings.Repeat("[", 20000), "exceeded max depth"},
 		{"deep-block", deepBlock(1000), "unknown field a"},
@@ -130,7 +130,7 @@ func TestLoadHostile(t *testing.T) {
 			path := filepath.Join(dir, tt.name+".yaml")
 			os.WriteFile(path, []byte(tt.data), 0o644)
 			start := time.Now()
-			_, err := labs.Load(path)
+			_, err := labfile.Load(path)
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("took %s", d)
 			}
@@ -160,14 +160,14 @@ func deepBlock(n int) string {
 func TestResolve(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "hello"), 0o755)
-	want := filepath.Join(dir, "hello", labs.FileName)
+	want := filepath.Join(dir, "hello", labfile.FileName)
 	os.WriteFile(want, []byte("name: hello\n"), 0o644)
 	for _, ref := range []string{"hello", filepath.Join(dir, "hello"), want} {
-		if got, err := labs.Resolve(dir, ref); err != nil || got != want {
+		if got, err := labfile.Resolve(dir, ref); err != nil || got != want {
 			t.Errorf("Resolve(%q) = %q, %v", ref, got, err)
 		}
 	}
-	if _, err := labs.Resolve(dir, "nope"); err == nil || !strings.Contains(err.Error(), "vlab labs") {
+	if _, err := labfile.Resolve(dir, "nope"); err == nil || !strings.Contains(err.Error(), "vlab labs") {
 		t.Errorf("missing lab: %v", err)
 	}
 }
@@ -186,18 +186,18 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("name: a\ntitle: t\nvms: [{name: a}]\nprobes: [{name: p, vm: a, command: x, expect: {exit: 0}, interval: 1}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
-		lab, err := labs.Parse("testdata/fuzz.yaml", data)
+		lab, err := labfile.Parse("testdata/fuzz.yaml", data)
 		if d := time.Since(start); d > 3*time.Second {
 			t.Fatalf("Parse took %s", d)
 		}
 		if err != nil {
-			var inv *labs.InvalidError
+			var inv *labfile.InvalidError
 			if !errors.As(err, &inv) || len(inv.Problems) == 0 {
 				t.Fatalf("error %v is not an *InvalidError with problems", err)
 			}
 			return
 		}
-		if len(lab.VMs) == 0 || !labs.ValidName(lab.Name) {
+		if len(lab.VMs) == 0 || !labfile.ValidName(lab.Name) {
 			t.Fatalf("accepted a lab without VMs or name: %+v", lab)
 		}
 		for _, p := range lab.Probes {
@@ -220,10 +220,10 @@ func TestFormatDoc(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatal("no yaml block under ## Example")
 	}
-	if _, err := labs.Parse("testdata/lab.yaml", []byte(example)); err != nil {
+	if _, err := labfile.Parse("testdata/lab.yaml", []byte(example)); err != nil {
 		t.Errorf("the documented example is invalid:\n%v", err)
 	}
-	for _, word := range append(append([]string{}, labs.InjectKinds...), labs.ValueOps...) {
+	for _, word := range append(append([]string{}, labfile.InjectKinds...), labfile.ValueOps...) {
 		if !strings.Contains(string(doc), "`"+word+"`") {
 			t.Errorf("docs/LAB-FORMAT.md does not mention `%s`", word)
 		}

@@ -1,4 +1,4 @@
-package labs
+package labfile
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/vlab-dev/vlab/provision/debver"
+	"github.com/vlab-dev/vlab/internal/debver"
 )
 
 // validator checks a decoded lab and reports each problem at the line of
