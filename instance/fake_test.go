@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,9 +24,9 @@ type fakeDriver struct {
 	t        testing.TB
 	mu       sync.Mutex
 	vms      map[string]*fakeVM
-	networks map[string]bool
-	calls    []string // "create web", "restore web golden", ...
-	cmds     []string // commands the guests ran
+	networks map[string]map[string]string // name -> labels
+	calls    []string                     // "create web", "restore web golden", ...
+	cmds     []string                     // commands the guests ran
 }
 
 type fakeVM struct {
@@ -38,7 +40,7 @@ type fakeVM struct {
 var _ vm.Driver = (*fakeDriver)(nil)
 
 func newFakeDriver(t testing.TB) *fakeDriver {
-	return &fakeDriver{t: t, vms: map[string]*fakeVM{}, networks: map[string]bool{}}
+	return &fakeDriver{t: t, vms: map[string]*fakeVM{}, networks: map[string]map[string]string{}}
 }
 
 func (f *fakeDriver) record(format string, args ...any) {
@@ -93,7 +95,7 @@ func (f *fakeDriver) Create(ctx context.Context, spec vm.Spec) error {
 		return fmt.Errorf("vm %s: %w", spec.Name, vm.ErrExists)
 	}
 	for _, n := range spec.Networks {
-		if !f.networks[n] {
+		if _, ok := f.networks[n]; !ok {
 			return fmt.Errorf("vm %s: network %s: %w", spec.Name, n, vm.ErrNotFound)
 		}
 	}
@@ -202,11 +204,63 @@ func (f *fakeDriver) setState(name string, st vm.State) error {
 	return err
 }
 
-func (f *fakeDriver) EnsureNetwork(ctx context.Context, name string) error {
+func (f *fakeDriver) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.networks[name] = true
+	if have, ok := f.networks[name]; ok {
+		if !vm.HasLabels(have, labels) {
+			return fmt.Errorf("network %s: %w", name, vm.ErrExists)
+		}
+		return nil
+	}
+	f.networks[name] = maps.Clone(labels)
 	return nil
+}
+
+func (f *fakeDriver) VMLabels(ctx context.Context, name string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, err := f.vm(name)
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(v.spec.Labels), nil
+}
+
+func (f *fakeDriver) NetworkLabels(ctx context.Context, name string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.networks[name]
+	if !ok {
+		return nil, fmt.Errorf("network %s: %w", name, vm.ErrNotFound)
+	}
+	return maps.Clone(l), nil
+}
+
+func (f *fakeDriver) FindVMs(ctx context.Context, match map[string]string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for n, v := range f.vms {
+		if vm.HasLabels(v.spec.Labels, match) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (f *fakeDriver) FindNetworks(ctx context.Context, match map[string]string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for n, l := range f.networks {
+		if vm.HasLabels(l, match) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 func (f *fakeDriver) RemoveNetwork(ctx context.Context, name string) error {

@@ -127,7 +127,10 @@ func (i *Instance) sshConfig(ctx context.Context, vmName string) (provision.SSHC
 
 // Open loads an existing instance.
 func (m *Manager) Open(id string) (*Instance, error) {
-	dir := m.Home.Instance(id)
+	dir, err := m.Home.Instance(id)
+	if err != nil {
+		return nil, err
+	}
 	st, err := LoadState(dir)
 	if err != nil {
 		return nil, err

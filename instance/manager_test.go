@@ -104,6 +104,36 @@ func (e *env) up(t *testing.T, m *Manager) *Instance {
 	return inst
 }
 
+// instDir is the folder of instance id.
+func instDir(t testing.TB, h Home, id string) string {
+	t.Helper()
+	dir, err := h.Instance(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// domainOf is the domain of VM vmName of the env's instance "shop".
+func domainOf(t testing.TB, e *env, vmName string) string {
+	t.Helper()
+	st, err := LoadState(instDir(t, e.m.Home, "shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return DomainName(st.UID, "shop", vmName)
+}
+
+// netOf is the hypervisor name of lab network n of instance "shop".
+func netOf(t testing.TB, e *env, n string) string {
+	t.Helper()
+	st, err := LoadState(instDir(t, e.m.Home, "shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NetworkName(st.UID, "shop", n)
+}
+
 func noTempFiles(t *testing.T, dir string) {
 	t.Helper()
 	ents, _ := os.ReadDir(dir)
@@ -140,11 +170,11 @@ func TestUpFromScratchProvisionsAndSnapshots(t *testing.T) {
 		if want := authorizedLine(fv.hostKey.PublicKey()); v.HostKey != want {
 			t.Errorf("vm %s: recorded host key %q, want %q", n, v.HostKey, want)
 		}
-		if !slices.Equal(fv.spec.Networks, []string{NetworkName("shop", "back")}) {
+		if !slices.Equal(fv.spec.Networks, []string{netOf(t, e, "back")}) {
 			t.Errorf("vm %s networks %q", n, fv.spec.Networks)
 		}
 	}
-	if !slices.Equal(saved.Networks, []string{NetworkName("shop", "back")}) || !e.drv.networks[saved.Networks[0]] {
+	if !slices.Equal(saved.Networks, []string{netOf(t, e, "back")}) || e.drv.networks[saved.Networks[0]] == nil {
 		t.Errorf("networks: state %q, driver %v", saved.Networks, e.drv.networks)
 	}
 	if n := countCmds(e.drv, "/etc/hosts"); n != 2 {
@@ -226,7 +256,7 @@ func TestUpRedoesCutShortProvisioning(t *testing.T) {
 
 func TestUpBusy(t *testing.T) {
 	e := newEnv(t)
-	unlock, err := lock(context.Background(), e.m.Home.Instance("shop"))
+	unlock, err := lock(context.Background(), instDir(t, e.m.Home, "shop"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +284,7 @@ func TestUpOtherLabRefused(t *testing.T) {
 
 func TestResetWithoutGolden(t *testing.T) {
 	e := newEnv(t)
-	dir := e.m.Home.Instance("shop")
+	dir := instDir(t, e.m.Home, "shop")
 	os.MkdirAll(dir, 0o755)
 	SaveState(dir, &State{ID: "shop", Lab: "shop", Phase: PhaseProvisioning})
 	_, err := e.m.Reset(context.Background(), "shop")

@@ -10,7 +10,7 @@ import (
 )
 
 // NetworkName is the hypervisor name of lab network net of instance id.
-func NetworkName(id, net string) string { return DomainName(id, "net-"+net) }
+func NetworkName(uid, id, net string) string { return DomainName(uid, id, "net-"+net) }
 
 // nic is one lab-network interface of a VM.
 type nic struct {
@@ -38,8 +38,8 @@ func labNICs(lab *labfile.Lab) map[string][]nic {
 // ensureNetworks starts the instance's lab networks and records them.
 func (m *Manager) ensureNetworks(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab) error {
 	for _, n := range lab.Networks {
-		name := NetworkName(inst.State.ID, n.Name)
-		if err := drv.EnsureNetwork(ctx, name); err != nil {
+		name := NetworkName(inst.State.UID, inst.State.ID, n.Name)
+		if err := drv.EnsureNetwork(ctx, name, inst.State.labels()); err != nil {
 			return err
 		}
 		if !contains(inst.State.Networks, name) {
@@ -53,20 +53,10 @@ func (m *Manager) ensureNetworks(ctx context.Context, drv vm.Driver, inst *Insta
 // hypervisor host rebooted and before a golden state is restored.
 func (m *Manager) startNetworks(ctx context.Context, drv vm.Driver, inst *Instance) error {
 	for _, name := range inst.State.Networks {
-		if err := drv.EnsureNetwork(ctx, name); err != nil {
+		if err := drv.EnsureNetwork(ctx, name, inst.State.labels()); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-func (m *Manager) removeNetworks(ctx context.Context, drv vm.Driver, inst *Instance) error {
-	for _, name := range inst.State.Networks {
-		if err := drv.RemoveNetwork(ctx, name); err != nil {
-			return err
-		}
-	}
-	inst.State.Networks = nil
 	return nil
 }
 

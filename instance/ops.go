@@ -25,7 +25,10 @@ func (i *Instance) authorizedKey() (string, error) {
 
 // Reset returns every VM of the instance to the golden state.
 func (m *Manager) Reset(ctx context.Context, id string) (*Instance, error) {
-	dir := m.Home.Instance(id)
+	dir, err := m.Home.Instance(id)
+	if err != nil {
+		return nil, err
+	}
 	unlock, err := lock(ctx, dir)
 	if err != nil {
 		return nil, err
@@ -170,7 +173,10 @@ func (m *Manager) revive(ctx context.Context, drv vm.Driver, inst *Instance, vmN
 
 // Down stops the instance's VMs and keeps everything else.
 func (m *Manager) Down(ctx context.Context, id string) error {
-	dir := m.Home.Instance(id)
+	dir, err := m.Home.Instance(id)
+	if err != nil {
+		return err
+	}
 	unlock, err := lock(ctx, dir)
 	if err != nil {
 		return err
@@ -202,9 +208,15 @@ func (m *Manager) Down(ctx context.Context, id string) error {
 }
 
 // Destroy removes the instance's VMs, disks, saved states, key and state.
-// Destroying an instance that does not exist is not an error.
+// Destroying an instance that does not exist is not an error. It removes
+// only what proves the instance's own (see destroyVMs), and works from
+// whatever is left: with state.json truncated or gone, the uid file finds
+// the instance's domains and networks.
 func (m *Manager) Destroy(ctx context.Context, id string) error {
-	dir := m.Home.Instance(id)
+	dir, err := m.Home.Instance(id)
+	if err != nil {
+		return err
+	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -214,10 +226,15 @@ func (m *Manager) Destroy(ctx context.Context, id string) error {
 	}
 	defer unlock()
 	st, err := LoadState(dir)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return err
+	loaded := err == nil
+	if !loaded {
+		// Unreadable or missing: what the hypervisor knows by the uid.
+		st = &State{ID: id, VMs: map[string]*VMState{}}
+		if st.UID, err = readUID(dir); err != nil {
+			return err
+		}
 	}
-	if st != nil {
+	if loaded || st.UID != "" {
 		drv, err := m.driver(ctx)
 		if err != nil {
 			return err
@@ -227,27 +244,6 @@ func (m *Manager) Destroy(ctx context.Context, id string) error {
 		}
 	}
 	return os.RemoveAll(dir)
-}
-
-func (m *Manager) destroyVMs(ctx context.Context, drv vm.Driver, inst *Instance) error {
-	for _, n := range inst.State.VMNames() {
-		// The partner first: the owner's volumes hold the golden state
-		// the partner's standby copy was made from.
-		own := owner(inst.State.VMs[n].Domain)
-		if _, ok := drv.(vm.Standby); ok {
-			if err := drv.Destroy(ctx, partner(own)); err != nil {
-				return err
-			}
-		}
-		if err := drv.Destroy(ctx, own); err != nil {
-			return err
-		}
-		delete(inst.State.VMs, n)
-	}
-	if err := m.removeNetworks(ctx, drv, inst); err != nil {
-		return err
-	}
-	return SaveState(inst.Dir, inst.State)
 }
 
 // VMStatus is one row of `vlab status`.
@@ -267,6 +263,9 @@ type VMStatus struct {
 	// Host is the libvirt URI of the remote host the VM runs on; empty for
 	// this machine. SSH is then an address on that host.
 	Host string `json:"host,omitempty"`
+	// Error tells why the instance could not be read or asked about; its
+	// State is then "broken" or "unknown".
+	Error string `json:"error,omitempty"`
 }
 
 // Status reports every VM of the given instances (all when ids is empty).
@@ -279,9 +278,18 @@ func (m *Manager) Status(ctx context.Context, ids ...string) ([]VMStatus, error)
 	}
 	var out []VMStatus
 	for _, id := range ids {
-		st, err := LoadState(m.Home.Instance(id))
+		dir, err := m.Home.Instance(id)
 		if err != nil {
 			return nil, err
+		}
+		st, err := LoadState(dir)
+		if errors.Is(err, ErrNotFound) && len(ids) == 1 {
+			return nil, err
+		}
+		if err != nil {
+			// One broken instance does not hide the others.
+			out = append(out, VMStatus{Instance: id, State: "broken", Error: err.Error()})
+			continue
 		}
 		drv, err := m.driver(ctx)
 		if err != nil {
@@ -289,12 +297,14 @@ func (m *Manager) Status(ctx context.Context, ids ...string) ([]VMStatus, error)
 		}
 		for _, n := range st.VMNames() {
 			v := st.VMs[n]
+			row := VMStatus{Instance: id, Lab: st.Lab, VM: n, Domain: v.Domain, Phase: string(st.Phase),
+				SSH: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Golden: st.Golden != nil, Accel: st.Accel, Standby: v.Standby, Host: st.Connect}
 			state, err := drv.State(ctx, v.Domain)
+			row.State = string(state)
 			if err != nil {
-				return nil, err
+				row.State, row.Error = "unknown", err.Error()
 			}
-			out = append(out, VMStatus{Instance: id, Lab: st.Lab, VM: n, Domain: v.Domain, State: string(state),
-				Phase: string(st.Phase), SSH: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Golden: st.Golden != nil, Accel: st.Accel, Standby: v.Standby, Host: st.Connect})
+			out = append(out, row)
 		}
 	}
 	return out, nil

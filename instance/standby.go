@@ -103,7 +103,10 @@ func (m *Manager) dropStandbys(ctx context.Context, sb vm.Standby, inst *Instanc
 // started by the command that still holds it; an instance that is gone
 // (destroyed meanwhile) or not at its golden state is left alone.
 func (m *Manager) PrepareStandby(ctx context.Context, id string) error {
-	dir := m.Home.Instance(id)
+	dir, err := m.Home.Instance(id)
+	if err != nil {
+		return err
+	}
 	unlock, err := lockAs(ctx, dir, holderStandby, standbyWait)
 	if errors.Is(err, ErrNotFound) {
 		return nil

@@ -96,8 +96,8 @@ func TestResetByStandbyAlternates(t *testing.T) {
 	ctx := context.Background()
 	e.up(t, e.m)
 	waitPrepared(t, prepared)
-	web := DomainName("shop", "web")
-	st, _ := LoadState(e.m.Home.Instance("shop"))
+	web := domainOf(t, e, "web")
+	st, _ := LoadState(instDir(t, e.m.Home, "shop"))
 	if !st.VMs["web"].Standby || !st.VMs["db"].Standby {
 		t.Fatalf("after up: standby flags %+v %+v", st.VMs["web"], st.VMs["db"])
 	}
@@ -134,7 +134,7 @@ func TestResetByStandbyAlternates(t *testing.T) {
 	if err := e.again().Down(ctx, "shop"); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := LoadState(e.m.Home.Instance("shop")); st.VMs["web"].Standby {
+	if st, _ := LoadState(instDir(t, e.m.Home, "shop")); st.VMs["web"].Standby {
 		t.Error("down kept the standby flag")
 	}
 	if v := e.drv.vms[web]; v == nil || v.state != vm.StateStopped {
@@ -153,7 +153,7 @@ func TestResetFallsBackWithoutStandby(t *testing.T) {
 	ctx := context.Background()
 	e.up(t, e.m)
 	waitPrepared(t, prepared)
-	web := DomainName("shop", "web")
+	web := domainOf(t, e, "web")
 	// The host rebooted, say: the standby is gone but the state says ready.
 	e.drv.vms[web+"_b"].state = vm.StateStopped
 	inst, err := e.again().Reset(ctx, "shop")
@@ -163,7 +163,7 @@ func TestResetFallsBackWithoutStandby(t *testing.T) {
 	if inst.State.VMs["web"].Domain != web || len(e.drv.callsLike("restore "+web+" ")) != 1 {
 		t.Errorf("web runs as %s; calls %q", inst.State.VMs["web"].Domain, e.drv.calls)
 	}
-	if inst.State.VMs["db"].Domain != DomainName("shop", "db")+"_b" {
+	if inst.State.VMs["db"].Domain != domainOf(t, e, "db")+"_b" {
 		t.Errorf("db's ready standby was not used: %s", inst.State.VMs["db"].Domain)
 	}
 	waitPrepared(t, prepared)
@@ -228,7 +228,7 @@ func TestPrepareStandbyAfterDestroy(t *testing.T) {
 	if err := e.again().PrepareStandby(context.Background(), "shop"); err != nil {
 		t.Errorf("PrepareStandby of a destroyed instance = %v, want nil", err)
 	}
-	if _, err := os.Stat(e.m.Home.Instance("shop")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(instDir(t, e.m.Home, "shop")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the destroyed instance's folder is back: %v", err)
 	}
 }
@@ -241,8 +241,8 @@ func TestResetAfterUnrecordedTakeOver(t *testing.T) {
 	ctx := context.Background()
 	e.up(t, e.m)
 	waitPrepared(t, prepared)
-	web := DomainName("shop", "web")
-	st, _ := LoadState(e.m.Home.Instance("shop"))
+	web := domainOf(t, e, "web")
+	st, _ := LoadState(instDir(t, e.m.Home, "shop"))
 	if err := (fakeStandbyDriver{e.drv}).TakeOver(ctx, web, web+"_b", st.VMs["web"].SSHPort); err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,12 @@ package instance
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -38,7 +39,12 @@ const (
 
 // State is what vlab remembers about one instance.
 type State struct {
-	ID     string `json:"id"`
+	ID string `json:"id"`
+	// UID is random and made once per instance: every domain, volume and
+	// network of the instance carries it in its name and its labels, so
+	// that two instances (of any user or VLAB_HOME) never share one, and
+	// destroy removes only what provably is the instance's.
+	UID    string `json:"uid"`
 	Lab    string `json:"lab"`
 	LabDir string `json:"lab_dir"`
 	Driver string `json:"driver"`
@@ -89,6 +95,16 @@ var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 // ValidID tells whether s can name an instance.
 func ValidID(s string) bool { return idPattern.MatchString(s) }
 
+// CheckID says what is wrong with s as an instance name. It is the one
+// rule for every command: an instance name becomes a folder under
+// VLAB_HOME, so nothing but this may reach the file system.
+func CheckID(s string) error {
+	if !ValidID(s) {
+		return fmt.Errorf("instance name %q: use 1-40 of a-z, 0-9 and -, starting with a letter or digit", s)
+	}
+	return nil
+}
+
 // Home is vlab's data folder: images, package cache, instances.
 type Home struct{ Dir string }
 
@@ -113,8 +129,14 @@ func (h Home) Images() string { return filepath.Join(h.Dir, "images") }
 // Cache is the folder for fetched packages and puppet mirrors.
 func (h Home) Cache() string { return filepath.Join(h.Dir, "cache") }
 
-// Instance is the folder of one instance.
-func (h Home) Instance(id string) string { return filepath.Join(h.Dir, "instances", id) }
+// Instance is the folder of instance id, refusing an id that is not a
+// valid instance name (".", "..", "a/b" would name a folder elsewhere).
+func (h Home) Instance(id string) (string, error) {
+	if err := CheckID(id); err != nil {
+		return "", err
+	}
+	return filepath.Join(h.Dir, "instances", id), nil
+}
 
 // IDs lists the instances that have state on disk.
 func (h Home) IDs() ([]string, error) {
@@ -249,12 +271,26 @@ func lockAs(ctx context.Context, dir, holder string, wait time.Duration) (func()
 	return func() { f.Close() }, nil
 }
 
-// DomainName is the hypervisor name of one VM of an instance; it carries the
-// user so that several users share one libvirtd.
-func DomainName(id, vmName string) string {
-	u := "user"
-	if cur, err := user.Current(); err == nil && ValidID(cur.Username) {
-		u = cur.Username
+// DomainName is the hypervisor name of one VM of an instance. The
+// instance's uid makes it unique among every user's and every VLAB_HOME's
+// instances on one libvirtd; the id is there for people reading `virsh list`.
+func DomainName(uid, id, vmName string) string {
+	return "vlab-" + uid + "-" + id + "-" + vmName
+}
+
+// newUID makes an instance's uid: 8 random hex digits.
+func newUID() (string, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
 	}
-	return "vlab-" + u + "-" + id + "-" + vmName
+	return hex.EncodeToString(b[:]), nil
+}
+
+var uidPattern = regexp.MustCompile(`^[0-9a-f]{8}$`)
+
+// labels are what the instance's domains and networks carry in the
+// hypervisor, to be found and proven its own.
+func (s *State) labels() map[string]string {
+	return map[string]string{"uid": s.UID, "instance": s.ID, "lab": s.Lab}
 }

@@ -46,10 +46,10 @@ func (m *Manager) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) (*Ins
 	if id == "" {
 		id = lab.Name
 	}
-	if !ValidID(id) {
-		return nil, fmt.Errorf("instance name %q: use 1-40 of a-z, 0-9 and -", id)
+	dir, err := m.Home.Instance(id)
+	if err != nil {
+		return nil, err
 	}
-	dir := m.Home.Instance(id)
 	unlock, err := lock(ctx, dir)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,10 @@ func (m *Manager) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) (*Ins
 	return inst, nil
 }
 
-// load reads the instance's state or starts a new one with a fresh key.
+// load reads the instance's state or starts a new one with a fresh key
+// and uid. The uid is also written beside the state, before anything is
+// made in the hypervisor, so that destroy finds the instance's domains and
+// networks even when state.json is lost.
 func (m *Manager) load(dir, id string, lab *labfile.Lab) (*Instance, error) {
 	st, err := LoadState(dir)
 	if errors.Is(err, ErrNotFound) {
@@ -120,6 +123,22 @@ func (m *Manager) load(dir, id string, lab *labfile.Lab) (*Instance, error) {
 	}
 	if st.Lab != lab.Name {
 		return nil, fmt.Errorf("instance %s runs lab %s, not %s; pick another name with --instance", id, st.Lab, lab.Name)
+	}
+	if st.UID == "" {
+		if len(st.VMs) > 0 || len(st.Networks) > 0 {
+			return nil, fmt.Errorf("instance %s was made by an older vlab whose VMs carry no instance uid: `vlab destroy %s`, then `vlab up` again", id, id)
+		}
+		if st.UID, err = readUID(dir); err != nil {
+			return nil, err
+		}
+		if st.UID == "" {
+			if st.UID, err = newUID(); err != nil {
+				return nil, err
+			}
+		}
+		if err := writeAtomic(filepath.Join(dir, uidFile), []byte(st.UID+"\n"), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	st.LabDir, _ = filepath.Abs(lab.Dir)
 	inst := m.newInstance(dir, st)
@@ -193,13 +212,17 @@ func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab
 }
 
 func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v labfile.VM, img *images.Image, accel vm.Accel, pub string, nics []nic) error {
-	name := DomainName(inst.State.ID, v.Name)
+	name := DomainName(inst.State.UID, inst.State.ID, v.Name)
 	if st, err := drv.State(ctx, name); err != nil {
 		return err
 	} else if st != vm.StateAbsent {
+		if err := inst.provenOwn(ctx, drv, name); err != nil {
+			return err
+		}
 		if inst.State.VMs[v.Name] != nil {
 			return drv.Start(ctx, name)
 		}
+		// Made by an up that was cut short before it was recorded.
 		if err := drv.Destroy(ctx, name); err != nil {
 			return err
 		}
@@ -210,7 +233,7 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 	args := []string{"systemd.hostname=" + v.Name, "vlab.key=" + pub, "init_on_free=1"}
 	var networks []string
 	for k, n := range nics {
-		networks = append(networks, NetworkName(inst.State.ID, n.network))
+		networks = append(networks, NetworkName(inst.State.UID, inst.State.ID, n.network))
 		args = append(args, fmt.Sprintf("vlab.ip.eth%d=%s/24", k+1, n.addr))
 	}
 	for attempt := 0; ; attempt++ {
@@ -221,13 +244,13 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 		spec := vm.Spec{Name: name, Memory: v.Memory, CPUs: v.CPUs, Accel: accel, SSHPort: port,
 			Image:      vm.Image{Name: img.Name, Digest: img.Digest, Disk: img.Disk, Kernel: img.Kernel, Initrd: img.Initrd},
 			KernelArgs: args, Networks: networks,
-			Labels: map[string]string{"instance": inst.State.ID, "lab": inst.State.Lab, "vm": v.Name}}
+			Labels: inst.State.vmLabels(v.Name)}
 		inst.State.VMs[v.Name] = &VMState{Domain: name, SSHPort: port, Image: img.Name, Digest: img.Digest}
 		if err := SaveState(inst.Dir, inst.State); err != nil {
 			return err
 		}
 		err = drv.Create(ctx, spec)
-		if err != nil {
+		if err != nil && !errors.Is(err, vm.ErrExists) {
 			// Leave nothing half-made behind: a rerun creates it afresh.
 			drv.Destroy(ctx, name)
 		}

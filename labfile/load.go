@@ -65,6 +65,18 @@ func Resolve(labsDir, ref string) (string, error) {
 	return "", fmt.Errorf("no lab %q: looked for %s; run `vlab labs` to list the labs", ref, candidates[0])
 }
 
+// RefName is the name of the lab a command argument refers to: the folder
+// of a path to a lab folder or lab.yaml, else the argument itself. A lab's
+// name equals its folder's (validation checks it), so this is also the
+// lab's name.
+func RefName(ref string) string {
+	ref = strings.TrimSuffix(ref, string(filepath.Separator))
+	if strings.HasSuffix(ref, ".yaml") {
+		ref = filepath.Dir(ref)
+	}
+	return filepath.Base(ref)
+}
+
 // Load reads, defaults and validates the lab.yaml at path. A returned
 // *InvalidError lists every problem at once.
 func Load(path string) (*Lab, error) {

@@ -220,12 +220,32 @@ func TestFormatDoc(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatal("no yaml block under ## Example")
 	}
-	if _, err := labfile.Parse("testdata/lab.yaml", []byte(example)); err != nil {
+	if _, err := labfile.Parse("testdata/example.yaml", []byte(example)); err != nil {
 		t.Errorf("the documented example is invalid:\n%v", err)
 	}
 	for _, word := range append(append([]string{}, labfile.InjectKinds...), labfile.ValueOps...) {
 		if !strings.Contains(string(doc), "`"+word+"`") {
 			t.Errorf("docs/LAB-FORMAT.md does not mention `%s`", word)
+		}
+	}
+}
+
+func TestNameMustMatchFolder(t *testing.T) {
+	data := []byte("name: shop\ntitle: t\nvms:\n  - name: web\n")
+	if _, err := labfile.Parse("labs/shop/lab.yaml", data); err != nil && strings.Contains(err.Error(), "differs") {
+		t.Fatalf("matching folder refused: %v", err)
+	}
+	_, err := labfile.Parse("labs/other/lab.yaml", data)
+	if err == nil || !strings.Contains(err.Error(), `name: "shop" differs from the lab's folder "other"`) {
+		t.Fatalf("a lab whose name is not its folder's: %v", err)
+	}
+}
+
+func TestRefName(t *testing.T) {
+	for ref, want := range map[string]string{"hello": "hello", "labs/hello/": "hello", "labs/hello/lab.yaml": "hello",
+		".": ".", "..": "..", "../x": "x"} {
+		if got := labfile.RefName(ref); got != want {
+			t.Errorf("RefName(%q) = %q, want %q", ref, got, want)
 		}
 	}
 }

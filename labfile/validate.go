@@ -83,6 +83,9 @@ func (v *validator) errf(p path, format string, args ...any) {
 func (v *validator) validate() {
 	l := v.lab
 	v.name(path{"name"}, l.Name, true)
+	if dir := filepath.Base(l.Dir); filepath.Base(l.File) == FileName && ValidName(l.Name) && dir != l.Name {
+		v.errf(path{"name"}, "%q differs from the lab's folder %q; rename one: commands name a lab and its instance by its folder", l.Name, dir)
+	}
 	if strings.TrimSpace(l.Title) == "" {
 		v.errf(path{"title"}, "missing; give the incident a short title")
 	}

@@ -76,6 +76,7 @@ type Driver interface {
 	Snapshotter
 	Pauser
 	Networker
+	Inventory
 	// Close releases the driver's connection.
 	Close() error
 }
@@ -129,8 +130,38 @@ type HostDialer interface {
 // Networker manages lab-internal networks: layer-2 segments joining a lab's
 // VMs that the host has no address on.
 type Networker interface {
-	// EnsureNetwork creates the network if it does not exist and starts it.
-	EnsureNetwork(ctx context.Context, name string) error
+	// EnsureNetwork creates the network with labels recorded in it if it
+	// does not exist, and starts it. A network of that name that does not
+	// carry every one of labels is somebody else's: it is left alone and
+	// the error wraps ErrExists, so that two instances never share a
+	// layer-2 segment.
+	EnsureNetwork(ctx context.Context, name string, labels map[string]string) error
 	// RemoveNetwork stops and removes it; a missing network is not an error.
 	RemoveNetwork(ctx context.Context, name string) error
+}
+
+// Inventory finds again what a driver made, by the labels recorded in it
+// (Spec.Labels for VMs, EnsureNetwork's labels for networks). vlab proves
+// with it that a VM or network is an instance's own before removing it.
+type Inventory interface {
+	// VMLabels returns the labels VM name was created with (empty when it
+	// carries none); it wraps ErrNotFound when the VM does not exist.
+	VMLabels(ctx context.Context, name string) (map[string]string, error)
+	// NetworkLabels is VMLabels for networks.
+	NetworkLabels(ctx context.Context, name string) (map[string]string, error)
+	// FindVMs lists, sorted, the VMs whose labels hold every pair of match.
+	FindVMs(ctx context.Context, match map[string]string) ([]string, error)
+	// FindNetworks lists, sorted, the networks whose labels hold every
+	// pair of match.
+	FindNetworks(ctx context.Context, match map[string]string) ([]string, error)
+}
+
+// HasLabels tells whether labels hold every pair of match.
+func HasLabels(labels, match map[string]string) bool {
+	for k, v := range match {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }

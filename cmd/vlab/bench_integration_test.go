@@ -81,7 +81,7 @@ func benchInternal(b *testing.B, runs int, firstSSH func()) []time.Duration {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	st, err := instance.LoadState(instance.Home{Dir: os.Getenv("VLAB_HOME")}.Instance("hello"))
+	st, err := instance.LoadState(instanceDir(b, instance.Home{Dir: os.Getenv("VLAB_HOME")}, "hello"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,8 +15,8 @@ func TestRecordedHostWins(t *testing.T) {
 	home := t.TempDir()
 	h := instance.Home{Dir: home}
 	for id, connect := range map[string]string{"far": "qemu+ssh://ops@lab1/system", "near": ""} {
-		os.MkdirAll(h.Instance(id), 0o755)
-		if err := instance.SaveState(h.Instance(id), &instance.State{ID: id, Lab: id, Connect: connect, Phase: instance.PhaseReady, Golden: &instance.Golden{Key: "k", Tag: "golden"}}); err != nil {
+		os.MkdirAll(instanceDir(t, h, id), 0o755)
+		if err := instance.SaveState(instanceDir(t, h, id), &instance.State{ID: id, Lab: id, Connect: connect, Phase: instance.PhaseReady, Golden: &instance.Golden{Key: "k", Tag: "golden"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -34,7 +34,7 @@ func TestRecordedHostWins(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"far", "near"} {
-		if _, err := instance.LoadState(h.Instance(id)); err != nil {
+		if _, err := instance.LoadState(instanceDir(t, h, id)); err != nil {
 			t.Errorf("instance %s lost its records after a refused command: %v", id, err)
 		}
 	}

@@ -87,7 +87,11 @@ func (e *env) connectURI(id string) (string, error) {
 	if id == "" {
 		return flag, nil
 	}
-	st, err := instance.LoadState(e.home.Instance(id))
+	dir, err := e.home.Instance(id)
+	if err != nil {
+		return "", err
+	}
+	st, err := instance.LoadState(dir)
 	if err != nil {
 		return flag, nil // a new instance goes where --connect says
 	}
@@ -156,17 +160,15 @@ func (e *env) lab(ref string) (*labfile.Lab, error) {
 	return labfile.Load(path)
 }
 
-// instanceID turns `<lab>` or `<lab> --instance x` into an instance ID. A
-// path to a lab folder names the lab by its folder.
-func instanceID(c *cli.Context, ref string) string {
-	if id := c.String("instance"); id != "" {
-		return id
+// instanceID turns `<lab>` or `<lab> --instance x` into an instance ID,
+// the same way for every command: --instance (or VLAB_INSTANCE), else the
+// name of the lab the argument refers to; refused unless a valid ID.
+func instanceID(c *cli.Context, ref string) (string, error) {
+	id := c.String("instance")
+	if id == "" {
+		id = labfile.RefName(ref)
 	}
-	ref = strings.TrimSuffix(ref, "/")
-	if strings.HasSuffix(ref, ".yaml") {
-		ref = filepath.Dir(ref)
-	}
-	return filepath.Base(ref)
+	return id, instance.CheckID(id)
 }
 
 var instanceFlag = &cli.StringFlag{Name: "instance", Aliases: []string{"i"}, EnvVars: []string{"VLAB_INSTANCE"},

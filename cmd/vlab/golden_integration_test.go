@@ -120,7 +120,7 @@ func TestIntegrationGoldenState(t *testing.T) {
 		t.Errorf("after reset: %q, want %q", got, golden)
 	}
 	checkClock(t, "pinned")
-	base := instance.DomainName("pinned", "app")
+	base := instance.DomainName(instanceUID(t, "pinned"), "pinned", "app")
 	if dom := vmStatus(t, labsDir, "pinned").Domain; dom != base+"_b" {
 		t.Errorf("after reset the VM runs as %s, want its standby %s_b", dom, base)
 	}

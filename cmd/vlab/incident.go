@@ -25,7 +25,10 @@ func (e *env) session(c *cli.Context) (*incident.Session, *instance.Instance, fu
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	id := instanceID(c, ref)
+	id, err := instanceID(c, ref)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	m := e.managerFor(id)
 	inst, err := m.Open(id)
 	if err != nil {

@@ -52,10 +52,22 @@ func init() {
 	}
 }
 
-// leftovers lists libvirt domains and pool volumes that belong to instance id.
-func leftovers(t *testing.T, id string) []string {
+// instanceUID is the uid of instance id, whose domains, volumes and
+// networks carry it; read it before a destroy.
+func instanceUID(t *testing.T, id string) string {
 	t.Helper()
-	prefix := instance.DomainName(id, "")
+	st, err := instance.LoadState(instanceDir(t, instance.Home{Dir: os.Getenv("VLAB_HOME")}, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.UID
+}
+
+// leftovers lists libvirt domains and pool volumes of the instance of uid.
+func leftovers(t *testing.T, uid string) []string {
+	t.Helper()
+	prefix := instance.DomainName(uid, "", "")
+	prefix = prefix[:len(prefix)-1]
 	var left []string
 	for _, args := range [][]string{{"list", "--all", "--name"}, {"vol-list", "vlab"}} {
 		out, err := exec.Command("virsh", append([]string{"-c", "qemu:///system"}, args...)...).CombinedOutput()
@@ -114,12 +126,24 @@ func TestIntegrationHello(t *testing.T) {
 		mustVlab(t, "ssh", "hello", "--", "true")
 	})
 
+	// Destroy works from whatever is left: with state.json truncated,
+	// status shows the instance broken and destroy finds its domains (the
+	// standby's too) by the uid they carry in libvirt.
+	uid := instanceUID(t, "hello")
+	waitStandby(t, "hello")
+	dir := instanceDir(t, instance.Home{Dir: os.Getenv("VLAB_HOME")}, "hello")
+	if err := os.WriteFile(filepath.Join(dir, "state.json"), []byte(`{"id": "hel`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := vlab(t, "status"); code != 0 || !strings.Contains(out, "broken") || !strings.Contains(errOut, "instance hello") {
+		t.Errorf("status of a broken instance: exit %d, %q %q", code, out, errOut)
+	}
 	mustVlab(t, "destroy", "hello")
 	mustVlab(t, "destroy", "hello")
-	if left := leftovers(t, "hello"); len(left) > 0 {
+	if left := leftovers(t, uid); len(left) > 0 {
 		t.Errorf("destroy left %v behind", left)
 	}
-	if _, err := os.Stat(instance.Home{Dir: os.Getenv("VLAB_HOME")}.Instance("hello")); !os.IsNotExist(err) {
+	if _, err := os.Stat(instanceDir(t, instance.Home{Dir: os.Getenv("VLAB_HOME")}, "hello")); !os.IsNotExist(err) {
 		t.Errorf("instance folder still there: %v", err)
 	}
 }
@@ -141,7 +165,7 @@ func checkClock(t *testing.T, id string) {
 // (the background preparation that reset and up start).
 func waitStandby(tb testing.TB, id string) {
 	tb.Helper()
-	dir := instance.Home{Dir: os.Getenv("VLAB_HOME")}.Instance(id)
+	dir := instanceDir(tb, instance.Home{Dir: os.Getenv("VLAB_HOME")}, id)
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		st, err := instance.LoadState(dir)
 		if err != nil {

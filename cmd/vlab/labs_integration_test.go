@@ -70,8 +70,9 @@ func labLoop(t *testing.T, name string) {
 			}
 		})
 	}
+	uid := instanceUID(t, id)
 	mustVlab(t, append([]string{"destroy", name}, in...)...)
-	if left := leftovers(t, id); len(left) > 0 {
+	if left := leftovers(t, uid); len(left) > 0 {
 		t.Errorf("destroy left %v", left)
 	}
 }

@@ -21,14 +21,14 @@ func upCommand() *cli.Command {
 			&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long to wait for a guest's SSH"},
 			driverFlag,
 		},
-		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
 			lab, err := e.lab(ref)
 			if err != nil {
 				return err
 			}
 			m.BootTimeout = c.Duration("boot-timeout")
 			start := time.Now()
-			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: c.String("instance"), Fresh: c.Bool("fresh"), Provisioner: e.provisioner()})
+			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: e.provisioner()})
 			if err != nil {
 				return err
 			}
@@ -57,8 +57,8 @@ func resetCommand() *cli.Command {
 		Usage:     "return every VM of a lab to its golden state",
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag},
-		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
-			inst, err := m.Reset(c.Context, instanceID(c, ref))
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
+			inst, err := m.Reset(c.Context, id)
 			if err != nil {
 				return err
 			}
@@ -73,8 +73,8 @@ func downCommand() *cli.Command {
 		Usage:     "stop a lab's VMs, keeping them and their golden state",
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag},
-		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
-			return m.Down(c.Context, instanceID(c, ref))
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
+			return m.Down(c.Context, id)
 		}),
 	}
 }
@@ -85,9 +85,12 @@ func destroyCommand() *cli.Command {
 		Usage:     "remove a lab instance: VMs, disks, saved states, keys and records",
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag},
-		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
-			id := instanceID(c, ref)
-			if _, err := os.Stat(e.home.Instance(id)); errors.Is(err, os.ErrNotExist) {
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
+			dir, err := e.home.Instance(id)
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 				// Not an error (a rerun after an interrupted destroy), but
 				// say so: a wrong VLAB_HOME looks just like this.
 				fmt.Fprintf(e.stderr, "no instance %s in %s: nothing to destroy\n", id, e.home.Dir)
@@ -103,9 +106,10 @@ func destroyCommand() *cli.Command {
 }
 
 // onInstance wraps the action of a command on one lab instance: it reads
-// the lab argument, builds the environment and the manager for the
-// instance, and closes the manager's connection after.
-func onInstance(fn func(c *cli.Context, e *env, m *instance.Manager, ref string) error) cli.ActionFunc {
+// the lab argument and the instance ID (validated), builds the environment
+// and the manager for the instance, and closes the manager's connection
+// after.
+func onInstance(fn func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
 		ref, err := oneArg(c, "lab")
 		if err != nil {
@@ -115,8 +119,12 @@ func onInstance(fn func(c *cli.Context, e *env, m *instance.Manager, ref string)
 		if err != nil {
 			return err
 		}
-		m := e.managerFor(instanceID(c, ref))
+		id, err := instanceID(c, ref)
+		if err != nil {
+			return err
+		}
+		m := e.managerFor(id)
 		defer m.Close()
-		return fn(c, e, m, ref)
+		return fn(c, e, m, ref, id)
 	}
 }

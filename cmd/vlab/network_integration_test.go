@@ -47,8 +47,9 @@ triggers:
 	if out := v("ssh", "duo", "front", "--", "curl -sf http://back:8080/hostname"); out != "back\n" {
 		t.Errorf("after reset: %q", out)
 	}
+	uid := instanceUID(t, "duo")
 	v("destroy", "duo")
-	if left := leftovers(t, "duo"); len(left) > 0 {
+	if left := leftovers(t, uid); len(left) > 0 {
 		t.Errorf("destroy left %v", left)
 	}
 	nets, _ := exec.Command("virsh", "-c", "qemu:///system", "net-list", "--all", "--name").CombinedOutput()

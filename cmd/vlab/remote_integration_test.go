@@ -120,7 +120,7 @@ func TestIntegrationRemoteHost(t *testing.T) {
 	defer vlab(t, "destroy", "hello", "-i", id)
 
 	mustVlab(t, "--connect", uri, "up", "hello", "-i", id)
-	st, err := instance.LoadState(instance.Home{Dir: os.Getenv("VLAB_HOME")}.Instance(id))
+	st, err := instance.LoadState(instanceDir(t, instance.Home{Dir: os.Getenv("VLAB_HOME")}, id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +154,9 @@ func TestIntegrationRemoteHost(t *testing.T) {
 		t.Errorf("ssh with the libvirt host unreachable: exit %d, stderr %q; want one line naming the host", code, errOut)
 	}
 	start()
+	uid := instanceUID(t, id)
 	mustVlab(t, "destroy", "hello", "-i", id)
-	if left := leftovers(t, id); len(left) > 0 {
+	if left := leftovers(t, uid); len(left) > 0 {
 		t.Errorf("left on the host after destroy: %v", left)
 	}
 }

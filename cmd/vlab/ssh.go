@@ -31,7 +31,10 @@ func sshCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			id := instanceID(c, ref)
+			id, err := instanceID(c, ref)
+			if err != nil {
+				return err
+			}
 			m := e.managerFor(id)
 			defer m.Close()
 			inst, err := m.Open(id)

@@ -29,13 +29,13 @@ func standbyCommand() *cli.Command {
 		Hidden:    true,
 		Flags: []cli.Flag{instanceFlag,
 			&cli.DurationFlag{Name: "delay", Usage: "wait this long before starting"}},
-		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref string) error {
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
 			select {
 			case <-time.After(c.Duration("delay")):
 			case <-c.Context.Done():
 				return c.Context.Err()
 			}
-			return m.PrepareStandby(c.Context, instanceID(c, ref))
+			return m.PrepareStandby(c.Context, id)
 		}),
 	}
 }
@@ -54,7 +54,11 @@ func (e *env) spawnStandby(id string) error {
 	if err != nil {
 		return err
 	}
-	log, err := os.OpenFile(filepath.Join(e.home.Instance(id), instance.StandbyLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	dir, err := e.home.Instance(id)
+	if err != nil {
+		return err
+	}
+	log, err := os.OpenFile(filepath.Join(dir, instance.StandbyLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}

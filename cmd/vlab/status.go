@@ -24,7 +24,11 @@ func statusCommand() *cli.Command {
 			}
 			var ids []string
 			if c.NArg() > 0 || c.String("instance") != "" {
-				ids = []string{instanceID(c, c.Args().First())}
+				id, err := instanceID(c, c.Args().First())
+				if err != nil {
+					return err
+				}
+				ids = []string{id}
 			} else if ids, err = e.home.IDs(); err != nil {
 				return err
 			}
@@ -34,8 +38,12 @@ func statusCommand() *cli.Command {
 				m := e.managerFor(id)
 				r, err := m.Status(c.Context, id)
 				m.Close()
-				if err != nil {
+				if err != nil && len(ids) == 1 {
 					return err
+				}
+				if err != nil {
+					// One unreachable instance does not hide the others.
+					r = []instance.VMStatus{{Instance: id, State: "unknown", Error: err.Error()}}
 				}
 				rows = append(rows, r...)
 			}
@@ -60,7 +68,15 @@ func statusCommand() *cli.Command {
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%v\t%s\n", r.Instance, r.Lab, r.VM, r.State, r.Phase, ssh, r.Golden, r.Standby, r.Accel)
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if r.Error != "" {
+					fmt.Fprintf(e.stderr, "vlab: instance %s: %s\n", r.Instance, r.Error)
+				}
+			}
+			return nil
 		},
 	}
 }

@@ -62,8 +62,10 @@ func (e *env) vagrantDriver(ctx context.Context, uri string) (*vagrant.Driver, e
 		Boxes:   e.boxes(),
 		Index:   filepath.Join(e.home.Dir, "vagrant", "machines"),
 		Project: func(spec vm.Spec) (string, string) {
-			id := spec.Labels["instance"]
-			return e.home.Instance(id), e.home.KeyFile(id)
+			// The label is the instance's ID, validated by up.
+			dir, _ := e.home.Instance(spec.Labels["instance"])
+			key, _ := e.home.KeyFile(spec.Labels["instance"])
+			return dir, key
 		},
 	})
 	if err != nil {

@@ -39,7 +39,7 @@ func BenchmarkVagrantReset(b *testing.B) {
 	}
 	vagrant := func(args ...string) {
 		cmd := exec.Command("vagrant", args...)
-		cmd.Dir = filepath.Join(h.Instance(id))
+		cmd.Dir = filepath.Join(instanceDir(b, h, id))
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("vagrant %v: %v\n%s", args, err, out)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +18,7 @@ import (
 type Fake struct {
 	mu       sync.Mutex
 	vms      map[string]*fakeVM
-	networks map[string]bool
+	networks map[string]map[string]string // name -> labels
 }
 
 type fakeVM struct {
@@ -100,7 +101,7 @@ func (f *Fake) SetClock(ctx context.Context, name string, t time.Time) error {
 
 // NewFake returns an empty fake hypervisor.
 func NewFake() *Fake {
-	return &Fake{vms: map[string]*fakeVM{}, networks: map[string]bool{}}
+	return &Fake{vms: map[string]*fakeVM{}, networks: map[string]map[string]string{}}
 }
 
 func (f *Fake) get(name string) (*fakeVM, error) {
@@ -122,7 +123,7 @@ func (f *Fake) Create(ctx context.Context, spec vm.Spec) error {
 		return fmt.Errorf("vm %s: %w", spec.Name, vm.ErrExists)
 	}
 	for _, n := range spec.Networks {
-		if !f.networks[n] {
+		if _, ok := f.networks[n]; !ok {
 			return fmt.Errorf("network %s: %w", n, vm.ErrNotFound)
 		}
 	}
@@ -226,12 +227,76 @@ func (f *Fake) set(name string, fn func(v *fakeVM) error) error {
 	return fn(v)
 }
 
-// EnsureNetwork records a network.
-func (f *Fake) EnsureNetwork(ctx context.Context, name string) error {
+// EnsureNetwork records a network, or joins one that carries labels.
+func (f *Fake) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.networks[name] = true
+	if have, ok := f.networks[name]; ok {
+		if !vm.HasLabels(have, labels) {
+			return fmt.Errorf("network %s: %w", name, vm.ErrExists)
+		}
+		return nil
+	}
+	f.networks[name] = maps.Clone(labels)
 	return nil
+}
+
+// VMLabels returns the labels of the VM's spec.
+func (f *Fake) VMLabels(ctx context.Context, name string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, err := f.get(name)
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(v.spec.Labels), nil
+}
+
+// SetLabels replaces the labels of a VM, as libvirt's metadata does.
+func (f *Fake) SetLabels(ctx context.Context, name string, labels map[string]string) error {
+	return f.set(name, func(v *fakeVM) error {
+		v.spec.Labels = maps.Clone(labels)
+		return nil
+	})
+}
+
+// NetworkLabels returns the labels a network was made with.
+func (f *Fake) NetworkLabels(ctx context.Context, name string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.networks[name]
+	if !ok {
+		return nil, fmt.Errorf("network %s: %w", name, vm.ErrNotFound)
+	}
+	return maps.Clone(l), nil
+}
+
+// FindVMs lists the VMs whose labels hold match.
+func (f *Fake) FindVMs(ctx context.Context, match map[string]string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for n, v := range f.vms {
+		if vm.HasLabels(v.spec.Labels, match) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// FindNetworks lists the networks whose labels hold match.
+func (f *Fake) FindNetworks(ctx context.Context, match map[string]string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for n, l := range f.networks {
+		if vm.HasLabels(l, match) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // RemoveNetwork forgets a network.

@@ -120,6 +120,7 @@ func testLifecycle(t *testing.T, h Harness) {
 	if err := h.Driver.Create(ctx, spec); !errors.Is(err, vm.ErrExists) {
 		t.Errorf("second create: %v, want ErrExists", err)
 	}
+	checkInventory(t, h, spec)
 	must(t, "stop", h.Driver.Stop(ctx, spec.Name))
 	wantState(t, h, spec.Name, vm.StateStopped)
 	must(t, "stop a stopped vm", h.Driver.Stop(ctx, spec.Name))
@@ -133,6 +134,44 @@ func testLifecycle(t *testing.T, h Harness) {
 	wantState(t, h, spec.Name, vm.StatePaused)
 	must(t, "resume", h.Driver.Resume(ctx, spec.Name))
 	wantState(t, h, spec.Name, vm.StateRunning)
+}
+
+// checkInventory checks that the VM's labels are found again, and that a
+// network is joined only by the holder of its labels. It rides on
+// testLifecycle's VM: no VM is booted for it.
+func checkInventory(t *testing.T, h Harness, spec vm.Spec) {
+	ctx := context.Background()
+	if len(spec.Labels) == 0 {
+		t.Fatal("the harness's Spec must set Labels")
+	}
+	got, err := h.Driver.VMLabels(ctx, spec.Name)
+	must(t, "labels", err)
+	if !vm.HasLabels(got, spec.Labels) {
+		t.Errorf("VMLabels = %v, want %v", got, spec.Labels)
+	}
+	found, err := h.Driver.FindVMs(ctx, spec.Labels)
+	must(t, "find vms", err)
+	if len(found) != 1 || found[0] != spec.Name {
+		t.Errorf("FindVMs(%v) = %v, want [%s]", spec.Labels, found, spec.Name)
+	}
+	if _, err := h.Driver.VMLabels(ctx, spec.Name+"-none"); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("VMLabels of a missing vm: %v, want ErrNotFound", err)
+	}
+	net := spec.Name + "-net"
+	mine := map[string]string{"suite": spec.Name}
+	t.Cleanup(func() { h.Driver.RemoveNetwork(context.Background(), net) })
+	must(t, "ensure network", h.Driver.EnsureNetwork(ctx, net, mine))
+	must(t, "ensure own network again", h.Driver.EnsureNetwork(ctx, net, mine))
+	if err := h.Driver.EnsureNetwork(ctx, net, map[string]string{"suite": "other"}); !errors.Is(err, vm.ErrExists) {
+		t.Errorf("joining a network with other labels: %v, want ErrExists", err)
+	}
+	if found, err := h.Driver.FindNetworks(ctx, mine); err != nil || len(found) != 1 || found[0] != net {
+		t.Errorf("FindNetworks(%v) = %v, %v; want [%s]", mine, found, err, net)
+	}
+	must(t, "remove network", h.Driver.RemoveNetwork(ctx, net))
+	if found, _ := h.Driver.FindNetworks(ctx, mine); len(found) != 0 {
+		t.Errorf("FindNetworks after RemoveNetwork = %v", found)
+	}
 }
 
 func testSnapshotRestore(t *testing.T, h Harness) {

@@ -64,6 +64,10 @@ type api interface {
 	NetworkLookupByName(name string) (golibvirt.Network, error)
 	NetworkCreateXML(xml string) (golibvirt.Network, error)
 	NetworkDestroy(n golibvirt.Network) error
+	DomainSetMetadata(d golibvirt.Domain, typ int32, metadata, key, uri golibvirt.OptString, flags golibvirt.DomainModificationImpact) error
+	NetworkGetXMLDesc(n golibvirt.Network, flags uint32) (string, error)
+	ConnectListAllDomains(need int32, flags golibvirt.ConnectListAllDomainsFlags) ([]golibvirt.Domain, uint32, error)
+	ConnectListAllNetworks(need int32, flags golibvirt.ConnectListAllNetworksFlags) ([]golibvirt.Network, uint32, error)
 }
 
 var _ api = (*golibvirt.Libvirt)(nil)

@@ -12,7 +12,7 @@ import (
 	"github.com/vlab-dev/vlab/vm"
 )
 
-// metadataNS names vlab's element in a domain's <metadata>.
+// metadataNS names vlab's element in a domain's or network's <metadata>.
 const metadataNS = "https://github.com/vlab-dev/vlab/xmlns/domain/1"
 
 type labelsXML struct {
@@ -95,17 +95,19 @@ func domainXML(spec vm.Spec, f files) (string, error) {
 				Domain: uintp(0), Bus: uintp(0), Slot: uintp(uint(0x11 + i)), Function: uintp(0)}},
 		})
 	}
-	md, err := labelsMetadata(spec.Labels)
+	md, err := labelsXMLText(spec.Labels)
 	if err != nil {
 		return "", err
 	}
-	dom.Metadata = md
+	dom.Metadata = &libvirtxml.DomainMetadata{XML: md}
 	return dom.Marshal()
 }
 
 func uintp(v uint) *uint { return &v }
 
-func labelsMetadata(labels map[string]string) (*libvirtxml.DomainMetadata, error) {
+// labelsXMLText is vlab's metadata element holding labels, for a domain's
+// or a network's <metadata>.
+func labelsXMLText(labels map[string]string) (string, error) {
 	lx := labelsXML{NS: metadataNS}
 	keys := make([]string, 0, len(labels))
 	for k := range labels {
@@ -116,10 +118,7 @@ func labelsMetadata(labels map[string]string) (*libvirtxml.DomainMetadata, error
 		lx.Labels = append(lx.Labels, labelXML{Key: k, Value: labels[k]})
 	}
 	b, err := xml.Marshal(lx)
-	if err != nil {
-		return nil, err
-	}
-	return &libvirtxml.DomainMetadata{XML: string(b)}, nil
+	return string(b), err
 }
 
 // diskOf returns the file behind the domain's vda.

@@ -344,7 +344,7 @@ func TestNetworks(t *testing.T) {
 	d, f := testDriver(t)
 	name := "vlab-user-alice-net-backend"
 	for range 2 {
-		if err := d.EnsureNetwork(ctx, name); err != nil {
+		if err := d.EnsureNetwork(ctx, name, map[string]string{"uid": "a1"}); err != nil {
 			t.Fatal(err)
 		}
 	}

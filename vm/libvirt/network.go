@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"libvirt.org/go/libvirtxml"
+
+	"github.com/vlab-dev/vlab/vm"
 )
 
 // bridgeName derives a short, stable bridge name (at most 15 bytes).
@@ -16,14 +18,26 @@ func bridgeName(network string) string {
 }
 
 // EnsureNetwork starts an isolated network: a bridge with no forwarding and
-// no address, so only the lab's VMs are on it.
-func (d *Driver) EnsureNetwork(ctx context.Context, name string) error {
-	if _, err := d.l.NetworkLookupByName(name); err == nil {
+// no address, so only the lab's VMs are on it. An existing network is
+// joined only when it carries labels.
+func (d *Driver) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
+	if n, err := d.l.NetworkLookupByName(name); err == nil {
+		have, err := d.networkLabels(n)
+		if err != nil {
+			return err
+		}
+		if !vm.HasLabels(have, labels) {
+			return fmt.Errorf("network %s exists and is not this instance's (its labels: %v): %w", name, have, vm.ErrExists)
+		}
 		return nil
 	} else if !notFound(err) {
 		return fmt.Errorf("network %s: %w", name, translate(err))
 	}
-	nx := libvirtxml.Network{Name: name,
+	md, err := labelsXMLText(labels)
+	if err != nil {
+		return err
+	}
+	nx := libvirtxml.Network{Name: name, Metadata: &libvirtxml.NetworkMetadata{XML: md},
 		Bridge: &libvirtxml.NetworkBridge{Name: bridgeName(name), STP: "off", Delay: "0"}}
 	x, err := nx.Marshal()
 	if err != nil {

@@ -28,6 +28,9 @@ type Domains interface {
 	VolumePath(vol string) string
 	// DomainUUID is the UUID libvirt knows the domain by.
 	DomainUUID(ctx context.Context, name string) (string, error)
+	// SetLabels records labels in a domain Vagrant defined, so that
+	// Inventory finds it as it finds the libvirt driver's own.
+	SetLabels(ctx context.Context, name string, labels map[string]string) error
 }
 
 var _ Domains = (*libvirt.Driver)(nil)
@@ -116,7 +119,15 @@ func (d *Driver) Create(ctx context.Context, spec vm.Spec) error {
 	if err := d.add(dir, key, m); err != nil {
 		return err
 	}
-	if _, err := d.vagrant(ctx, dir, "up", "--provider=libvirt", "--no-provision", m.Name); err != nil {
+	_, err = d.vagrant(ctx, dir, "up", "--provider=libvirt", "--no-provision", m.Name)
+	// Labelled even when up failed half-way, so that the domain it left
+	// is provably the instance's own and can be destroyed.
+	if st, serr := d.Domains.State(ctx, spec.Name); serr == nil && st != vm.StateAbsent {
+		if lerr := d.Domains.SetLabels(ctx, spec.Name, spec.Labels); lerr != nil && err == nil {
+			err = lerr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("create vm %s: %w", spec.Name, err)
 	}
 	return nil

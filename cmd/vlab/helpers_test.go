@@ -1,0 +1,17 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/vlab-dev/vlab/instance"
+)
+
+// instanceDir is the folder of instance id under h.
+func instanceDir(t testing.TB, h instance.Home, id string) string {
+	t.Helper()
+	dir, err := h.Instance(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}

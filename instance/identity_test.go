@@ -1,0 +1,146 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vlab-dev/vlab/labfile"
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// TestNamesNeverCollide: instance shop with VM db-web and instance shop-db
+// with VM web were one domain under the old naming; each instance now has
+// its own uid in every name and label.
+func TestNamesNeverCollide(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := &labfile.Lab{Name: "shop", Dir: t.TempDir(), VMs: []labfile.VM{{Name: "db-web", Image: "debian-12", Memory: 256, CPUs: 1}}}
+	b := &labfile.Lab{Name: "shop-db", Dir: t.TempDir(), VMs: []labfile.VM{{Name: "web", Image: "debian-12", Memory: 256, CPUs: 1}}}
+	ia, err := e.m.Up(ctx, a, UpOptions{ID: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ib, err := e.again().Up(ctx, b, UpOptions{ID: "shop-db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	da, db := ia.State.VMs["db-web"].Domain, ib.State.VMs["web"].Domain
+	if da == db || ia.State.UID == ib.State.UID || !strings.Contains(da, ia.State.UID) {
+		t.Fatalf("domains %s and %s (uids %s, %s)", da, db, ia.State.UID, ib.State.UID)
+	}
+	if l, _ := e.drv.VMLabels(ctx, da); l["uid"] != ia.State.UID || l["vm"] != "db-web" {
+		t.Errorf("labels of %s: %v", da, l)
+	}
+	if err := e.again().Destroy(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := e.drv.State(ctx, db); st != vm.StateRunning {
+		t.Errorf("destroying shop took shop-db's VM with it: %s", st)
+	}
+}
+
+// TestUpRefusesAForeignDomain: a domain of the instance's name that does
+// not carry its uid is not destroyed by up.
+func TestUpRefusesAForeignDomain(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	dir := instDir(t, e.m.Home, "shop")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, uidFile), []byte("0badc0de\n"), 0o644)
+	foreign := vm.Spec{Name: DomainName("0badc0de", "shop", "web"), Memory: 256, CPUs: 1, SSHPort: 1, Accel: vm.AccelTCG,
+		Image: vm.Image{Name: "debian-12", Digest: "0123456789abcdef0123", Disk: "d"}, Labels: map[string]string{"uid": "someone"}}
+	if err := e.drv.Create(ctx, foreign); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.m.Up(ctx, e.lab, UpOptions{Provisioner: e.p})
+	if !errors.Is(err, errNotOwn) || !strings.Contains(err.Error(), foreign.Name) {
+		t.Fatalf("up over a foreign domain: %v", err)
+	}
+	if st, _ := e.drv.State(ctx, foreign.Name); st != vm.StateRunning {
+		t.Errorf("the foreign domain is %s", st)
+	}
+	// destroy leaves it alone too, and still removes the instance.
+	if err := e.again().Destroy(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := e.drv.State(ctx, foreign.Name); st != vm.StateRunning {
+		t.Errorf("destroy removed a domain that is not the instance's: %s", st)
+	}
+}
+
+// TestUpRefusesAForeignNetwork: a lab network of the instance's name made
+// by somebody else is not joined.
+func TestUpRefusesAForeignNetwork(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	dir := instDir(t, e.m.Home, "shop")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, uidFile), []byte("0badc0de\n"), 0o644)
+	net := NetworkName("0badc0de", "shop", "back")
+	e.drv.EnsureNetwork(ctx, net, map[string]string{"uid": "someone"})
+	if _, err := e.m.Up(ctx, e.lab, UpOptions{Provisioner: e.p}); !errors.Is(err, vm.ErrExists) {
+		t.Fatalf("up joined a foreign network: %v", err)
+	}
+	if err := e.again().Destroy(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.drv.NetworkLabels(ctx, net); err != nil {
+		t.Errorf("destroy removed a network that is not the instance's: %v", err)
+	}
+}
+
+// TestDestroyFromBrokenState: with state.json truncated, destroy still
+// removes every domain (standby partners too) and network the instance
+// made, by its uid, and status shows the instance broken beside the others.
+func TestDestroyFromBrokenState(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	inst := e.up(t, e.m)
+	other := *e.lab
+	other.Name = "other"
+	if _, err := e.again().Up(ctx, &other, UpOptions{ID: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	uid := inst.State.UID
+	// A standby partner, as the libvirt driver makes it: same labels.
+	web := inst.State.VMs["web"]
+	spec := e.drv.vms[web.Domain].spec
+	spec.Name, spec.SSHPort = web.Domain+standbySuffix, spec.SSHPort+1
+	if err := e.drv.Create(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(inst.Dir, stateFile), []byte(`{"id": "sh`), 0o644)
+
+	rows, err := e.again().Status(ctx)
+	if err != nil {
+		t.Fatalf("status with one broken instance: %v", err)
+	}
+	var broken, fine bool
+	for _, r := range rows {
+		broken = broken || (r.Instance == "shop" && r.State == "broken" && r.Error != "")
+		fine = fine || (r.Instance == "other" && r.State == "running")
+	}
+	if !broken || !fine {
+		t.Errorf("status rows %+v; want shop broken and other running", rows)
+	}
+
+	if err := e.again().Destroy(ctx, "shop"); err != nil {
+		t.Fatalf("destroy from a truncated state: %v", err)
+	}
+	if left, _ := e.drv.FindVMs(ctx, map[string]string{"uid": uid}); len(left) > 0 {
+		t.Errorf("destroy left %v", left)
+	}
+	if left, _ := e.drv.FindNetworks(ctx, map[string]string{"uid": uid}); len(left) > 0 {
+		t.Errorf("destroy left networks %v", left)
+	}
+	if _, err := os.Stat(inst.Dir); !os.IsNotExist(err) {
+		t.Errorf("instance folder: %v", err)
+	}
+	if rows, err := e.again().Status(ctx, "other"); err != nil || len(rows) != 2 {
+		t.Errorf("the other instance after destroy: %v %v", rows, err)
+	}
+}
