@@ -11,6 +11,9 @@ import (
 	"syscall"
 )
 
+// errInsideLab is wrapped when the export's folder lies in the lab's.
+var errInsideLab = errors.New("is inside the lab's folder")
+
 // prepareDir makes the export's folder and returns it with symlinks
 // resolved. It refuses a folder that is not empty, and one that is the
 // lab's folder or inside it: the lab is copied into the export, which would

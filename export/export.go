@@ -9,7 +9,6 @@ package export
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -46,7 +45,8 @@ type Options struct {
 }
 
 // Vagrant writes lab as a Vagrant project into dir, which must be empty or
-// missing and must not lie inside the lab's folder.
+// missing and must not lie inside the lab's folder. A failed export leaves
+// dir as it found it.
 func Vagrant(ctx context.Context, lab *labfile.Lab, dir string, opts Options) error {
 	if opts.Images == nil {
 		return fmt.Errorf("export %s: no image store", lab.Name)
@@ -65,8 +65,8 @@ func Vagrant(ctx context.Context, lab *labfile.Lab, dir string, opts Options) er
 	return nil
 }
 
-// removeExport removes a failed export: the folder's contents, and the folder too
-// when the export made it.
+// removeExport removes a failed export: the folder's contents, and the
+// folder too when the export made it.
 func removeExport(dir string, made bool) {
 	if made {
 		os.RemoveAll(dir)
@@ -198,6 +198,3 @@ func (p *project) netIndex(name string) int {
 
 // unsafeName matches what may not appear in a file name of the project.
 var unsafeName = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
-
-// errInsideLab is wrapped when the export's folder lies in the lab's.
-var errInsideLab = errors.New("is inside the lab's folder")

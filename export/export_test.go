@@ -63,7 +63,7 @@ func TestVagrantRendersLab(t *testing.T) {
 			t.Errorf("%s lacks %q; it is:\n%s", file, want, got)
 		}
 	}
-	for file, want := range map[string]os.FileMode{
+	wantModes(t, out, map[string]os.FileMode{
 		"id_ed25519":                   0o600,
 		"Vagrantfile":                  0o644,
 		"provision/web/01-step-1.sh":   0o755,
@@ -74,11 +74,7 @@ func TestVagrantRendersLab(t *testing.T) {
 		"files/web/01-puppet/bin/tool": 0o755,
 		"files/web/01-puppet/modules":  os.ModeDir | 0o755,
 		"files/web/01-puppet/site.pp":  os.ModeSymlink | 0o777,
-	} {
-		if got := mode(t, filepath.Join(out, file)); got != want {
-			t.Errorf("%s has mode %v, want %v", file, got, want)
-		}
-	}
+	})
 }
 
 func TestVagrantRefusesDirInsideLab(t *testing.T) {
@@ -164,7 +160,7 @@ func TestVagrantCopiesWithSensibleModes(t *testing.T) {
 	if err := Vagrant(context.Background(), lab, out, testOptions(t)); err != nil {
 		t.Fatal(err)
 	}
-	for file, want := range map[string]os.FileMode{
+	wantModes(t, out, map[string]os.FileMode{
 		"files/web/03/link.conf": 0o600, // a symlink inside the lab: its file, at its mode
 		"lab/files/link.conf":    0o600,
 		"lab/files/private.conf": 0o600,
@@ -172,11 +168,7 @@ func TestVagrantCopiesWithSensibleModes(t *testing.T) {
 		"lab/files/suid":         0o755,
 		"lab/files/nginx.conf":   0o644,
 		"lab/files":              os.ModeDir | 0o755,
-	} {
-		if got := mode(t, filepath.Join(out, file)); got != want {
-			t.Errorf("%s has mode %v, want %v", file, got, want)
-		}
-	}
+	})
 	if got := read(t, filepath.Join(out, "files/web/03/link.conf")); got != "key\n" {
 		t.Errorf("files/web/03/link.conf is %q, want the linked file's content", got)
 	}

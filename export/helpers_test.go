@@ -125,6 +125,16 @@ func mode(t *testing.T, path string) os.FileMode {
 	return st.Mode()
 }
 
+// wantModes checks the modes of files under dir.
+func wantModes(t *testing.T, dir string, want map[string]os.FileMode) {
+	t.Helper()
+	for file, w := range want {
+		if got := mode(t, filepath.Join(dir, file)); got != w {
+			t.Errorf("%s has mode %v, want %v", file, got, w)
+		}
+	}
+}
+
 // fakeImages is an image store holding one image with a kernel and initrd.
 type fakeImages struct{ img *images.Image }
 

@@ -60,17 +60,13 @@ func TestUntarKeepsATree(t *testing.T) {
 	if err := untar(archive, dst); err != nil {
 		t.Fatal(err)
 	}
-	for file, want := range map[string]os.FileMode{
+	wantModes(t, dst, map[string]os.FileMode{
 		"manifests":         os.ModeDir | 0o755,
 		"manifests/site.pp": 0o644,
 		"bin/run":           0o755,
 		"private":           0o600,
 		"site.pp":           os.ModeSymlink | 0o777,
-	} {
-		if got := mode(t, filepath.Join(dst, file)); got != want {
-			t.Errorf("%s has mode %v, want %v", file, got, want)
-		}
-	}
+	})
 	if got := read(t, filepath.Join(dst, "deep/up/site.pp")); got != "include x\n" {
 		t.Errorf("deep/up/site.pp is %q", got)
 	}
