@@ -1,4 +1,4 @@
-package main
+package export
 
 import (
 	"fmt"
@@ -9,10 +9,12 @@ import (
 )
 
 // exercise writes the lab's injects and probes as files, a check script
-// that runs the probes through `vagrant ssh`, and a README.
-func (x *exporter) exercise() error {
-	files := map[string]string{"README.md": x.readme(), "check.sh": x.check()}
-	for n, in := range x.lab.Injects {
+// that runs the probes through `vagrant ssh`, and a README. Scripts run on
+// the trainee's machine: lab text reaches them only quoted, or in a comment
+// of one line.
+func (p *project) exercise() error {
+	files := map[string]string{"README.md": p.readme(), "check.sh": checkScript}
+	for n, in := range p.lab.Injects {
 		var b strings.Builder
 		fmt.Fprintf(&b, "# %s\n\nat %s, %s\n\n%s\n", in.Title, time.Duration(in.At), in.Kind, in.Body)
 		if in.Attach != "" {
@@ -23,29 +25,33 @@ func (x *exporter) exercise() error {
 		}
 		files[fmt.Sprintf("injects/%02d-%s.md", n+1, unsafeName.ReplaceAllString(in.ID, "-"))] = b.String()
 	}
-	for _, p := range x.lab.Probes {
-		files["probes/"+unsafeName.ReplaceAllString(p.Name, "-")+".sh"] = x.probe(p.VM, p.Command, p.Expect.Match, p.Expect.Exit)
+	for _, pr := range p.lab.Probes {
+		files["probes/"+unsafeName.ReplaceAllString(pr.Name, "-")+".sh"] = probeScript(pr.VM, pr.Command, pr.Expect.Match, pr.Expect.Exit)
 	}
 	for name, body := range files {
-		path := filepath.Join(x.dir, name)
+		path := filepath.Join(p.dir, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(name, ".sh") {
+			mode = 0o755
+		}
+		if err := os.WriteFile(path, []byte(body), mode); err != nil {
 			return err
 		}
 	}
-	return copyTree(x.lab.Dir, filepath.Join(x.dir, "lab"))
+	return nil
 }
 
-// probe is a script that runs one probe in its VM and says PASS or FAIL.
-// Value probes are checked by their exit status only.
-func (x *exporter) probe(vmName, command, match string, exit *int) string {
+// probeScript runs one probe in its VM and says PASS or FAIL. Value probes
+// are checked by their exit status only.
+func probeScript(vmName, command, match string, exit *int) string {
 	want := 0
 	if exit != nil {
 		want = *exit
 	}
-	s := fmt.Sprintf("#!/bin/sh\n# Runs in %s: %s\ncd \"$(dirname \"$0\")/..\"\n", vmName, command)
+	s := fmt.Sprintf("#!/bin/sh\n# Runs in %s: %s\ncd \"$(dirname \"$0\")/..\"\n", vmName, oneLine(command))
 	s += fmt.Sprintf("out=$(vagrant ssh %s -c %s 2>/dev/null); code=$?\n", vmName, shellQuote(command))
 	s += fmt.Sprintf("[ $code -eq %d ] || { echo \"FAIL $(basename $0 .sh): exit $code\"; exit 1; }\n", want)
 	if match != "" {
@@ -54,14 +60,23 @@ func (x *exporter) probe(vmName, command, match string, exit *int) string {
 	return s + "echo \"PASS $(basename $0 .sh)\"\n"
 }
 
-func (x *exporter) check() string {
-	return "#!/bin/sh\n# Runs every probe; exits 1 while the incident is not resolved.\ncd \"$(dirname \"$0\")\"\nrc=0\n" +
-		"for p in probes/*.sh; do [ -e \"$p\" ] || continue; sh \"$p\" || rc=1; done\nexit $rc\n"
+// oneLine keeps text in a shell comment: a line break would end the
+// comment and make the rest a command on the trainee's machine.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r < ' ' {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
-func (x *exporter) readme() string {
+const checkScript = "#!/bin/sh\n# Runs every probe; exits 1 while the incident is not resolved.\ncd \"$(dirname \"$0\")\"\nrc=0\n" +
+	"for p in probes/*.sh; do [ -e \"$p\" ] || continue; sh \"$p\" || rc=1; done\nexit $rc\n"
+
+func (p *project) readme() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n%s\n\nExported by `vlab export %s DIR --vagrant`. It needs only Vagrant and\n", x.lab.Title, x.lab.Summary, x.lab.Name)
+	fmt.Fprintf(&b, "# %s\n\n%s\n\nExported by `vlab export %s DIR --vagrant`. It needs only Vagrant and\n", p.lab.Title, p.lab.Summary, p.lab.Name)
 	b.WriteString("vagrant-libvirt (`apt-get install vagrant vagrant-libvirt dnsmasq-base`).\n\n")
 	b.WriteString("    vagrant up --provider=libvirt   # boots and provisions the VMs\n")
 	b.WriteString("    ls injects/                     # what happened, in order: read them as they come\n")
