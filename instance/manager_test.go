@@ -256,7 +256,7 @@ func TestUpRedoesCutShortProvisioning(t *testing.T) {
 
 func TestUpBusy(t *testing.T) {
 	e := newEnv(t)
-	unlock, err := lock(context.Background(), instDir(t, e.m.Home, "shop"))
+	unlock, err := lockDir(context.Background(), instDir(t, e.m.Home, "shop"))
 	if err != nil {
 		t.Fatal(err)
 	}

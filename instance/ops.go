@@ -29,7 +29,7 @@ func (m *Manager) Reset(ctx context.Context, id string) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := lock(ctx, dir)
+	unlock, err := lockDir(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (m *Manager) Down(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	unlock, err := lock(ctx, dir)
+	unlock, err := lockDir(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (m *Manager) Destroy(ctx context.Context, id string) error {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	unlock, err := lock(ctx, dir)
+	unlock, err := lockDir(ctx, dir)
 	if err != nil {
 		return err
 	}

@@ -190,7 +190,7 @@ func TestNoStandbyPowersThemOff(t *testing.T) {
 
 func TestLockWaitsForStandby(t *testing.T) {
 	dir := t.TempDir()
-	u0, err := lock(context.Background(), dir) // the instance exists: its lock file too
+	u0, err := lockDir(context.Background(), dir) // the instance exists: its lock file too
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestLockWaitsForStandby(t *testing.T) {
 	}
 	go func() { time.Sleep(200 * time.Millisecond); unlock() }()
 	start := time.Now()
-	u2, err := lock(context.Background(), dir)
+	u2, err := lockDir(context.Background(), dir)
 	if err != nil {
 		t.Fatalf("a command did not wait for the standby's preparation: %v", err)
 	}
@@ -211,7 +211,7 @@ func TestLockWaitsForStandby(t *testing.T) {
 	}
 	u3, _ := lockAs(context.Background(), dir, "reset", 0)
 	defer u3()
-	if _, err := lock(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "another vlab command") {
+	if _, err := lockDir(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "another vlab command") {
 		t.Errorf("a command waited for another command: %v", err)
 	}
 }

@@ -15,10 +15,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"syscall"
+	"strings"
 	"time"
 
 	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/internal/lock"
 )
 
 // ErrNotFound is returned when an instance does not exist.
@@ -200,8 +201,8 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 // ErrBusy is returned when another vlab process holds an instance's lock.
 var ErrBusy = errors.New("instance is busy")
 
-// lock takes the instance's lock, failing at once when another vlab holds it.
-func lock(ctx context.Context, dir string) (func(), error) { return lockAs(ctx, dir, "", 0) }
+// lockDir takes the instance's lock, failing at once when another vlab holds it.
+func lockDir(ctx context.Context, dir string) (func(), error) { return lockAs(ctx, dir, "", 0) }
 
 // StandbyLog is the file in an instance's folder where the background
 // standby preparation writes what it did.
@@ -220,55 +221,27 @@ const standbyWait = 2 * time.Minute
 // The standby preparation only locks an instance that exists: it must not
 // bring back the folder of one destroyed meanwhile.
 func lockAs(ctx context.Context, dir, holder string, wait time.Duration) (func(), error) {
-	flags := os.O_RDWR
-	if holder != holderStandby {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		flags |= os.O_CREATE
-	}
-	f, err := os.OpenFile(filepath.Join(dir, lockName), flags, 0o644)
-	if errors.Is(err, os.ErrNotExist) {
+	l, err := lock.Acquire(ctx, filepath.Join(dir, lockName), lock.Options{
+		NoCreate: holder == holderStandby,
+		Wait: func(h string) time.Duration {
+			if h == holderStandby {
+				return max(wait, standbyWait)
+			}
+			return wait
+		},
+	})
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("%s: %w", filepath.Base(dir), ErrNotFound)
-	}
-	if err != nil {
+	case errors.Is(err, lock.ErrBusy) && strings.Contains(err.Error(), "("+holderStandby+")"):
+		return nil, fmt.Errorf("%s: %w: its standby is still being prepared (see %s); try again, or use --standby=false", filepath.Base(dir), ErrBusy, filepath.Join(dir, StandbyLog))
+	case errors.Is(err, lock.ErrBusy):
+		return nil, fmt.Errorf("%s: %w: another vlab command is working on it; wait for it to finish", filepath.Base(dir), ErrBusy)
+	case err != nil:
 		return nil, err
 	}
-	var deadline time.Time
-	standby := false
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, err
-		}
-		if deadline.IsZero() {
-			w := wait
-			if b, _ := os.ReadFile(f.Name()); string(b) == holderStandby {
-				w, standby = max(w, standbyWait), true
-			}
-			deadline = time.Now().Add(w)
-		}
-		if time.Now().After(deadline) {
-			f.Close()
-			if standby {
-				return nil, fmt.Errorf("%s: %w: its standby is still being prepared (see %s); try again, or use --standby=false", filepath.Base(dir), ErrBusy, filepath.Join(dir, StandbyLog))
-			}
-			return nil, fmt.Errorf("%s: %w: another vlab command is working on it; wait for it to finish", filepath.Base(dir), ErrBusy)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	f.Truncate(0)
-	f.WriteAt([]byte(holder), 0)
-	return func() { f.Close() }, nil
+	l.SetHolder(holder)
+	return l.Unlock, nil
 }
 
 // DomainName is the hypervisor name of one VM of an instance. The

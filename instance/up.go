@@ -50,7 +50,7 @@ func (m *Manager) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) (*Ins
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := lock(ctx, dir)
+	unlock, err := lockDir(ctx, dir)
 	if err != nil {
 		return nil, err
 	}

@@ -7,11 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
+	"time"
 
 	golibvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 
+	"github.com/vlab-dev/vlab/internal/lock"
 	"github.com/vlab-dev/vlab/vm"
 )
 
@@ -221,19 +222,16 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 // lockLocal serialises work on one shared object between vlab processes on
-// this machine.
+// this machine, in a lock folder no other local user can fill first; it
+// waits at most an upload's time for another holder.
 func lockLocal(name string) (func(), error) {
-	dir := filepath.Join(os.TempDir(), "vlab-locks")
-	if err := os.MkdirAll(dir, 0o1777); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_RDWR, 0o666)
+	dir, err := lock.PrivateDir()
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
+	l, err := lock.Acquire(context.Background(), filepath.Join(dir, name), lock.Options{Wait: lock.Fixed(15 * time.Minute)})
+	if err != nil {
 		return nil, err
 	}
-	return func() { f.Close() }, nil
+	return l.Unlock, nil
 }
