@@ -82,7 +82,7 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 					inst.State.VMs[n].Standby = false
 					inst.mu.Unlock()
 				}
-				if errs[i] = drv.Restore(ctx, inst.State.VMs[n].Domain, inst.State.Golden.Tag); errs[i] != nil {
+				if errs[i] = m.restoreVM(ctx, drv, inst, n); errs[i] != nil {
 					return
 				}
 			}
@@ -113,6 +113,30 @@ func (m *Manager) restore(ctx context.Context, drv vm.Driver, inst *Instance) er
 		time.Since(start).Seconds(), how, restored.Seconds(), (time.Since(start) - restored).Seconds())
 	m.startStandby(ctx, drv, inst)
 	return nil
+}
+
+// restoreVM restores one VM to the golden state. The state holds the SSH
+// port the VM was saved with; when another program took it since, the VM
+// comes back on a new port, recorded in the instance's state.
+func (m *Manager) restoreVM(ctx context.Context, drv vm.Driver, inst *Instance, n string) error {
+	v, tag := inst.State.VMs[n], inst.State.Golden.Tag
+	err := drv.Restore(ctx, v.Domain, tag)
+	pr, ok := drv.(vm.PortRestorer)
+	if !errors.Is(err, vm.ErrPortInUse) || !ok {
+		return err
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	m.progress("vm %s: its SSH port %d is taken; moving it to %d", n, v.SSHPort, port)
+	if err := pr.RestoreOnPort(ctx, v.Domain, tag, port); err != nil {
+		return err
+	}
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	v.SSHPort = port
+	return SaveState(inst.Dir, inst.State)
 }
 
 // reviveAll revives every VM of the instance at once.

@@ -90,6 +90,16 @@ type Pauser interface {
 	Resume(ctx context.Context, name string) error
 }
 
+// PortRestorer is an optional role of drivers whose saved states carry
+// the SSH port forward: when the port a state was saved with has been
+// taken since (Restore wraps ErrPortInUse), the state restores onto
+// another port.
+type PortRestorer interface {
+	// RestoreOnPort is Restore with the VM's SSH port forward on port,
+	// which the VM keeps from then on.
+	RestoreOnPort(ctx context.Context, name, tag string, port int) error
+}
+
 // Clock sets a guest's wall clock from the host without logging in. After
 // a restore the guest's clock shows the moment the state was saved. It is
 // an optional role: callers fall back to setting the clock over SSH.

@@ -165,3 +165,16 @@ func withoutForward(dom *libvirtxml.Domain) *libvirtxml.Domain {
 }
 
 var hostfwd = regexp.MustCompile(`,hostfwd=[^,]*`)
+
+// setForwardPort moves the SSH port forward of dom to port.
+func setForwardPort(dom *libvirtxml.Domain, port int) {
+	if dom.QEMUCommandline == nil {
+		return
+	}
+	fwd := fmt.Sprintf(",hostfwd=tcp:127.0.0.1:%d-:22", port)
+	for i, a := range dom.QEMUCommandline.Args {
+		if strings.HasPrefix(a.Value, "user,id="+netdevSSH+",") {
+			dom.QEMUCommandline.Args[i].Value = hostfwd.ReplaceAllString(a.Value, "") + fwd
+		}
+	}
+}

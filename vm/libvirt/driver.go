@@ -246,12 +246,19 @@ func (d *Driver) savedDisk(name, tag string) (string, error) {
 // while the old VM still runs, so the VM is down only for QEMU's exit and
 // the memory load.
 func (d *Driver) Restore(ctx context.Context, name, tag string) error {
-	return d.restore(ctx, name, tag, false)
+	return d.restore(ctx, name, tag, false, 0)
+}
+
+// RestoreOnPort is Restore with the SSH forward moved to port: the saved
+// state's own port was taken since it was saved.
+func (d *Driver) RestoreOnPort(ctx context.Context, name, tag string, port int) error {
+	return d.restore(ctx, name, tag, false, port)
 }
 
 // restore is Restore; a standby is restored paused and without its SSH
-// port forward (its persistent definition keeps it).
-func (d *Driver) restore(ctx context.Context, name, tag string, standby bool) error {
+// port forward (its persistent definition keeps it). A port other than 0
+// replaces the saved forward's port.
+func (d *Driver) restore(ctx context.Context, name, tag string, standby bool, port int) error {
 	save := d.path(saveName(name, tag))
 	if _, err := d.lookup(saveName(name, tag)); err != nil {
 		return fmt.Errorf("vm %s has no saved state %q: %w", name, tag, vm.ErrNotFound)
@@ -278,6 +285,9 @@ func (d *Driver) restore(ctx context.Context, name, tag string, standby bool) er
 		return err
 	}
 	setDisk(&dom, d.path(overlay))
+	if port != 0 {
+		setForwardPort(&dom, port)
+	}
 	nx, err := dom.Marshal()
 	if err != nil {
 		d.deleteVolume(overlay)

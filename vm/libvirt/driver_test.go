@@ -391,3 +391,38 @@ func TestSetClock(t *testing.T) {
 		t.Errorf("SetClock on a missing VM = %v, want ErrNotFound", err)
 	}
 }
+
+// TestRestoreOnAnotherPort: a saved state whose SSH port was taken since
+// fails to restore with ErrPortInUse; RestoreOnPort brings it up on
+// another port, which its definition keeps.
+func TestRestoreOnAnotherPort(t *testing.T) {
+	ctx := context.Background()
+	d, f := testDriver(t)
+	img := testImage(t, false)
+	a := testSpec("a", img)
+	if err := d.Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Snapshot(ctx, "a", "golden"); err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(d.Stop(ctx, "a"))
+	b := testSpec("b", img)
+	b.SSHPort = a.SSHPort // taken meanwhile
+	must(d.Create(ctx, b))
+	if err := d.Restore(ctx, "a", "golden"); !errors.Is(err, vm.ErrPortInUse) {
+		t.Fatalf("Restore onto a taken port = %v, want ErrPortInUse", err)
+	}
+	must(d.RestoreOnPort(ctx, "a", "golden", a.SSHPort+1))
+	wantState(t, d, "a", vm.StateRunning)
+	if f.domains["a"].fwd != a.SSHPort+1 || fwdOf(f.domains["a"].xml) != a.SSHPort+1 {
+		t.Errorf("forward on %d (definition %d), want %d", f.domains["a"].fwd, fwdOf(f.domains["a"].xml), a.SSHPort+1)
+	}
+	f.checkConsistent(t)
+}

@@ -35,7 +35,7 @@ func (d *Driver) PrepareStandby(ctx context.Context, owner, tag, standby string)
 			return err
 		}
 	}
-	return d.restore(ctx, standby, tag, true)
+	return d.restore(ctx, standby, tag, true, 0)
 }
 
 // ensureSaveCopy makes standby's copy of owner's save file unless a good
