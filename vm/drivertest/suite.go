@@ -121,6 +121,9 @@ func testLifecycle(t *testing.T, h Harness) {
 		t.Errorf("second create: %v, want ErrExists", err)
 	}
 	checkInventory(t, h, spec)
+	if tail, err := h.Driver.ConsoleTail(ctx, spec.Name, 5); err != nil || strings.TrimSpace(tail) == "" {
+		t.Errorf("console tail of a booted vm: %q, %v", tail, err)
+	}
 	must(t, "stop", h.Driver.Stop(ctx, spec.Name))
 	wantState(t, h, spec.Name, vm.StateStopped)
 	must(t, "stop a stopped vm", h.Driver.Stop(ctx, spec.Name))

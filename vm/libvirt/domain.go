@@ -60,8 +60,12 @@ func domainXML(spec vm.Spec, f files) (string, error) {
 				Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: f.disk}},
 				Target: &libvirtxml.DomainDiskTarget{Dev: "vda", Bus: "virtio"},
 			}},
+			// The console goes through virtlogd, which rotates the file
+			// (2 MiB, 3 old copies by default): a guest that floods its
+			// console cannot fill the host's disk, as a plain file would.
 			Serials: []libvirtxml.DomainSerial{{
-				Source: &libvirtxml.DomainChardevSource{File: &libvirtxml.DomainChardevSourceFile{Path: f.console, Append: "on"}},
+				Source: &libvirtxml.DomainChardevSource{Pty: &libvirtxml.DomainChardevSourcePty{}},
+				Log:    &libvirtxml.DomainChardevLog{File: f.console, Append: "on"},
 			}},
 			RNGs: []libvirtxml.DomainRNG{{Model: "virtio",
 				Backend: &libvirtxml.DomainRNGBackend{Random: &libvirtxml.DomainRNGBackendRandom{Device: "/dev/urandom"}}}},

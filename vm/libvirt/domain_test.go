@@ -42,6 +42,10 @@ func TestDomainXML(t *testing.T) {
 	if diskOf(dom) != "/pool/d.qcow2" {
 		t.Errorf("disk %q", diskOf(dom))
 	}
+	// The console is logged by virtlogd, which bounds the file.
+	if s := dom.Devices.Serials; len(s) != 1 || s[0].Source.Pty == nil || s[0].Source.File != nil || s[0].Log == nil || s[0].Log.File != "/pool/c" {
+		t.Errorf("serial console %+v: want a pty logged to /pool/c", s)
+	}
 	var args []string
 	for _, a := range dom.QEMUCommandline.Args {
 		args = append(args, a.Value)
