@@ -215,3 +215,16 @@ func forge(t *testing.T, m any, entries ...entry) string {
 var plainLab = []entry{{name: "lab/lab.yaml", data: "name: shop\ntitle: Shop\nvms:\n  - name: web\n    image: debian-12\n"}}
 
 func plainManifest() Manifest { return Manifest{Format: Format, Lab: "shop", Created: time.Now()} }
+
+func TestCreateCancelled(t *testing.T) {
+	m, lab := source(t)
+	out := filepath.Join(t.TempDir(), "shop.tar.gz")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Create(ctx, lab, out, CreateOptions{Images: m.store, CacheDir: m.cache()}); err == nil || !strings.Contains(err.Error(), "canceled") {
+		t.Fatalf("cancelled create: %v", err)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(out)); len(ents) != 0 {
+		t.Errorf("a cancelled create left %v", ents)
+	}
+}
