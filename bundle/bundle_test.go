@@ -4,129 +4,227 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/images/imagestest"
+	"github.com/vlab-dev/vlab/labfile"
+	"github.com/vlab-dev/vlab/provision"
 )
 
-func write(t *testing.T, p, data string) {
+const labYAML = `name: shop
+title: Shop
+vms:
+  - name: web
+    image: debian-12
+    provision:
+      - puppet:
+          repo: puppet.bundle
+          revision: main
+      - packages:
+          nginx: 1.22.1-9
+`
+
+const status = "Package: base-files\nStatus: install ok installed\nVersion: 12.4\n"
+
+var debData = "!<arch>\ndebian-binary   1700000000  0     0     100644  4         `\n2.0\n"
+
+func write(t *testing.T, p, data string, mode os.FileMode) {
 	t.Helper()
 	os.MkdirAll(filepath.Dir(p), 0o755)
-	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(data), mode); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func read(t *testing.T, p string) string {
+func hexSum(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
+}
+
+// machine is one vlab home with its labs folder.
+type machine struct {
+	home, labs string
+	store      *images.Store
+}
+
+func newMachine(t *testing.T) machine {
+	home := t.TempDir()
+	return machine{home: home, labs: filepath.Join(home, "labs"), store: &images.Store{Dir: filepath.Join(home, "images")}}
+}
+
+func (m machine) cache() string { return filepath.Join(m.home, "cache") }
+
+func (m machine) importOpts() ImportOptions {
+	return ImportOptions{LabsDir: m.labs, Images: m.store, CacheDir: m.cache(), TempDir: filepath.Join(m.home, "staging")}
+}
+
+// source is a machine with the shop lab, its image and its packages in the
+// cache, as if fetched before.
+func source(t *testing.T) (machine, *labfile.Lab) {
 	t.Helper()
-	b, err := os.ReadFile(p)
+	m := newMachine(t)
+	dir := filepath.Join(m.labs, "shop")
+	write(t, filepath.Join(dir, "lab.yaml"), labYAML, 0o644)
+	write(t, filepath.Join(dir, "puppet.bundle"), "# v2 git bundle\nabc refs/heads/main\n\nPACK", 0o600)
+	write(t, filepath.Join(dir, "bin/trigger.sh"), "#!/bin/sh\n", 0o700)
+	write(t, filepath.Join(dir, ".git/config"), "[core]\n\tfsmonitor = evil\n", 0o644)
+	files := t.TempDir()
+	write(t, filepath.Join(files, "vmlinuz"), "kernel", 0o644)
+	write(t, filepath.Join(files, "initrd"), "initrd", 0o644)
+	write(t, filepath.Join(files, "status"), status, 0o644)
+	img, err := m.store.Import(context.Background(), "debian-12", images.Files{Disk: imagestest.Disk(t),
+		Kernel: filepath.Join(files, "vmlinuz"), Initrd: filepath.Join(files, "initrd"), Status: filepath.Join(files, "status"), KernelRelease: "6.1.0-18-cloud-amd64"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	deb := filepath.Join(m.cache(), "apt/x/archives/nginx_1.22.1-9_amd64.deb")
+	write(t, deb, debData, 0o644)
+	pins := map[string]string{"nginx": "1.22.1-9"}
+	err = provision.RecordClosure(provision.FetchSpec{Pins: pins, ImageDigest: img.Digest, Status: img.Status, CacheDir: m.cache()},
+		[]provision.Deb{{Package: "nginx", Version: "1.22.1-9", Arch: "amd64", Path: deb, SHA256: hexSum([]byte(debData))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, err := labfile.Load(filepath.Join(dir, "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, lab
+}
+
+func create(t *testing.T) string {
+	t.Helper()
+	m, lab := source(t)
+	out := filepath.Join(t.TempDir(), "shop.tar.gz")
+	if _, err := Create(context.Background(), lab, out, CreateOptions{Images: m.store, CacheDir: m.cache()}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestRoundTrip(t *testing.T) {
-	src := t.TempDir()
-	write(t, filepath.Join(src, "labs/shop/lab.yaml"), "name: shop\n")
-	write(t, filepath.Join(src, "labs/shop/debs/a_1.0_amd64.deb"), "deb-a")
-	write(t, filepath.Join(src, "images/sha256-abc/disk.qcow2"), "disk")
-	write(t, filepath.Join(src, "images/sha256-abc/manifest.json"), "{}")
-	write(t, filepath.Join(src, "cache/closures/k.json"), "closure")
-	write(t, filepath.Join(src, "cache/apt/x/b_2.0_amd64.deb"), "deb-b")
-	write(t, filepath.Join(src, "cache/unrelated"), "not bundled")
-	var buf bytes.Buffer
-	err := Write(&buf, Source{Lab: "shop", LabDir: filepath.Join(src, "labs/shop"),
-		Images: []Image{{Name: "debian-12", Digest: "abc"}}, ImagesDir: filepath.Join(src, "images"),
-		CacheFiles: []string{"closures/k.json", "apt/x/b_2.0_amd64.deb"}, CacheDir: filepath.Join(src, "cache")})
+	file := create(t)
+	dst := newMachine(t)
+	r, err := Import(context.Background(), file, dst.importOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst := t.TempDir()
-	d := Dest{LabsDir: filepath.Join(dst, "labs"), ImagesDir: filepath.Join(dst, "images"), CacheDir: filepath.Join(dst, "cache")}
-	os.MkdirAll(d.LabsDir, 0o755)
-	m, err := Read(bytes.NewReader(buf.Bytes()), d)
-	if err != nil {
-		t.Fatal(err)
+	if r.Manifest.Lab != "shop" || r.LabDir != filepath.Join(dst.labs, "shop") || len(r.Kept) != 0 {
+		t.Errorf("result %+v", r)
 	}
-	if m.Lab != "shop" || len(m.Images) != 1 {
-		t.Errorf("manifest %+v", m)
-	}
-	for p, want := range map[string]string{
-		"labs/shop/lab.yaml":             "name: shop\n",
-		"labs/shop/debs/a_1.0_amd64.deb": "deb-a",
-		"images/sha256-abc/disk.qcow2":   "disk",
-		"images/tags/debian-12":          "abc",
-		"cache/closures/k.json":          "closure",
-		"cache/apt/x/b_2.0_amd64.deb":    "deb-b",
-	} {
-		if got := read(t, filepath.Join(dst, p)); got != want {
-			t.Errorf("%s = %q, want %q", p, got, want)
+	for rel, mode := range map[string]os.FileMode{"": 0o755, "lab.yaml": 0o644, "puppet.bundle": 0o644, "bin": 0o755, "bin/trigger.sh": 0o755} {
+		st, err := os.Stat(filepath.Join(r.LabDir, rel))
+		if err != nil || st.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v, %v; want %v", rel, st.Mode().Perm(), err, mode)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dst, "cache/unrelated")); err == nil {
-		t.Error("a cache file not asked for was bundled")
+	if _, err := os.Stat(filepath.Join(r.LabDir, ".git")); err == nil {
+		t.Error("the lab's .git travelled")
 	}
-	left, _ := filepath.Glob(filepath.Join(dst, "*", ".import-*"))
-	if len(left) > 0 {
-		t.Errorf("temporary folders left: %v", left)
+	img, err := dst.store.Get("debian-12")
+	if err != nil || img.Source != images.SourceImport || img.Kernel == "" || img.Status == "" || img.Manifest.Kernel != "6.1.0-18-cloud-amd64" {
+		t.Fatalf("imported image %+v, %v", img, err)
 	}
-	// A second import must not replace the lab the trainer may have edited.
-	if _, err := Read(bytes.NewReader(buf.Bytes()), d); err == nil || !strings.Contains(err.Error(), "exists already") {
+	// The packages are found offline, from the cache's debs/ folder.
+	debs, err := provision.Fetch(context.Background(), provision.FetchSpec{Pins: map[string]string{"nginx": "1.22.1-9"},
+		ImageDigest: img.Digest, Status: img.Status, CacheDir: dst.cache(), Offline: true})
+	if err != nil || len(debs) != 1 || filepath.Dir(debs[0].Path) != filepath.Join(dst.cache(), "debs") {
+		t.Errorf("offline fetch after import: %+v, %v", debs, err)
+	}
+	assertNoStaging(t, dst)
+	if _, err := Import(context.Background(), file, dst.importOpts()); err == nil || !strings.Contains(err.Error(), "exists already") {
 		t.Errorf("second import: %v, want 'exists already'", err)
 	}
 }
 
-func TestWriteRefusesSymlinks(t *testing.T) {
-	lab := t.TempDir()
-	write(t, filepath.Join(lab, "lab.yaml"), "x")
-	os.Symlink("/etc/passwd", filepath.Join(lab, "leak"))
-	err := Write(&bytes.Buffer{}, Source{Lab: "x", LabDir: lab})
+func TestCreateRefusesSymlinks(t *testing.T) {
+	m, lab := source(t)
+	os.Symlink("/etc/passwd", filepath.Join(lab.Dir, "leak"))
+	out := filepath.Join(t.TempDir(), "x.tar.gz")
+	_, err := Create(context.Background(), lab, out, CreateOptions{Images: m.store, CacheDir: m.cache()})
 	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-		t.Errorf("Write with a symlink in the lab = %v", err)
+		t.Errorf("Create with a symlink in the lab = %v", err)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(out)); len(ents) != 0 {
+		t.Errorf("left %v", ents)
 	}
 }
 
-// hostile builds a gzipped tar with a valid manifest and one more entry.
-func hostile(t *testing.T, name string, typ byte) []byte {
+func assertNoStaging(t *testing.T, m machine) {
+	t.Helper()
+	if ents, _ := os.ReadDir(filepath.Join(m.home, "staging")); len(ents) != 0 {
+		t.Errorf("staging left: %v", ents)
+	}
+}
+
+// assertUntouched checks that a refused import left nothing anywhere.
+func assertUntouched(t *testing.T, m machine) {
+	t.Helper()
+	assertNoStaging(t, m)
+	for _, d := range []string{m.labs, m.store.Dir, m.cache()} {
+		if ents, _ := os.ReadDir(d); len(ents) != 0 {
+			t.Errorf("%s holds %v after a refused import", d, ents)
+		}
+	}
+}
+
+// entry is one file of a hand-made bundle.
+type entry struct {
+	name, data string
+	typ        byte
+}
+
+// forge writes a bundle with manifest m and entries, as an attacker would.
+func forge(t *testing.T, m any, entries ...entry) string {
+	t.Helper()
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
-	man := `{"format":1,"lab":"x"}`
+	man, _ := json.Marshal(m)
 	tw.WriteHeader(&tar.Header{Name: manifestName, Mode: 0o644, Size: int64(len(man))})
-	tw.Write([]byte(man))
-	tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: 1, Typeflag: typ, Linkname: "/etc/passwd"})
-	if typ == tar.TypeReg {
-		tw.Write([]byte("x"))
+	tw.Write(man)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: e.typ, Linkname: "/etc/passwd"}
+		if e.typ == 0 {
+			h.Typeflag = tar.TypeReg
+		} else {
+			h.Size = 0
+		}
+		tw.WriteHeader(h)
+		if h.Size > 0 {
+			tw.Write([]byte(e.data))
+		}
 	}
 	tw.Close()
 	gz.Close()
-	return buf.Bytes()
+	p := filepath.Join(t.TempDir(), "evil.tar.gz")
+	write(t, p, buf.String(), 0o644)
+	return p
 }
 
-func TestReadRefusesEscapes(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		typ  byte
-	}{
-		{"lab/../../evil", tar.TypeReg},
-		{"/etc/evil", tar.TypeReg},
-		{"cache/../../evil", tar.TypeReg},
-		{"lab/link", tar.TypeSymlink},
-		{"other/file", tar.TypeReg},
-		{"images/disk.qcow2", tar.TypeReg},
-	} {
-		dst := t.TempDir()
-		d := Dest{LabsDir: dst, ImagesDir: filepath.Join(dst, "images"), CacheDir: filepath.Join(dst, "cache")}
-		if _, err := Read(bytes.NewReader(hostile(t, c.name, c.typ)), d); err == nil {
-			t.Errorf("entry %q (type %c) was accepted", c.name, c.typ)
-		}
-		if _, err := os.Stat(filepath.Join(dst, "x")); err == nil {
-			t.Errorf("entry %q: a lab was imported from a refused bundle", c.name)
-		}
+// plainLab is a lab with no provisioning and no image to bring.
+var plainLab = []entry{{name: "lab/lab.yaml", data: "name: shop\ntitle: Shop\nvms:\n  - name: web\n    image: debian-12\n"}}
+
+func plainManifest() Manifest { return Manifest{Format: Format, Lab: "shop", Created: time.Now()} }
+
+func TestCreateCancelled(t *testing.T) {
+	m, lab := source(t)
+	out := filepath.Join(t.TempDir(), "shop.tar.gz")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Create(ctx, lab, out, CreateOptions{Images: m.store, CacheDir: m.cache()}); err == nil || !strings.Contains(err.Error(), "canceled") {
+		t.Fatalf("cancelled create: %v", err)
 	}
-	if _, err := Read(strings.NewReader("plain text"), Dest{}); err == nil || !strings.Contains(err.Error(), "not a vlab bundle") {
-		t.Errorf("a non-bundle: %v", err)
+	if ents, _ := os.ReadDir(filepath.Dir(out)); len(ents) != 0 {
+		t.Errorf("a cancelled create left %v", ents)
 	}
 }

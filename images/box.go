@@ -55,6 +55,12 @@ func (img *Image) PackBox(ctx context.Context, path string, verbose io.Writer) e
 	if img.Kernel == "" {
 		return fmt.Errorf("image %s boots from its own bootloader; vlab boxes need direct kernel boot", img.Name)
 	}
+	// A box is often shared: a disk that reads another file would carry
+	// that file's bytes into it.
+	info, err := CheckDisk(ctx, img.Disk)
+	if err != nil {
+		return fmt.Errorf("box of image %s: %w", img.Name, err)
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(path), ".box-")
 	if err != nil {
 		return err
@@ -64,10 +70,7 @@ func (img *Image) PackBox(ctx context.Context, path string, verbose io.Writer) e
 	if err := boxDisk(ctx, img.Disk, disk, tmp, verbose); err != nil {
 		return err
 	}
-	size, err := virtualSizeOf(img.Disk)
-	if err != nil {
-		return err
-	}
+	size := info.VirtualSize
 	meta, err := json.Marshal(map[string]any{"provider": "libvirt", "format": "qcow2", "virtual_size": (size + 1<<30 - 1) >> 30})
 	if err != nil {
 		return err
@@ -91,7 +94,7 @@ func (img *Image) PackBox(ctx context.Context, path string, verbose io.Writer) e
 func boxDisk(ctx context.Context, src, out, tmp string, verbose io.Writer) error {
 	b := &builder{opt: BuildOptions{Verbose: verbose}}
 	raw := filepath.Join(tmp, "disk.raw")
-	if err := b.exec(ctx, "qemu-img", "convert", "-O", "raw", src, raw); err != nil {
+	if err := b.exec(ctx, "qemu-img", "convert", "-f", "qcow2", "-O", "raw", src, raw); err != nil {
 		return err
 	}
 	netFile := filepath.Join(tmp, mgmtNetworkFile)
@@ -112,7 +115,7 @@ func boxDisk(ctx context.Context, src, out, tmp string, verbose io.Writer) error
 	if err != nil || !strings.Contains(string(got), "DHCP=ipv4") {
 		return fmt.Errorf("add %s to the box's disk with debugfs failed: %v", mgmtNetworkFile, err)
 	}
-	if err := b.exec(ctx, "qemu-img", "convert", "-c", "-O", "qcow2", raw, out); err != nil {
+	if err := b.exec(ctx, "qemu-img", "convert", "-f", "raw", "-c", "-O", "qcow2", raw, out); err != nil {
 		return err
 	}
 	return os.Remove(raw)

@@ -30,9 +30,10 @@ func (s *Store) Build(ctx context.Context, r Recipe, opt BuildOptions) (*Image, 
 	if err != nil {
 		return nil, err
 	}
+	folder := builtFolder(digest)
 	if !opt.Force {
-		if img, err := s.open(digest); err == nil {
-			return img, s.tag(r.Name, digest)
+		if img, err := s.Built(r); err == nil {
+			return img, s.tag(r.Name, folder)
 		}
 	}
 	if os.Geteuid() != 0 {
@@ -55,17 +56,36 @@ func (s *Store) Build(ctx context.Context, r Recipe, opt BuildOptions) (*Image, 
 	if err := b.run(ctx); err != nil {
 		return nil, fmt.Errorf("build image %q: %w", r.Name, err)
 	}
-	final := s.digestDir(digest)
+	final := s.folderPath(folder)
 	if err := os.RemoveAll(final); err != nil {
 		return nil, err
 	}
 	if err := os.Rename(b.tmp, final); err != nil {
 		return nil, err
 	}
-	if err := s.tag(r.Name, digest); err != nil {
+	if err := s.tag(r.Name, folder); err != nil {
 		return nil, err
 	}
-	return s.open(digest)
+	return s.open(folder)
+}
+
+// Built returns the image this store built from recipe r, or an error
+// wrapping ErrNotFound. Only a folder a build made stands for a recipe:
+// imported images live under another prefix and say so in their manifest,
+// whatever their tag is called.
+func (s *Store) Built(r Recipe) (*Image, error) {
+	digest, err := r.Digest()
+	if err != nil {
+		return nil, err
+	}
+	img, err := s.open(builtFolder(digest))
+	if err != nil {
+		return nil, err
+	}
+	if img.Source != SourceBuild || img.Recipe == nil || img.Recipe.Name != r.Name {
+		return nil, fmt.Errorf("image folder %s was not built from recipe %s: %w", img.Dir, r.Name, ErrNotFound)
+	}
+	return img, nil
 }
 
 type builder struct {
@@ -160,7 +180,7 @@ func (b *builder) mkfs(ctx context.Context) error {
 
 func (b *builder) convert(ctx context.Context) error {
 	img := filepath.Join(b.tmp, "root.img")
-	if err := b.exec(ctx, "qemu-img", "convert", "-c", "-O", "qcow2", img, filepath.Join(b.tmp, DiskFile)); err != nil {
+	if err := b.exec(ctx, "qemu-img", "convert", "-f", "raw", "-c", "-O", "qcow2", img, filepath.Join(b.tmp, DiskFile)); err != nil {
 		return err
 	}
 	if err := os.Remove(img); err != nil {
@@ -180,7 +200,7 @@ func (b *builder) manifest(ctx context.Context) error {
 	}
 	rel, _ := os.ReadFile(filepath.Join(b.tmp, "kernel-release"))
 	r := b.r
-	m := &Manifest{Name: r.Name, Digest: b.digest, Source: "mmdebstrap", Built: time.Now().UTC(),
+	m := &Manifest{Name: r.Name, Digest: b.digest, Source: SourceBuild, Built: time.Now().UTC(),
 		Seconds: time.Since(b.start).Seconds(), Recipe: &r, Command: b.cmd,
 		Kernel: strings.TrimSpace(string(rel)), Size: st.Size(), Packages: InstalledPackages(status)}
 	return writeManifest(b.tmp, m)

@@ -2,7 +2,6 @@ package instance
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/images/imagestest"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
@@ -63,15 +63,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	home := Home{Dir: t.TempDir()}
-	disk := filepath.Join(t.TempDir(), "disk.qcow2")
-	hdr := make([]byte, 64)
-	copy(hdr, "QFI\xfb")
-	binary.BigEndian.PutUint64(hdr[24:], 1<<30)
-	if err := os.WriteFile(disk, hdr, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	store := &images.Store{Dir: home.Images()}
-	if _, err := store.Import("debian-12", disk, "", ""); err != nil {
+	if _, err := store.Import(context.Background(), "debian-12", images.Files{Disk: imagestest.Disk(t)}); err != nil {
 		t.Fatal(err)
 	}
 	drv := newFakeDriver(t)

@@ -366,3 +366,18 @@ func Prefetch(ctx context.Context, spec FetchSpec) ([]string, error) {
 	}
 	return files, nil
 }
+
+// RecordClosure records debs (files under spec.CacheDir, with their
+// SHA256) as the resolved packages of spec, as Fetch does after asking apt,
+// so that a later Fetch with the same spec uses them with no network. A
+// bundle import calls it for the packages it brought.
+func RecordClosure(spec FetchSpec, debs []Deb) error {
+	if err := spec.fill(); err != nil {
+		return err
+	}
+	key, err := spec.closureKey()
+	if err != nil {
+		return err
+	}
+	return saveClosure(filepath.Join(spec.CacheDir, "closures", key+".json"), spec.CacheDir, debs)
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/images/imagestest"
 )
 
 // runVlab runs the CLI in-process with a private VLAB_HOME.
@@ -33,19 +34,6 @@ func writeLab(t *testing.T, dir, name, yaml string) string {
 	return dir
 }
 
-// fakeQcow2 writes the smallest file that passes as a qcow2 image.
-func fakeQcow2(t *testing.T) string {
-	t.Helper()
-	hdr := make([]byte, 512)
-	copy(hdr, "QFI\xfb")
-	hdr[24+4] = 1 // 4 GiB virtual size
-	p := filepath.Join(t.TempDir(), "disk.qcow2")
-	if err := os.WriteFile(p, hdr, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // TestErrorsAreOneClearLine checks that bad input gets a short error that
 // names the thing and what to do, never a panic or a stack trace.
 func TestErrorsAreOneClearLine(t *testing.T) {
@@ -54,7 +42,7 @@ func TestErrorsAreOneClearLine(t *testing.T) {
 	writeLab(t, labsDir, "broken", "name: broken\ntitle: x\nvms:\n  - name: a\n    memroy: 512\n")
 	writeLab(t, labsDir, "noimage", "name: noimage\ntitle: x\nvms:\n  - name: a\n    image: nope\n")
 	writeLab(t, labsDir, "ok", "name: ok\ntitle: x\nvms:\n  - name: a\n    image: fake\n")
-	if _, err := (&images.Store{Dir: filepath.Join(home, "images")}).Import("fake", fakeQcow2(t), "", ""); err != nil {
+	if _, err := (&images.Store{Dir: filepath.Join(home, "images")}).Import(context.Background(), "fake", images.Files{Disk: imagestest.Disk(t)}); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("VLAB_LIBVIRT_SOCKET", filepath.Join(t.TempDir(), "no-libvirt-sock"))

@@ -426,3 +426,32 @@ func TestRestoreOnAnotherPort(t *testing.T) {
 	}
 	f.checkConsistent(t)
 }
+
+// TestCreateTakesRebuiltImage: `vlab images build --force` writes new
+// files under the same digest; the pool must not keep serving the old ones.
+func TestCreateTakesRebuiltImage(t *testing.T) {
+	ctx := context.Background()
+	d, f := testDriver(t)
+	img := testImage(t, false)
+	if err := d.Create(ctx, testSpec("a", img)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Create(ctx, testSpec("b", img)); err != nil || len(f.uploads) != 1 {
+		t.Fatalf("unchanged image uploaded again: %q, %v", f.uploads, err)
+	}
+	rebuilt := make([]byte, 128)
+	copy(rebuilt, "QFI\xfb")
+	binary.BigEndian.PutUint64(rebuilt[24:], 2<<30)
+	os.WriteFile(img.Disk, rebuilt, 0o644)
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(img.Disk, later, later)
+	if err := d.Create(ctx, testSpec("c", img)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.uploads) != 2 || len(f.vols["image-ab12ab12ab12ab12.qcow2"].data) != 128 {
+		t.Errorf("uploads %q: the rebuilt disk was not uploaded", f.uploads)
+	}
+	if m := f.volsWithPrefix("image-ab12ab12ab12ab12.complete"); len(m) != 1 {
+		t.Errorf("completion markers %q, want one", m)
+	}
+}

@@ -2,7 +2,9 @@ package libvirt
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,7 +109,8 @@ func (d *Driver) volumes(prefix string) ([]string, error) {
 	return out, nil
 }
 
-// baseVolumes are the pool volume names of an image's files.
+// baseVolumes are the pool volume names of an image's files. done is the
+// completion marker of this very copy of the files (see imageStamp).
 type baseVolumes struct{ disk, kernel, initrd, done string }
 
 func baseNames(img vm.Image) baseVolumes {
@@ -115,8 +118,27 @@ func baseNames(img vm.Image) baseVolumes {
 	return baseVolumes{disk: p + ".qcow2", kernel: p + ".vmlinuz", initrd: p + ".initrd", done: p + ".complete"}
 }
 
-// ensureImage uploads the image's files into the pool once. An upload cut
-// short is detected (no completion marker) and redone.
+// imageStamp identifies the local copy of an image's files by their sizes
+// and modification times: `vlab images build --force` rebuilds an image
+// under the same digest, and the pool must then take the new files.
+func imageStamp(img vm.Image) (string, error) {
+	h := sha256.New()
+	for _, p := range []string{img.Disk, img.Kernel, img.Initrd} {
+		if p == "" {
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return "", fmt.Errorf("image file: %w", err)
+		}
+		fmt.Fprintf(h, "%s %d %d\n", filepath.Base(p), st.Size(), st.ModTime().UnixNano())
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// ensureImage uploads the image's files into the pool once per copy of
+// them. An upload cut short (no completion marker) and a rebuilt image (a
+// marker of other files) are uploaded again.
 func (d *Driver) ensureImage(ctx context.Context, img vm.Image) (baseVolumes, error) {
 	names := baseNames(img)
 	unlock, err := lockLocal("vlab-pool-" + d.opt.Pool + "-" + img.Digest[:16])
@@ -124,8 +146,22 @@ func (d *Driver) ensureImage(ctx context.Context, img vm.Image) (baseVolumes, er
 		return names, err
 	}
 	defer unlock()
-	if _, err := d.lookup(names.done); err == nil {
+	stamp, err := imageStamp(img)
+	if err != nil {
+		return names, err
+	}
+	marker := names.done + "-" + stamp
+	if _, err := d.lookup(marker); err == nil {
 		return names, nil
+	}
+	old, err := d.volumes(names.done)
+	if err != nil {
+		return names, err
+	}
+	for _, m := range old {
+		if err := d.deleteVolume(m); err != nil {
+			return names, err
+		}
 	}
 	uploads := [][2]string{{img.Disk, names.disk}}
 	if img.Kernel != "" {
@@ -136,7 +172,7 @@ func (d *Driver) ensureImage(ctx context.Context, img vm.Image) (baseVolumes, er
 			return names, err
 		}
 	}
-	if err := d.createVolume(names.done, "raw", 0, ""); err != nil {
+	if err := d.createVolume(marker, "raw", 0, ""); err != nil {
 		return names, err
 	}
 	return names, nil

@@ -1,0 +1,253 @@
+package bundle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+
+	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/internal/staging"
+	"github.com/vlab-dev/vlab/labfile"
+	"github.com/vlab-dev/vlab/provision"
+)
+
+// labDir is where the lab is staged: a folder of the lab's own name (the
+// manifest's, validated), as a lab's name must be its folder's.
+func (st *stage) labDir() string { return filepath.Join(st.dir, "lab", st.m.Lab) }
+
+// checkLab loads the staged lab and checks the bundle against it: every
+// image and package set the manifest lists is one a VM of the lab uses,
+// every puppet repository is a git bundle file in the lab, every disk is a
+// standalone qcow2.
+func (st *stage) checkLab(ctx context.Context) (*labfile.Lab, error) {
+	dir := st.labDir()
+	if st.got[labPrefix+labfile.FileName] == "" {
+		return nil, fmt.Errorf("bundle has no %s%s", labPrefix, labfile.FileName)
+	}
+	lab, err := labfile.Load(filepath.Join(dir, labfile.FileName))
+	if err != nil {
+		return nil, fmt.Errorf("the bundle's lab: %w", err)
+	}
+	// Its name is the manifest's: the folder it is staged in, which
+	// validation holds the name to.
+	usedImages, usedPackages := map[string]bool{}, map[int]bool{}
+	hasDebs := labDebDir(dir) != ""
+	for _, v := range lab.VMs {
+		usedImages[v.Image] = true
+		for i, s := range v.Provision {
+			at := fmt.Sprintf("vm %s: provision step %d", v.Name, i+1)
+			switch {
+			case s.Puppet != nil:
+				if err := gitBundle(dir, s.Puppet.Repo); err != nil {
+					return nil, fmt.Errorf("the bundle's lab: %s: %w", at, err)
+				}
+			case s.Packages != nil && !hasDebs:
+				j := slices.IndexFunc(st.m.Packages, func(c Closure) bool { return c.Image == v.Image && maps.Equal(c.Pins, s.Packages) })
+				if j < 0 {
+					return nil, fmt.Errorf("the bundle lacks the packages of %s; create it again with `vlab bundle create`", at)
+				}
+				usedPackages[j] = true
+			}
+		}
+	}
+	for i, c := range st.m.Packages {
+		if !usedPackages[i] {
+			return nil, fmt.Errorf("manifest packages[%d] (image %s) are used by no step of the lab; a bundle carries only what its lab needs", i, c.Image)
+		}
+	}
+	for _, img := range st.m.Images {
+		if !usedImages[img.Name] {
+			return nil, fmt.Errorf("manifest image %s is booted by no VM of the lab; a bundle carries only what its lab needs", img.Name)
+		}
+		disk := st.got[img.entry(File{Name: images.DiskFile})]
+		if _, err := images.CheckDisk(ctx, disk); err != nil {
+			return nil, fmt.Errorf("image %s: %w", img.Name, err)
+		}
+	}
+	return lab, nil
+}
+
+// gitBundle checks that repo names a git bundle file inside the lab folder.
+func gitBundle(labDir, repo string) error {
+	if err := bundlablePuppet(repo); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(labDir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	f, err := root.Open(repo)
+	if err != nil {
+		return fmt.Errorf("puppet repo %s: %w", repo, err)
+	}
+	defer f.Close()
+	hdr := make([]byte, 16)
+	if _, err := io.ReadFull(f, hdr); err != nil || (string(hdr) != "# v2 git bundle\n" && string(hdr) != "# v3 git bundle\n") {
+		return fmt.Errorf("puppet repo %s is not a git bundle", repo)
+	}
+	return nil
+}
+
+// commit moves what was staged into place: images into the store, .debs
+// into the package cache with the closure records made here, and the lab
+// folder last.
+func (st *stage) commit(ctx context.Context, lab *labfile.Lab) (*Result, error) {
+	res := &Result{Manifest: st.m, LabDir: filepath.Join(st.opt.LabsDir, st.m.Lab)}
+	for _, img := range st.m.Images {
+		if _, err := st.opt.Images.Get(img.Name); err == nil {
+			res.Kept = append(res.Kept, img.Name)
+			continue
+		}
+		f := images.Files{KernelRelease: img.Kernel, Move: true}
+		for _, file := range img.Files {
+			p := st.got[img.entry(file)]
+			switch file.Name {
+			case images.DiskFile:
+				f.Disk = p
+			case images.KernelFile:
+				f.Kernel = p
+			case images.InitrdFile:
+				f.Initrd = p
+			case images.StatusFile:
+				f.Status = p
+			}
+		}
+		if _, err := st.opt.Images.Import(ctx, img.Name, f); err != nil {
+			return nil, fmt.Errorf("image %s: %w", img.Name, err)
+		}
+	}
+	if err := st.commitPackages(ctx); err != nil {
+		return nil, err
+	}
+	if err := st.commitLab(ctx, res.LabDir); err != nil {
+		return nil, fmt.Errorf("lab %s: %w", lab.Name, err)
+	}
+	return res, nil
+}
+
+// commitPackages puts the .debs in the package cache's debs/ folder, named
+// by their sha256, and records each closure for the image its VMs boot.
+func (st *stage) commitPackages(ctx context.Context) error {
+	debDir := filepath.Join(st.opt.CacheDir, "debs")
+	for _, c := range st.m.Packages {
+		img, err := st.opt.Images.Get(c.Image)
+		if err != nil {
+			return err
+		}
+		if img.Status == "" {
+			return fmt.Errorf("image %s has no dpkg status file, so packages cannot be recorded for it; rebuild it with `vlab images build`", c.Image)
+		}
+		var debs []provision.Deb
+		for _, d := range c.Debs {
+			dst := filepath.Join(debDir, d.SHA256+".deb")
+			if src := st.got[d.entry()]; src != "" && !exists(dst) {
+				if err := moveFile(ctx, src, dst); err != nil {
+					return fmt.Errorf("package cache: %w", err)
+				}
+			}
+			debs = append(debs, provision.Deb{Package: d.Package, Version: d.Version, Arch: d.Arch, Path: dst, SHA256: d.SHA256})
+		}
+		spec := provision.FetchSpec{Pins: c.Pins, ImageDigest: img.Digest, Status: img.Status, CacheDir: st.opt.CacheDir}
+		if err := provision.RecordClosure(spec, debs); err != nil {
+			return fmt.Errorf("packages for image %s: %w", c.Image, err)
+		}
+	}
+	return nil
+}
+
+// commitLab moves the staged lab folder to dst, 0755 folders. Across
+// filesystems it is copied into a hidden folder beside dst, lab.yaml last,
+// so that no half lab is ever listed, and renamed.
+func (st *stage) commitLab(ctx context.Context, dst string) error {
+	src := st.labDir()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			err = os.Chmod(p, 0o755)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(st.opt.LabsDir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(src, dst); !errors.Is(err, syscall.EXDEV) {
+		return err
+	}
+	tmp, err := staging.New(st.opt.LabsDir, ".vlab-import-")
+	if err != nil {
+		return err
+	}
+	defer tmp.Close()
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == src {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.Mkdir(filepath.Join(tmp.Path, rel), 0o755)
+		}
+		if rel == labfile.FileName {
+			return nil
+		}
+		return moveFile(ctx, p, filepath.Join(tmp.Path, rel))
+	})
+	if err == nil {
+		err = moveFile(ctx, filepath.Join(src, labfile.FileName), filepath.Join(tmp.Path, labfile.FileName))
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Path, 0o755)
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Path, dst)
+}
+
+// moveFile renames src to dst, or copies it (keeping its mode) through a
+// temporary file beside dst when they are on different filesystems.
+func moveFile(ctx context.Context, src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	err := os.Rename(src, dst)
+	if !errors.Is(err, syscall.EXDEV) {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.CreateTemp(filepath.Dir(dst), ".part-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(out.Name())
+	if _, err := staging.Copy(ctx, out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := errors.Join(out.Chmod(st.Mode().Perm()), out.Close()); err != nil {
+		return err
+	}
+	return os.Rename(out.Name(), dst)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
