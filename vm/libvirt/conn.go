@@ -108,6 +108,9 @@ type Driver struct {
 	pool golibvirt.StoragePool
 	dir  string      // pool directory on the libvirt host
 	ssh  *ssh.Client // the connection to a remote libvirt host, or nil
+	// direct reads and writes pool files on this machine's file system
+	// instead of through libvirt's streams (see volio.go).
+	direct bool
 }
 
 var (
@@ -150,6 +153,7 @@ func Connect(ctx context.Context, opt Options) (*Driver, error) {
 		return nil, fmt.Errorf("%w: connect to libvirtd (%s): %v; %s", vm.ErrUnavailable, opt.URI, err, hint)
 	}
 	d.l = l
+	d.direct = t.ssh == "" && opt.Socket == "" && t.socket == ""
 	if err := d.ensurePool(ctx); err != nil {
 		d.Close()
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -189,15 +190,18 @@ func (d *Driver) ConsoleTail(ctx context.Context, name string, n int) (string, e
 	if err != nil {
 		return "", translate(err)
 	}
+	if fi, err := os.Stat(d.path(v.Name)); err == nil && d.direct {
+		size = uint64(fi.Size()) // libvirt's figure waits for a pool refresh
+	}
 	var off uint64
 	if size > 64<<10 {
 		off = size - 64<<10
 	}
-	var buf strings.Builder
-	if err := d.l.StorageVolDownload(v, &buf, off, size-off, 0); err != nil {
-		return "", fmt.Errorf("read console log of vm %s: %w", name, translate(err))
+	buf, err := d.readVol(v, off, size-off)
+	if err != nil {
+		return "", fmt.Errorf("read console log of vm %s: %w", name, err)
 	}
-	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(buf.String(), "\r", ""), "\n"), "\n")
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(string(buf), "\r", ""), "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}

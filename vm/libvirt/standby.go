@@ -146,21 +146,23 @@ func (d *Driver) copySave(owner, standby, tag string) error {
 	if err != nil {
 		return fmt.Errorf("vm %s has no saved state %q: %w", owner, tag, err)
 	}
-	var head bytes.Buffer
-	if err := d.l.StorageVolDownload(src, &head, 0, saveHeaderLen, 0); err != nil {
-		return fmt.Errorf("read saved state %q of vm %s: %w", tag, owner, translate(err))
+	head, err := d.readVol(src, 0, saveHeaderLen)
+	if err != nil {
+		return fmt.Errorf("read saved state %q of vm %s: %w", tag, owner, err)
 	}
-	h, err := parseSaveHeader(head.Bytes())
+	h, err := parseSaveHeader(head)
 	if err != nil {
 		return fmt.Errorf("saved state %q of vm %s: %w", tag, owner, err)
 	}
-	if err := d.l.StorageVolDownload(src, &head, saveHeaderLen, uint64(h.dataLen), 0); err != nil {
-		return fmt.Errorf("read saved state %q of vm %s: %w", tag, owner, translate(err))
+	data, err := d.readVol(src, saveHeaderLen, uint64(h.dataLen))
+	if err != nil {
+		return fmt.Errorf("read saved state %q of vm %s: %w", tag, owner, err)
 	}
+	head = append(head, data...)
 	uuid := make([]byte, 16)
 	rand.Read(uuid)
 	uuid[6], uuid[8] = uuid[6]&0x0f|0x40, uuid[8]&0x3f|0x80
-	newHead, err := renameSave(head.Bytes(), owner, standby, fmt.Sprintf("%x-%x-%x-%x-%x", uuid[:4], uuid[4:6], uuid[6:8], uuid[8:10], uuid[10:]))
+	newHead, err := renameSave(head, owner, standby, fmt.Sprintf("%x-%x-%x-%x-%x", uuid[:4], uuid[4:6], uuid[6:8], uuid[8:10], uuid[10:]))
 	if err != nil {
 		return fmt.Errorf("saved state %q of vm %s: %w", tag, owner, err)
 	}
@@ -175,9 +177,9 @@ func (d *Driver) copySave(owner, standby, tag string) error {
 	if err != nil {
 		return fmt.Errorf("copy saved state %q of vm %s: %w", tag, owner, translate(err))
 	}
-	if err := d.l.StorageVolUpload(dst, bytes.NewReader(newHead), 0, uint64(len(newHead)), 0); err != nil {
+	if err := d.writeVolHead(dst, newHead); err != nil {
 		d.deleteVolume(name)
-		return fmt.Errorf("write saved state %q of vm %s: %w", tag, standby, translate(err))
+		return fmt.Errorf("write saved state %q of vm %s: %w", tag, standby, err)
 	}
 	return nil
 }
