@@ -3,11 +3,13 @@ package incident
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/internal/confine"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe"
 )
@@ -56,42 +58,44 @@ func runLive(ctx context.Context, dial probe.Dialer, l labfile.Live) *Live {
 	return out
 }
 
+// maxAttachment bounds the file an inject attaches.
+const maxAttachment = 64 << 20
+
 // copyAttachment copies in's attached file to AttachDir and returns the
-// copy's path. A directory is not copied: its path in the lab folder is
-// returned.
+// copy's path. A directory is not copied: its real path in the lab folder
+// is returned. The attachment is read through the lab folder (os.Root):
+// one that leads outside it, through a symlink, is refused.
 func (s *Session) copyAttachment(in labfile.Inject) (string, error) {
-	src := filepath.Join(s.Lab.Dir, in.Attach)
-	if abs, err := filepath.Abs(src); err == nil {
-		src = abs
-	}
-	st, err := os.Stat(src)
+	src, err := confine.Resolve(s.Lab.Dir, in.Attach)
 	if err != nil {
 		return "", fmt.Errorf("inject %q attachment: %w", in.ID, err)
 	}
-	if !st.Mode().IsRegular() {
+	f, err := confine.Open(s.Lab.Dir, in.Attach)
+	if err != nil {
+		return "", fmt.Errorf("inject %q attachment: %w", in.ID, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("inject %q attachment: %w", in.ID, err)
+	case st.IsDir():
 		return src, nil
+	case !st.Mode().IsRegular():
+		return "", fmt.Errorf("inject %q attachment %s is not a file", in.ID, in.Attach)
+	case st.Size() > maxAttachment:
+		return "", fmt.Errorf("inject %q attachment %s is larger than %d MiB", in.ID, in.Attach, maxAttachment>>20)
 	}
 	dir := s.AttachDir
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(s.Journal.Path()), "attachments")
 	}
 	dst := filepath.Join(dir, in.ID+"-"+filepath.Base(in.Attach))
-	if err := copyFile(src, dst); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("inject %q attachment: %w", in.ID, err)
+	}
+	if err := atomicfile.WriteFrom(dst, io.LimitReader(f, maxAttachment), 0o644); err != nil {
 		return "", fmt.Errorf("inject %q attachment: %w", in.ID, err)
 	}
 	return dst, nil
-}
-
-// copyFile writes src to dst through a temporary file, so dst is never
-// half written.
-func copyFile(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	return atomicfile.WriteFrom(dst, in, 0o644)
 }

@@ -177,3 +177,43 @@ func TestRecordCheckAndSolve(t *testing.T) {
 		t.Errorf("solve not recorded: %+v, %v", a, err)
 	}
 }
+
+// An attachment is read through the lab folder: a symlink that leads out
+// of it (to a host file or folder) is refused with one line naming it, and
+// nothing is copied; a symlink inside the lab is fine.
+func TestAttachmentSymlinkOut(t *testing.T) {
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "id_rsa"), []byte("secret"), 0o600)
+	for _, tt := range []struct{ link, target, attach string }{
+		{"graphs/5xx.png", filepath.Join(host, "id_rsa"), "graphs/5xx.png"},
+		{"graphs", host, "graphs/id_rsa"},
+		{"dir", host, "dir"},
+	} {
+		s, _ := newSession(t)
+		s.Lab.Dir = t.TempDir()
+		os.MkdirAll(filepath.Dir(filepath.Join(s.Lab.Dir, tt.link)), 0o755)
+		os.Symlink(tt.target, filepath.Join(s.Lab.Dir, tt.link))
+		s.Lab.Injects[0].Attach = tt.attach
+		s.AttachDir = filepath.Join(t.TempDir(), "out")
+		_, err := s.Next(context.Background(), false)
+		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), tt.attach+" leads outside the lab folder") {
+			t.Errorf("%s: err = %v, want one line refusing it", tt.attach, err)
+		}
+		if copied, _ := os.ReadDir(s.AttachDir); len(copied) > 0 {
+			t.Errorf("%s: copied %v", tt.attach, copied)
+		}
+	}
+	s, _ := newSession(t)
+	s.Lab.Dir = t.TempDir()
+	os.WriteFile(filepath.Join(s.Lab.Dir, "real.log"), []byte("log"), 0o600)
+	os.Symlink("real.log", filepath.Join(s.Lab.Dir, "link.log"))
+	s.Lab.Injects[0].Attach = "link.log"
+	s.AttachDir = filepath.Join(t.TempDir(), "out")
+	sh, err := s.Next(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(sh.Attachment); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("copy through an inside symlink: %v, %v", st, err)
+	}
+}

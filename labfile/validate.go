@@ -2,8 +2,6 @@ package labfile
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -103,6 +101,7 @@ func (v *validator) validate() {
 	v.injects()
 	v.probes()
 	v.solution()
+	v.debDir()
 }
 
 func (v *validator) name(p path, s string, required bool) {
@@ -165,6 +164,8 @@ func (v *validator) step(p path, s Step) {
 	if s.Puppet != nil {
 		if s.Puppet.Repo == "" {
 			v.errf(p.with("puppet", "repo"), "missing; a local path or a git URL")
+		} else {
+			v.puppetRepo(p.with("puppet", "repo"), s.Puppet.Repo)
 		}
 		if s.Puppet.Revision == "" {
 			v.errf(p.with("puppet", "revision"), "missing; pin a commit, tag or branch")
@@ -195,18 +196,6 @@ func (v *validator) file(p path, f *File) {
 		if _, err := ParseMode(f.Mode); err != nil {
 			v.errf(p.with("mode"), "%v", err)
 		}
-	}
-}
-
-// exists checks that a path relative to the lab folder exists and stays
-// inside it.
-func (v *validator) exists(p path, rel string) {
-	if filepath.IsAbs(rel) || strings.HasPrefix(filepath.Clean(rel), "..") {
-		v.errf(p, "%q must be a path inside the lab folder", rel)
-		return
-	}
-	if _, err := os.Stat(filepath.Join(v.lab.Dir, rel)); err != nil {
-		v.errf(p, "%s not found in the lab folder", rel)
 	}
 }
 

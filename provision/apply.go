@@ -31,6 +31,21 @@ type ApplyOptions struct {
 	Progress io.Writer
 	// Verbose, when set, receives everything the guest and host tools printed.
 	Verbose io.Writer
+	// Log, when set, also receives everything they printed, under a line
+	// naming each step: the provisioning log kept in the instance's folder.
+	Log io.Writer
+}
+
+// output is where the guest's and the host tools' output goes: Verbose
+// and Log. vlab itself keeps only the last lines of each command.
+func (opts ApplyOptions) output() io.Writer {
+	switch {
+	case opts.Log == nil:
+		return opts.Verbose
+	case opts.Verbose == nil:
+		return opts.Log
+	}
+	return io.MultiWriter(opts.Verbose, opts.Log)
 }
 
 // Record is what provisioning one VM resolved and installed.
@@ -52,9 +67,14 @@ func Apply(ctx context.Context, opts ApplyOptions) (Record, error) {
 	if err != nil {
 		return rec, err
 	}
+	// From here on opts.Verbose carries the log too; shown is what the
+	// user sees.
+	shown := opts.Verbose
+	opts.Verbose = opts.output()
 	for i, s := range plan.VM.Provision {
 		label := stepLabel(plan, i, s)
-		err := timed(opts.Progress, opts.Verbose, label, func() error {
+		logStep(opts.Log, opts.VM, label)
+		err := timed(opts.Progress, shown, label, func() error {
 			return applyStep(ctx, opts, plan, i, s, &rec)
 		})
 		if err != nil {
@@ -67,7 +87,8 @@ func Apply(ctx context.Context, opts ApplyOptions) (Record, error) {
 	for _, t := range plan.Triggers {
 		rec.Triggers = append(rec.Triggers, TriggerUnit(t))
 	}
-	err = timed(opts.Progress, opts.Verbose, "triggers "+triggerNames(plan.Triggers), func() error {
+	logStep(opts.Log, opts.VM, "triggers "+triggerNames(plan.Triggers))
+	err = timed(opts.Progress, shown, "triggers "+triggerNames(plan.Triggers), func() error {
 		return StartTriggers(ctx, opts.Runner, plan.Triggers, opts.Verbose)
 	})
 	if err != nil {
@@ -175,6 +196,13 @@ func triggerNames(ts []labfile.Trigger) string {
 		names[i] = t.Name
 	}
 	return strings.Join(names, " ")
+}
+
+// logStep starts a step's part of the log.
+func logStep(log io.Writer, vm, label string) {
+	if log != nil {
+		fmt.Fprintf(log, "== vm %s: %s (%s)\n", vm, label, time.Now().UTC().Format(time.RFC3339))
+	}
 }
 
 // timed runs fn and writes one progress line for it: "  label ... ok (1.2s)".

@@ -9,79 +9,77 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+
+	"github.com/vlab-dev/vlab/internal/cmdrun"
 )
 
-// tailLines is how many lines of a failed command's output an error keeps.
-const tailLines = 20
-
 // CommandError is a command, on the host or in a guest, that exited with a
-// non-zero status. It keeps the last lines of the command's output so that
-// `--verbose` can show them; Error names only the command and its last line.
-type CommandError struct {
-	Where string // "host" or the guest's name
-	Cmd   string
-	Exit  int
-	Tail  []string // last lines of stdout and stderr, interleaved
-}
-
-func (e *CommandError) Error() string {
-	msg := fmt.Sprintf("%s: %s exited with status %d", e.Where, shorten(e.Cmd), e.Exit)
-	if n := len(e.Tail); n > 0 {
-		msg += ": " + e.Tail[n-1]
-	}
-	return msg
-}
+// non-zero status; see cmdrun.Error.
+type CommandError = cmdrun.Error
 
 // shorten keeps a command readable in a one-line error.
-func shorten(cmd string) string {
-	cmd = strings.Join(strings.Fields(cmd), " ")
-	if len(cmd) > 120 {
-		cmd = cmd[:117] + "..."
-	}
-	return fmt.Sprintf("%q", cmd)
-}
+func shorten(cmd string) string { return fmt.Sprintf("%q", cmdrun.Shorten(cmd)) }
 
-// guestRun runs cmd in the guest, copying its output to verbose, and turns a
-// non-zero exit status into a *CommandError.
+// guestRun runs cmd in the guest, streaming its output to verbose, and
+// turns a non-zero exit status into a *CommandError with the output's
+// tail. Nothing else of the output is kept.
 func guestRun(ctx context.Context, r Runner, where, cmd string, verbose io.Writer) error {
-	_, err := guestOutput(ctx, r, where, cmd, verbose)
-	return err
-}
-
-// guestOutput is guestRun that also returns the command's stdout.
-func guestOutput(ctx context.Context, r Runner, where, cmd string, verbose io.Writer) ([]byte, error) {
-	var stdout bytes.Buffer
-	tail := &tailWriter{max: tailLines}
+	tail := &cmdrun.Tail{}
 	both := &lockedWriter{w: io.MultiWriter(tail, orDiscard(verbose))}
-	exit, err := r.Run(ctx, cmd, nil, io.MultiWriter(&stdout, both), both)
+	exit, err := r.Run(ctx, cmd, nil, both, both)
 	if err != nil {
-		return nil, fmt.Errorf("%s: run %s: %w", where, shorten(cmd), err)
+		return fmt.Errorf("%s: run %s: %w", where, shorten(cmd), err)
 	}
 	if exit != 0 {
-		return stdout.Bytes(), &CommandError{Where: where, Cmd: cmd, Exit: exit, Tail: tail.Lines()}
+		return &CommandError{Where: where, Cmd: cmd, Exit: exit, Tail: tail.Lines()}
 	}
-	return stdout.Bytes(), nil
+	return nil
 }
+
+// maxHostStdout bounds the stdout of a host command that vlab reads.
+const maxHostStdout = 64 << 20
 
 // hostRun runs a command on the host with extra environment variables and
 // returns its stdout; a failure keeps argv and the output's last lines.
 func hostRun(ctx context.Context, env []string, verbose io.Writer, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(cmd.Environ(), env...)
-	var stdout bytes.Buffer
-	tail := &tailWriter{max: tailLines}
+	return runHost(ctx, cmd, verbose)
+}
+
+// runHost runs cmd, whose environment is set, as hostRun does.
+func runHost(ctx context.Context, cmd *exec.Cmd, verbose io.Writer) ([]byte, error) {
+	stdout := &cappedBuffer{max: maxHostStdout}
+	tail := &cmdrun.Tail{}
 	both := &lockedWriter{w: io.MultiWriter(tail, orDiscard(verbose))}
-	cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, both), both
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdout, both), both
 	err := cmd.Run()
 	var exitErr *exec.ExitError
 	switch {
 	case errors.As(err, &exitErr) && ctx.Err() == nil:
-		argv := strings.Join(append([]string{name}, args...), " ")
-		return stdout.Bytes(), &CommandError{Where: "host", Cmd: argv, Exit: exitErr.ExitCode(), Tail: tail.Lines()}
+		return stdout.Bytes(), &CommandError{Where: "host", Cmd: strings.Join(cmd.Args, " "), Exit: exitErr.ExitCode(), Tail: tail.Lines()}
 	case err != nil:
-		return stdout.Bytes(), fmt.Errorf("run %s: %w", name, errors.Join(err, ctx.Err()))
+		return stdout.Bytes(), fmt.Errorf("run %s: %w", cmd.Args[0], errors.Join(err, ctx.Err()))
+	case stdout.over:
+		return nil, fmt.Errorf("run %s: more than %d MiB of output", cmd.Args[0], maxHostStdout>>20)
 	}
 	return stdout.Bytes(), nil
+}
+
+// cappedBuffer keeps what is written to it up to max bytes.
+type cappedBuffer struct {
+	bytes.Buffer
+	max  int
+	over bool
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if room := c.max - c.Len(); len(p) > room {
+		c.over = true
+		c.Buffer.Write(p[:max(room, 0)])
+		return len(p), nil
+	}
+	return c.Buffer.Write(p)
 }
 
 // quote makes s one word for /bin/sh.
@@ -119,53 +117,4 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
-}
-
-// tailWriter keeps the last max complete or partial lines written to it.
-type tailWriter struct {
-	max   int
-	lines []string
-	part  []byte
-}
-
-func (t *tailWriter) Write(p []byte) (int, error) {
-	t.part = splitLines(t.part, p, t.add)
-	return len(p), nil
-}
-
-// splitLines appends p to the unfinished line part, calls line with each
-// line it completes, and returns what remains unfinished.
-func splitLines(part, p []byte, line func(string)) []byte {
-	part = append(part, p...)
-	for {
-		i := bytes.IndexByte(part, '\n')
-		if i < 0 {
-			return part
-		}
-		line(string(part[:i]))
-		part = part[i+1:]
-	}
-}
-
-func (t *tailWriter) add(line string) {
-	line = strings.TrimRight(line, "\r")
-	if strings.TrimSpace(line) == "" {
-		return
-	}
-	t.lines = append(t.lines, line)
-	if len(t.lines) > t.max {
-		t.lines = t.lines[len(t.lines)-t.max:]
-	}
-}
-
-// Lines returns the kept lines, the unfinished last line included.
-func (t *tailWriter) Lines() []string {
-	out := append([]string(nil), t.lines...)
-	if s := strings.TrimSpace(string(t.part)); s != "" {
-		out = append(out, s)
-		if len(out) > t.max {
-			out = out[1:]
-		}
-	}
-	return out
 }

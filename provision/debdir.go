@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/vlab-dev/vlab/internal/confine"
 )
 
 // debFile is what identifies one .deb of a directory cheaply.
@@ -17,7 +19,8 @@ type debFile struct {
 }
 
 // dirListing lists the .debs of dir by name, size and modification time;
-// a change to any of them changes the closure key.
+// a change to any of them changes the closure key. A .deb that links
+// outside dir is refused.
 func dirListing(dir string) ([]debFile, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.deb"))
 	if err != nil || len(paths) == 0 {
@@ -25,7 +28,11 @@ func dirListing(dir string) ([]debFile, error) {
 	}
 	files := make([]debFile, len(paths))
 	for i, p := range paths {
-		st, err := os.Stat(p)
+		real, err := confine.Resolve(dir, filepath.Base(p))
+		if err != nil {
+			return nil, fmt.Errorf("package directory %s: %w; keep the packages in it", dir, err)
+		}
+		st, err := os.Stat(real)
 		if err != nil {
 			return nil, fmt.Errorf("package directory: %w", err)
 		}
@@ -38,7 +45,7 @@ func dirListing(dir string) ([]debFile, error) {
 // cacheDir (a Packages index and links to the files) and returns its path.
 // Control fields come from `dpkg-deb -f`; no dpkg-dev tools are needed.
 func localRepo(ctx context.Context, debDir, cacheDir string) (string, error) {
-	abs, err := filepath.Abs(debDir)
+	abs, err := confine.Real(debDir)
 	if err != nil {
 		return "", fmt.Errorf("package directory: %w", err)
 	}
@@ -59,7 +66,11 @@ func localRepo(ctx context.Context, debDir, cacheDir string) (string, error) {
 	}
 	var index bytes.Buffer
 	for _, f := range listing {
-		if err := addToRepo(ctx, &index, repo, filepath.Join(abs, f.Name)); err != nil {
+		deb, err := confine.Resolve(abs, f.Name)
+		if err != nil {
+			return "", fmt.Errorf("package directory %s: %w", abs, err)
+		}
+		if err := addToRepo(ctx, &index, repo, deb); err != nil {
 			return "", err
 		}
 	}

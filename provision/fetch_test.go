@@ -168,3 +168,44 @@ func TestFetchUnmetDependency(t *testing.T) {
 		t.Errorf("err = %v, want %q", err, want)
 	}
 }
+
+// A relative cache folder (VLAB_HOME=rel) works: apt is given absolute
+// paths.
+func TestFetchRelativeCacheDir(t *testing.T) {
+	needTools(t, "apt-get", "dpkg-deb")
+	work := t.TempDir()
+	t.Chdir(work)
+	os.Mkdir("debs", 0o755)
+	makeDeb(t, "debs", "vlab-a", "1.0-1", "")
+	spec := FetchSpec{Pins: map[string]string{"vlab-a": "1.0-1"}, ImageDigest: "d", Status: writeStatus(t),
+		CacheDir: "home/cache", DebDir: "debs", Offline: true}
+	debs, err := Fetch(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(debs) != 1 || !filepath.IsAbs(debs[0].Path) {
+		t.Errorf("debs = %+v, want one at an absolute path", debs)
+	}
+	files, err := Prefetch(context.Background(), spec)
+	if err != nil || len(files) != 2 || filepath.IsAbs(files[1]) {
+		t.Errorf("prefetch = %v, %v; want the record and the .deb relative to the cache", files, err)
+	}
+}
+
+// Two closure records written at once never share a temporary file.
+func TestSaveClosureConcurrent(t *testing.T) {
+	cache := t.TempDir()
+	record := filepath.Join(cache, "closures", "k.json")
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		go func() { errs <- saveClosure(record, cache, nil) }()
+	}
+	for i := 0; i < 20; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, "closures", "*")); len(left) != 1 {
+		t.Errorf("files left: %v", left)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/vlab-dev/vlab/internal/confine"
 	"github.com/vlab-dev/vlab/labfile"
 )
 
@@ -23,7 +25,9 @@ const guestUploadDir = "/var/cache/vlab/upload"
 // command: the tree travels as a tarball. A file's mode applies to it; in
 // a tree the mode applies to every file, and directories get it with
 // search permission wherever it grants read. Without a mode the source's
-// permissions are kept; without an owner the files belong to root.
+// permissions are kept; without an owner the files belong to root. The
+// source is read through os.Root: a symlink that leads outside the lab
+// folder is refused; symlinks inside a tree travel as symlinks.
 func CopyFile(ctx context.Context, r Runner, labDir string, f labfile.File, out io.Writer) error {
 	if !path.IsAbs(f.Dest) || path.Clean(f.Dest) == "/" {
 		return fmt.Errorf("file %s: destination %q must be an absolute path below /", f.Src, f.Dest)
@@ -36,12 +40,17 @@ func CopyFile(ctx context.Context, r Runner, labDir string, f labfile.File, out 
 		}
 		mode = new(fs.FileMode(m))
 	}
+	root, err := openLabFile(labDir, f.Src)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	archive, err := os.CreateTemp("", "vlab-file-*.tar.gz")
 	if err != nil {
 		return fmt.Errorf("file %s: %w", f.Src, err)
 	}
 	defer os.Remove(archive.Name())
-	isDir, err := writeTarball(archive, filepath.Join(labDir, f.Src), path.Base(f.Dest), mode)
+	isDir, err := writeTarball(archive, root, f.Src, path.Base(f.Dest), mode)
 	if cerr := archive.Close(); err == nil {
 		err = cerr
 	}
@@ -73,20 +82,38 @@ func unpackCommand(archive string, f labfile.File, isDir bool) string {
 	return cmd + " && rm -f " + quote(archive)
 }
 
-// writeTarball writes src as a gzipped tar to w: a file as the single entry
-// name, a directory as its contents below "./". mode, when set, replaces
-// the permissions. It reports whether src is a directory.
-func writeTarball(w io.Writer, src, name string, mode *fs.FileMode) (isDir bool, err error) {
-	st, err := os.Stat(src)
+// openLabFile checks that src, a path in labDir, stays in it once symlinks
+// are followed, and returns labDir as an os.Root to read src through.
+func openLabFile(labDir, src string) (*os.Root, error) {
+	if _, err := confine.Resolve(labDir, src); err != nil {
+		if errors.Is(err, confine.ErrOutside) {
+			return nil, fmt.Errorf("file %s: %w; keep the file in the lab folder", src, err)
+		}
+		return nil, fmt.Errorf("pack %s: %w", src, err)
+	}
+	root, err := os.OpenRoot(labDir)
+	if err != nil {
+		return nil, fmt.Errorf("file %s: %w", src, err)
+	}
+	return root, nil
+}
+
+// writeTarball writes src, a path in root, as a gzipped tar to w: a file
+// as the single entry name, a directory as its contents below "./". mode,
+// when set, replaces the permissions. It reports whether src is a
+// directory.
+func writeTarball(w io.Writer, root *os.Root, src, name string, mode *fs.FileMode) (isDir bool, err error) {
+	src = path.Clean(filepath.ToSlash(src))
+	st, err := root.Stat(src)
 	if err != nil {
 		return false, err
 	}
 	zw := gzip.NewWriter(w)
 	tw := tar.NewWriter(zw)
 	if st.IsDir() {
-		err = addTree(tw, src, mode)
+		err = addTree(tw, root, src, mode)
 	} else {
-		err = addEntry(tw, src, name, st, mode)
+		err = addEntry(tw, root, src, name, st, mode)
 	}
 	if err == nil {
 		err = tw.Close()
@@ -97,12 +124,12 @@ func writeTarball(w io.Writer, src, name string, mode *fs.FileMode) (isDir bool,
 	return st.IsDir(), err
 }
 
-func addTree(tw *tar.Writer, root string, mode *fs.FileMode) error {
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+func addTree(tw *tar.Writer, root *os.Root, top string, mode *fs.FileMode) error {
+	return fs.WalkDir(root.FS(), top, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(root, p)
+		rel, err := filepath.Rel(top, p)
 		if err != nil {
 			return err
 		}
@@ -114,18 +141,18 @@ func addTree(tw *tar.Writer, root string, mode *fs.FileMode) error {
 		if rel == "." {
 			name = "./"
 		}
-		return addEntry(tw, p, name, info, mode)
+		return addEntry(tw, root, p, name, info, mode)
 	})
 }
 
 // addEntry writes one file, directory or symlink; other kinds are refused
 // rather than silently left out.
-func addEntry(tw *tar.Writer, p, name string, info fs.FileInfo, mode *fs.FileMode) error {
+func addEntry(tw *tar.Writer, root *os.Root, p, name string, info fs.FileInfo, mode *fs.FileMode) error {
 	var link string
 	switch {
 	case info.Mode()&fs.ModeSymlink != 0:
 		var err error
-		if link, err = os.Readlink(p); err != nil {
+		if link, err = root.Readlink(p); err != nil {
 			return err
 		}
 	case !info.Mode().IsRegular() && !info.IsDir():
@@ -148,12 +175,12 @@ func addEntry(tw *tar.Writer, p, name string, info fs.FileInfo, mode *fs.FileMod
 	if !info.Mode().IsRegular() {
 		return nil
 	}
-	f, err := os.Open(p)
+	f, err := root.Open(p)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	_, err = io.Copy(tw, f)
+	_, err = io.CopyN(tw, f, h.Size)
 	return err
 }
 

@@ -48,7 +48,12 @@ func unpackOnHost(t *testing.T, labDir string, f labfile.File) string {
 		m, _ := labfile.ParseMode(f.Mode)
 		mode = new(fs.FileMode(m))
 	}
-	isDir, err := writeTarball(out, filepath.Join(labDir, f.Src), filepath.Base(f.Dest), mode)
+	lab, err := os.OpenRoot(labDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lab.Close()
+	isDir, err := writeTarball(out, lab, f.Src, filepath.Base(f.Dest), mode)
 	out.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -173,5 +178,30 @@ func TestCopyFileErrors(t *testing.T) {
 	err := CopyFile(context.Background(), r, lab, labfile.File{Src: "files/nginx.conf", Dest: "/etc/x", Owner: "www"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "copy files/nginx.conf to /etc/x") || !strings.Contains(err.Error(), "invalid user") {
 		t.Errorf("failed unpack: err = %v", err)
+	}
+}
+
+// A file step's source must stay in the lab folder, symlinks followed,
+// when it is packed and when it is digested for the plan.
+func TestCopyFileRefusesSymlinksOut(t *testing.T) {
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "shadow"), []byte("secret\n"), 0o600)
+	lab := labTree(t)
+	os.Symlink(filepath.Join(host, "shadow"), filepath.Join(lab, "files", "shadow"))
+	os.Symlink(host, filepath.Join(lab, "hostdir"))
+	os.Symlink("nginx.conf", filepath.Join(lab, "files", "inside.conf"))
+	for _, src := range []string{"files/shadow", "hostdir/shadow", "hostdir", "../" + filepath.Base(lab) + "/../x"} {
+		r := newFakeRunner(nil)
+		err := CopyFile(context.Background(), r, lab, labfile.File{Src: src, Dest: "/etc/x"}, nil)
+		if err == nil || !strings.Contains(err.Error(), "leads outside the lab folder") || strings.Contains(err.Error(), "\n") || len(r.uploads) > 0 {
+			t.Errorf("%s: err = %v, uploads %v; want one line refusing it, nothing uploaded", src, err, r.uploads)
+		}
+		lab := &labfile.Lab{Name: "x", Dir: lab, VMs: []labfile.VM{{Name: "web", Provision: []labfile.Step{{File: &labfile.File{Src: src, Dest: "/etc/x"}}}}}}
+		if _, err := NewPlan(context.Background(), lab, "web", PlanOptions{CacheDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "leads outside the lab folder") {
+			t.Errorf("%s: plan err = %v", src, err)
+		}
+	}
+	if err := CopyFile(context.Background(), newFakeRunner(nil), lab, labfile.File{Src: "files/inside.conf", Dest: "/etc/x"}, nil); err != nil {
+		t.Errorf("a symlink inside the lab: %v", err)
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/vlab-dev/vlab/internal/confine"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // PuppetTree is a puppet repository's revision resolved and exported on the
@@ -24,21 +27,29 @@ type PuppetTree struct {
 // Short is the commit abbreviated for progress lines.
 func (t PuppetTree) Short() string { return shortID(t.Commit) }
 
-// gitSource is a git repository on the host that revisions resolve in:
-// a local repository, or vlab's bare mirror of a remote one.
+// gitSource is vlab's own repository on the host that revisions resolve
+// in: a copy of a local repository or of a git bundle, or a bare mirror of
+// a remote one.
 type gitSource struct {
-	dir     string // where git commands run
-	prefix  string // the puppet tree's folder inside the repository, "" for its root
-	remote  bool   // dir is a mirror that can be fetched
-	verbose io.Writer
+	dir    string // where git commands run
+	prefix string // the puppet tree's folder inside the repository, "" for its root
+	remote bool   // dir is a mirror that can be fetched
+	g      *gitTool
 }
 
-// ExportPuppet resolves revision in repo (a path relative to labDir, or a
-// git URL mirrored under cacheDir) to a commit and exports exactly that
-// commit's tree to a tarball in cacheDir. A local repository needs no
-// network; a remote one needs it only to mirror it the first time and to
-// follow a branch or tag, which offline forbids.
+// ExportPuppet resolves revision in repo (a folder or git bundle inside
+// labDir, or a git URL mirrored under cacheDir) to a commit and exports
+// exactly that commit's tree to a tarball in cacheDir. A local repository
+// needs no network; a remote one needs it only to mirror it the first time
+// and to follow a branch or tag, which offline forbids. Git never runs in
+// the lab's repository nor with its config (see gitTool).
 func ExportPuppet(ctx context.Context, cacheDir, labDir, repo, revision string, offline bool, verbose io.Writer) (PuppetTree, error) {
+	return exportPuppet(ctx, cacheDir, labDir, repo, revision, offline, verbose, false)
+}
+
+// exportPuppet is ExportPuppet; fileURLs lets tests stand a file:// URL
+// in for a remote repository.
+func exportPuppet(ctx context.Context, cacheDir, labDir, repo, revision string, offline bool, verbose io.Writer, fileURLs bool) (PuppetTree, error) {
 	t := PuppetTree{Repo: repo, Revision: revision}
 	if revision == "" || strings.HasPrefix(revision, "-") {
 		return t, fmt.Errorf("puppet repo %s: revision %q is not a commit, tag or branch; pin one", repo, revision)
@@ -50,7 +61,12 @@ func ExportPuppet(ctx context.Context, cacheDir, labDir, repo, revision string, 
 	if err != nil {
 		return t, fmt.Errorf("puppet cache: %w", err)
 	}
-	src, err := openGitSource(ctx, cacheDir, labDir, repo, offline, verbose)
+	g, err := newGitTool(verbose, fileURLs)
+	if err != nil {
+		return t, fmt.Errorf("export puppet repo %s: %w", repo, err)
+	}
+	defer g.close()
+	src, err := openGitSource(ctx, g, cacheDir, labDir, repo, revision, offline, fileURLs)
 	if err != nil {
 		return t, err
 	}
@@ -66,61 +82,48 @@ func ExportPuppet(ctx context.Context, cacheDir, labDir, repo, revision string, 
 	return t, nil
 }
 
-// isGitURL tells a remote repository (https://..., ssh://..., file://...,
-// git@host:path) from a local path.
-func isGitURL(repo string) bool {
-	if strings.Contains(repo, "://") {
-		return true
+func openGitSource(ctx context.Context, g *gitTool, cacheDir, labDir, repo, revision string, offline, fileURLs bool) (*gitSource, error) {
+	if labfile.IsGitURL(repo) {
+		if !fileURLs && !labfile.GitURLAllowed(repo) {
+			return nil, fmt.Errorf("puppet repo %s: only https, http, ssh and git URLs are fetched; put a repository of this machine in the lab folder", repo)
+		}
+		return openMirror(ctx, g, cacheDir, repo, offline)
 	}
-	host, _, ok := strings.Cut(repo, ":")
-	return ok && strings.Contains(host, "@") && !strings.Contains(host, "/")
-}
-
-func openGitSource(ctx context.Context, cacheDir, labDir, repo string, offline bool, verbose io.Writer) (*gitSource, error) {
-	if isGitURL(repo) {
-		return openMirror(ctx, cacheDir, repo, offline, verbose)
+	if filepath.IsAbs(repo) {
+		return nil, fmt.Errorf("puppet repo %s is an absolute path; put the repository in the lab folder (a folder or a git bundle) or give a git URL", repo)
 	}
-	dir := repo
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(labDir, repo)
-	}
-	if strings.HasSuffix(repo, ".bundle") {
-		return openBundle(ctx, cacheDir, dir, verbose)
-	}
-	src := &gitSource{dir: dir, verbose: verbose}
-	out, err := src.git(ctx, "rev-parse", "--show-prefix")
-	if err != nil {
+	dir, err := confine.Resolve(labDir, repo)
+	switch {
+	case errors.Is(err, confine.ErrOutside):
+		return nil, fmt.Errorf("puppet repo %s: %w; put the repository in the lab folder (a folder or a git bundle) or give a git URL", repo, err)
+	case err != nil:
 		return nil, fmt.Errorf("puppet repo %s is not a git repository; commit the puppet tree to git or give a git URL: %w", repo, err)
 	}
-	src.prefix = strings.TrimSuffix(strings.TrimSpace(string(out)), "/")
-	if src.prefix == "" {
-		return src, nil
+	if strings.HasSuffix(repo, ".bundle") {
+		return openBundle(ctx, g, cacheDir, dir)
 	}
-	// git archive run in a subfolder limits itself to that subfolder's path,
-	// so run everything at the top.
-	out, err = src.git(ctx, "rev-parse", "--show-toplevel")
-	if err != nil {
-		return nil, fmt.Errorf("puppet repo %s: %w", repo, err)
-	}
-	src.dir = strings.TrimSpace(string(out))
-	return src, nil
+	return openLocal(ctx, g, cacheDir, labDir, dir, repo, revision)
 }
 
 // openMirror returns vlab's bare mirror of url, cloning it first if needed.
-func openMirror(ctx context.Context, cacheDir, url string, offline bool, verbose io.Writer) (*gitSource, error) {
+func openMirror(ctx context.Context, g *gitTool, cacheDir, url string, offline bool) (*gitSource, error) {
 	id, err := Key(url)
 	if err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(cacheDir, "git", id[:16]+".git")
-	src := &gitSource{dir: dir, remote: true, verbose: verbose}
+	src := &gitSource{dir: dir, remote: true, g: g}
 	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil {
 		return src, nil
 	}
 	if offline {
 		return nil, fmt.Errorf("puppet repo %s is not mirrored yet and vlab is offline; run once online", url)
 	}
-	if err := cloneMirror(ctx, url, dir, verbose); err != nil {
+	err = createRepo(dir, func(tmp string) error {
+		_, err := g.runNet(ctx, "", "clone", "--mirror", "--quiet", "--template=", "--", url, tmp)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("mirror puppet repo %s: %w; check the URL and your network", url, err)
 	}
 	return src, nil
@@ -129,48 +132,29 @@ func openMirror(ctx context.Context, cacheDir, url string, offline bool, verbose
 // openBundle returns a mirror of a git bundle file: a whole repository's
 // history in one file that a lab carries, so that it needs neither network
 // nor this repository's history. The mirror is named by the bundle's
-// content; a changed bundle gets a new one.
-func openBundle(ctx context.Context, cacheDir, path string, verbose io.Writer) (*gitSource, error) {
+// content; a changed bundle gets a new one. A bundle holds refs and
+// objects only: nothing of it reaches the mirror's config.
+func openBundle(ctx context.Context, g *gitTool, cacheDir, path string) (*gitSource, error) {
 	sum, err := fileSHA256(path)
 	if err != nil {
 		return nil, fmt.Errorf("puppet bundle %s: %w", path, err)
 	}
-	dir := filepath.Join(cacheDir, "git", "bundle-"+sum[:16]+".git")
-	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil {
-		return &gitSource{dir: dir, verbose: verbose}, nil
+	src := &gitSource{dir: filepath.Join(cacheDir, "git", "bundle-"+sum[:16]+".git"), g: g}
+	if _, err := os.Stat(filepath.Join(src.dir, "HEAD")); err == nil {
+		return src, nil
 	}
-	if err := cloneMirror(ctx, path, dir, verbose); err != nil {
+	err = createRepo(src.dir, func(tmp string) error {
+		_, err := g.run(ctx, "", "clone", "--mirror", "--quiet", "--template=", "--", path, tmp)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("puppet bundle %s: %w; make it with `git bundle create FILE --all`", path, err)
 	}
-	return &gitSource{dir: dir, verbose: verbose}, nil
+	return src, nil
 }
-
-// cloneMirror clones into a temporary folder and renames it, so that an
-// interrupted clone never looks like a mirror.
-func cloneMirror(ctx context.Context, url, dir string, verbose io.Writer) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".clone-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if _, err := hostRun(ctx, gitEnv, verbose, "git", "clone", "--mirror", "--quiet", "--", url, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil && !dirExists(dir) {
-		return err
-	}
-	return nil
-}
-
-// gitEnv keeps git from prompting for credentials and from translating the
-// messages vlab reads.
-var gitEnv = []string{"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"}
 
 func (s *gitSource) git(ctx context.Context, args ...string) ([]byte, error) {
-	return hostRun(ctx, gitEnv, s.verbose, "git", append([]string{"-C", s.dir}, args...)...)
+	return s.g.run(ctx, s.dir, args...)
 }
 
 var hexRevision = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
@@ -185,13 +169,13 @@ func (s *gitSource) resolve(ctx context.Context, revision string, offline bool) 
 		if err != nil {
 			return "", err
 		}
-		_, ferr := s.git(ctx, "fetch", "--prune", "--quiet", "origin")
+		_, ferr := s.g.runNet(ctx, s.dir, "fetch", "--prune", "--quiet", "origin")
 		unlock()
 		if ferr != nil && !s.has(ctx, revision) {
 			return "", fmt.Errorf("fetch: %w; check your network", ferr)
 		}
 		if ferr != nil {
-			fmt.Fprintf(orDiscard(s.verbose), "warning: fetch failed, using the mirror's %s: %v\n", revision, ferr)
+			fmt.Fprintf(orDiscard(s.g.verbose), "warning: fetch failed, using the mirror's %s: %v\n", revision, ferr)
 		}
 	}
 	out, err := s.git(ctx, "rev-parse", "--verify", "--quiet", revision+"^{commit}")
@@ -203,7 +187,7 @@ func (s *gitSource) resolve(ctx context.Context, revision string, offline bool) 
 
 // has reports whether revision names a commit in the repository.
 func (s *gitSource) has(ctx context.Context, revision string) bool {
-	_, err := hostRun(ctx, gitEnv, nil, "git", "-C", s.dir, "rev-parse", "--verify", "--quiet", revision+"^{commit}")
+	_, err := s.g.quiet(ctx, s.dir, "rev-parse", "--verify", "--quiet", revision+"^{commit}")
 	return err == nil
 }
 

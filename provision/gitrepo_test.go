@@ -155,26 +155,31 @@ func TestExportPuppetSubfolder(t *testing.T) {
 	}
 }
 
+// exportFile exports from a file:// URL standing in for a remote one.
+func exportFile(ctx context.Context, cache, url, rev string, offline bool, verbose io.Writer) (PuppetTree, error) {
+	return exportPuppet(ctx, cache, "", url, rev, offline, verbose, true)
+}
+
 func TestExportPuppetMirror(t *testing.T) {
 	upstream := newTestRepo(t, t.TempDir())
 	old := upstream.commit(map[string]string{"site.pp": "old\n"})
 	url := "file://" + upstream.dir
 	cache := t.TempDir()
 	ctx := context.Background()
-	if _, err := ExportPuppet(ctx, cache, "", url, "main", true, nil); err == nil || !strings.Contains(err.Error(), "not mirrored yet") {
+	if _, err := exportFile(ctx, cache, url, "main", true, nil); err == nil || !strings.Contains(err.Error(), "not mirrored yet") {
 		t.Fatalf("offline before mirroring: err = %v", err)
 	}
-	got, err := ExportPuppet(ctx, cache, "", url, "main", false, nil)
+	got, err := exportFile(ctx, cache, url, "main", false, nil)
 	if err != nil || got.Commit != old {
 		t.Fatalf("first export = %s, %v; want %s", got.Commit, err, old)
 	}
 	newer := upstream.commit(map[string]string{"site.pp": "new\n"})
-	if got, err = ExportPuppet(ctx, cache, "", url, "main", false, nil); err != nil || got.Commit != newer {
+	if got, err = exportFile(ctx, cache, url, "main", false, nil); err != nil || got.Commit != newer {
 		t.Fatalf("branch after upstream moved = %s, %v; want %s", got.Commit, err, newer)
 	}
 	os.RemoveAll(upstream.dir)
 	for _, rev := range []string{old, newer[:10]} {
-		got, err := ExportPuppet(ctx, cache, "", url, rev, false, nil)
+		got, err := exportFile(ctx, cache, url, rev, false, nil)
 		if err != nil {
 			t.Fatalf("commit %s with upstream gone: %v", rev, err)
 		}
@@ -182,15 +187,15 @@ func TestExportPuppetMirror(t *testing.T) {
 			t.Errorf("commit %s exported %v", rev, files)
 		}
 	}
-	if got, err := ExportPuppet(ctx, cache, "", url, "main", true, nil); err != nil || got.Commit != newer {
+	if got, err := exportFile(ctx, cache, url, "main", true, nil); err != nil || got.Commit != newer {
 		t.Errorf("offline branch = %s, %v; want the mirror's %s", got.Commit, err, newer)
 	}
 	var verbose strings.Builder
-	got, err = ExportPuppet(ctx, cache, "", url, "main", false, &verbose)
+	got, err = exportFile(ctx, cache, url, "main", false, &verbose)
 	if err != nil || got.Commit != newer || !strings.Contains(verbose.String(), "warning: fetch failed, using the mirror's main") {
 		t.Errorf("branch with upstream gone = %s, %v, output %q; want the mirror's %s and a warning", got.Commit, err, verbose.String(), newer)
 	}
-	if _, err := ExportPuppet(ctx, cache, "", url, "feature", false, nil); err == nil || !strings.Contains(err.Error(), "fetch: ") {
+	if _, err := exportFile(ctx, cache, url, "feature", false, nil); err == nil || !strings.Contains(err.Error(), "fetch: ") {
 		t.Errorf("unknown branch with upstream gone: err = %v, want the fetch failure", err)
 	}
 }
@@ -208,22 +213,6 @@ func TestExportPuppetErrors(t *testing.T) {
 		_, err := ExportPuppet(context.Background(), t.TempDir(), labDir, tt.repo, tt.rev, false, nil)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s@%s: err = %v, want one line containing %q", tt.repo, tt.rev, err, tt.want)
-		}
-	}
-}
-
-func TestIsGitURL(t *testing.T) {
-	for s, want := range map[string]bool{
-		"https://git.example.org/p.git": true,
-		"git@github.com:org/puppet.git": true,
-		"file:///srv/puppet":            true,
-		"puppet":                        false,
-		"../shared/puppet":              false,
-		"/srv/puppet":                   false,
-		"dir/with:colon":                false,
-	} {
-		if got := isGitURL(s); got != want {
-			t.Errorf("isGitURL(%q) = %v", s, got)
 		}
 	}
 }

@@ -2,10 +2,11 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
+	"github.com/vlab-dev/vlab/internal/confine"
 	"github.com/vlab-dev/vlab/labfile"
 )
 
@@ -66,7 +67,13 @@ func (p *Plan) resolveStep(ctx context.Context, i int, s labfile.Step, opts Plan
 		p.Puppet[i] = t
 		return err
 	case s.File != nil:
-		d, err := DigestPath(filepath.Join(p.Lab.Dir, s.File.Src))
+		src, err := confine.Resolve(p.Lab.Dir, s.File.Src)
+		if errors.Is(err, confine.ErrOutside) {
+			return fmt.Errorf("file %s: %w; keep the file in the lab folder", s.File.Src, err)
+		} else if err != nil {
+			return fmt.Errorf("file %s: %w", s.File.Src, err)
+		}
+		d, err := DigestPath(src)
 		p.Files[i] = d
 		return err
 	}

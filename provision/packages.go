@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/vlab-dev/vlab/internal/atomicfile"
 	"github.com/vlab-dev/vlab/internal/debver"
 )
 
@@ -100,6 +101,13 @@ func (s *FetchSpec) fill() error {
 	if s.CacheDir == "" {
 		return errors.New("fetch packages: no cache directory")
 	}
+	// apt reads the paths of its configuration from / : a relative
+	// VLAB_HOME must not reach it relative.
+	abs, err := filepath.Abs(s.CacheDir)
+	if err != nil {
+		return fmt.Errorf("package cache: %w", err)
+	}
+	s.CacheDir = abs
 	var errs []error
 	for name, v := range s.Pins {
 		if _, err := debver.Parse(v); err != nil {
@@ -333,12 +341,10 @@ func lockDir(dir string) (unlock func(), err error) {
 	return func() { f.Close() }, nil
 }
 
+// writeFileAtomic writes through a temporary file of its own, so that
+// two writers of the same record never mix.
 func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, data, 0o644)
 }
 
 // Prefetch makes sure the pinned packages of spec are in the cache, as

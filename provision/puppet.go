@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/vlab-dev/vlab/internal/cmdrun"
 	"github.com/vlab-dev/vlab/labfile"
 )
 
@@ -37,9 +38,9 @@ func (e *PuppetError) Error() string {
 	case len(e.Resources) > 0:
 		msg += ": failing resources " + strings.Join(e.Resources, ", ")
 	case len(e.Errors) > 0:
-		msg += ": " + e.Errors[0]
+		msg += ": " + cmdrun.Shorten(e.Errors[0])
 	case len(e.Cmd.Tail) > 0:
-		msg += ": " + e.Cmd.Tail[len(e.Cmd.Tail)-1]
+		msg += ": " + cmdrun.Shorten(e.Cmd.Tail[len(e.Cmd.Tail)-1])
 	}
 	if e.Cmd.Exit == 127 {
 		return msg + "; the guest image has no puppet: rebuild it with the puppet package"
@@ -124,10 +125,11 @@ func inTree(dir, p, field string) (string, error) {
 
 // runPuppet runs cmd and reads puppet's error lines from all its output.
 func runPuppet(ctx context.Context, r Runner, commit, cmd string, out io.Writer) error {
-	tail := &tailWriter{max: tailLines}
-	errs := &errorLines{}
+	tail := &cmdrun.Tail{}
+	errs := newErrorLines()
 	both := &lockedWriter{w: io.MultiWriter(tail, errs, orDiscard(out))}
 	exit, err := r.Run(ctx, cmd, nil, both, both)
+	errs.Flush()
 	if err != nil {
 		return fmt.Errorf("puppet apply at %s: %w", shortID(commit), err)
 	}
@@ -142,15 +144,17 @@ func runPuppet(ctx context.Context, r Runner, commit, cmd string, out io.Writer)
 	}
 }
 
-// errorLines keeps the messages of the "Error:" lines written to it.
+// errorLines keeps the messages of the "Error:" lines written to it, at
+// most 100 of them, each cut to a bounded length.
 type errorLines struct {
-	part  []byte
+	*cmdrun.Lines
 	lines []string
 }
 
-func (e *errorLines) Write(p []byte) (int, error) {
-	e.part = splitLines(e.part, p, e.add)
-	return len(p), nil
+func newErrorLines() *errorLines {
+	e := &errorLines{}
+	e.Lines = &cmdrun.Lines{Line: e.add}
+	return e
 }
 
 func (e *errorLines) add(line string) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vlab-dev/vlab/internal/cmdrun"
 	"github.com/vlab-dev/vlab/labfile"
 )
 
@@ -102,25 +103,27 @@ func StartTriggers(ctx context.Context, r Runner, triggers []labfile.Trigger, ou
 var readyTimeout = 2 * time.Minute
 
 // awaitReady runs the trigger's ready command in the guest, once a second,
-// until it succeeds.
+// until it succeeds. Its output goes to out; only the last lines of the
+// last attempt are kept, for the error.
 func awaitReady(ctx context.Context, r Runner, t labfile.Trigger, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	var last string
 	for {
-		var buf strings.Builder
-		code, err := r.Run(ctx, "sh -c "+quote(t.Ready), nil, &buf, &buf)
+		tail := &cmdrun.Tail{Max: 3, LineMax: 512}
+		both := &lockedWriter{w: io.MultiWriter(tail, orDiscard(out))}
+		code, err := r.Run(ctx, "sh -c "+quote(t.Ready), nil, both, both)
 		if err == nil && code == 0 {
 			return nil
 		}
-		last = strings.TrimSpace(buf.String())
+		last = cmdrun.Shorten(strings.Join(tail.Lines(), " | "))
 		if err != nil && ctx.Err() == nil {
 			return fmt.Errorf("trigger %s: ready check: %w", t.Name, err)
 		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("trigger %s is not ready after %s (ready: %s; last output: %q); check it with `systemctl status %s` in the guest",
-				t.Name, readyTimeout, t.Ready, last, TriggerUnit(t))
+				t.Name, readyTimeout, cmdrun.Shorten(t.Ready), last, TriggerUnit(t))
 		case <-time.After(time.Second):
 		}
 	}
