@@ -17,7 +17,7 @@ func TestPathsStayInsideTheLab(t *testing.T) {
 	os.WriteFile(filepath.Join(host, "shadow"), []byte("secret"), 0o600)
 	os.MkdirAll(filepath.Join(host, "repo"), 0o755)
 	os.MkdirAll(filepath.Join(host, "debs"), 0o755)
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "paths")
 	for _, d := range []string{"files", "graphs", "puppet"} {
 		os.MkdirAll(filepath.Join(dir, d), 0o755)
 	}
