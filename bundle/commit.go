@@ -38,7 +38,11 @@ func (st *stage) checkLab(ctx context.Context) (*labfile.Lab, error) {
 	// Its name is the manifest's: the folder it is staged in, which
 	// validation holds the name to.
 	usedImages, usedPackages := map[string]bool{}, map[int]bool{}
-	hasDebs := labDebDir(dir) != ""
+	debs, err := provision.LabDebDir(lab)
+	if err != nil {
+		return nil, err
+	}
+	hasDebs := debs != ""
 	for _, v := range lab.VMs {
 		usedImages[v.Image] = true
 		for i, s := range v.Provision {

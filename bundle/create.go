@@ -64,7 +64,11 @@ func Create(ctx context.Context, lab *labfile.Lab, out string, opt CreateOptions
 
 func newPlan(ctx context.Context, lab *labfile.Lab, opt CreateOptions) (*plan, error) {
 	p := &plan{m: Manifest{Format: Format, Lab: lab.Name, Created: time.Now().UTC()}, files: map[string]string{}}
-	hasDebs := labDebDir(lab.Dir) != ""
+	debs, err := provision.LabDebDir(lab)
+	if err != nil {
+		return nil, err
+	}
+	hasDebs := debs != ""
 	for _, v := range lab.VMs {
 		img, err := opt.Images.Get(v.Image)
 		if err != nil {
@@ -229,17 +233,6 @@ func fileSum(ctx context.Context, p string) (int64, string, error) {
 	h := sha256.New()
 	n, err := staging.Copy(ctx, h, f)
 	return n, hex.EncodeToString(h.Sum(nil)), err
-}
-
-// labDebDir is the lab's own folder of .debs, or "" when it has none: a
-// lab's in-house builds and older versions sit in debs/, and then its
-// packages need no apt source.
-func labDebDir(labDir string) string {
-	d := filepath.Join(labDir, "debs")
-	if st, err := os.Stat(d); err != nil || !st.IsDir() {
-		return ""
-	}
-	return d
 }
 
 // bundlablePuppet accepts puppet repositories a bundle carries inside the
