@@ -26,9 +26,13 @@ func upCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			dir, err := e.home.Instance(id)
+			if err != nil {
+				return err
+			}
 			m.BootTimeout = c.Duration("boot-timeout")
 			start := time.Now()
-			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: e.provisioner()})
+			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: e.provisioner(dir)})
 			if err != nil {
 				return err
 			}

@@ -6,8 +6,10 @@ import (
 	"github.com/vlab-dev/vlab/provision"
 )
 
-func (e *env) provisioner() instance.Provisioner {
-	return provision.NewLabProvisioner(provision.LabProvisionerOptions{CacheDir: e.home.Cache(), Progress: e.stderr, Verbose: e.verbose()})
+// provisioner applies labs' provision steps; what guests print goes in
+// full to provision-<vm>.log in the instance's folder dir.
+func (e *env) provisioner(dir string) instance.Provisioner {
+	return provision.NewLabProvisioner(provision.LabProvisionerOptions{CacheDir: e.home.Cache(), Progress: e.stderr, Verbose: e.verbose(), LogDir: dir})
 }
 
 // startAttempt records in the instance's journal that the trainee got a
