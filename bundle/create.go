@@ -4,8 +4,6 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/internal/digest"
 	"github.com/vlab-dev/vlab/internal/staging"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
@@ -111,7 +110,7 @@ func (p *plan) addImage(ctx context.Context, name string, img *images.Image) err
 		if f.path == "" {
 			continue
 		}
-		size, sum, err := fileSum(ctx, f.path)
+		size, sum, err := digest.File(ctx, f.path)
 		if err != nil {
 			return fmt.Errorf("image %s: %w", name, err)
 		}
@@ -222,17 +221,6 @@ func addFile(ctx context.Context, tw *tar.Writer, src, name string) error {
 	}
 	_, err = staging.Copy(ctx, tw, f)
 	return err
-}
-
-func fileSum(ctx context.Context, p string) (int64, string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := staging.Copy(ctx, h, f)
-	return n, hex.EncodeToString(h.Sum(nil)), err
 }
 
 // bundlablePuppet accepts puppet repositories a bundle carries inside the

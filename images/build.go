@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/internal/lock"
 	"io"
 	"os"
 	"os/exec"
@@ -39,11 +41,13 @@ func (s *Store) Build(ctx context.Context, r Recipe, opt BuildOptions) (*Image, 
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("building image %q needs root (mmdebstrap --mode=root): run `sudo vlab images build %s`", r.Name, r.Name)
 	}
-	unlock, err := lockFile(filepath.Join(s.Dir, ".lock"))
+	// Another vlab building an image: wait for it, at most as long as a
+	// slow build takes.
+	l, err := lock.Acquire(ctx, filepath.Join(s.Dir, ".lock"), lock.Options{Wait: lock.Fixed(time.Hour)})
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
+	defer l.Unlock()
 	b := &builder{r: r, digest: digest, opt: opt, start: time.Now()}
 	b.tmp = filepath.Join(s.Dir, ".build-"+short(digest))
 	if err := os.RemoveAll(b.tmp); err != nil { // a build interrupted before
@@ -167,7 +171,7 @@ func (b *builder) extractBoot(ctx context.Context) error {
 	}
 	rel := mods[0].Name()
 	for src, dst := range map[string]string{"boot/vmlinuz-" + rel: KernelFile, "boot/initrd.img-" + rel: InitrdFile, "var/lib/dpkg/status": StatusFile} {
-		if err := copyFile(filepath.Join(root, src), filepath.Join(b.tmp, dst)); err != nil {
+		if err := atomicfile.Copy(filepath.Join(root, src), filepath.Join(b.tmp, dst), 0o644); err != nil {
 			return err
 		}
 	}
@@ -270,39 +274,6 @@ func orDiscard(w io.Writer) io.Writer {
 		return io.Discard
 	}
 	return w
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-// lockFile takes an exclusive flock on path, waiting for other holders.
-func lockFile(path string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { f.Close() }, nil
 }
 
 // quietLogin stops sshd's PAM session from rebuilding the dynamic motd

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +14,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vlab-dev/vlab/internal/atomicfile"
 	"github.com/vlab-dev/vlab/internal/debver"
+	"github.com/vlab-dev/vlab/internal/digest"
 )
 
 // DefaultSources are the apt sources Fetch uses when FetchSpec.Sources is
@@ -45,7 +45,7 @@ func newAptRoot(dir string, sources []string, arch, status string, verbose io.Wr
 			return nil, fmt.Errorf("apt cache: %w", err)
 		}
 	}
-	if err := copyFile(status, a.path("state/status")); err != nil {
+	if err := atomicfile.Copy(status, a.path("state/status"), 0o644); err != nil {
 		return nil, fmt.Errorf("dpkg status of the base image: %w; rebuild the image with `vlab images build` so that it saves dpkg-status", err)
 	}
 	list := strings.Join(sources, "\n") + "\n"
@@ -220,23 +220,8 @@ func hostArch() string {
 	}
 }
 
+// fileSHA256 is the hex sha256 of the file at path.
 func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func copyFile(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(dst, data, 0o644)
+	_, sum, err := digest.File(context.Background(), path)
+	return sum, err
 }

@@ -155,7 +155,7 @@ func wantsHead(revision string) bool { return headRevision.MatchString(revision)
 // is made in a temporary folder and renamed into place.
 func (s *gitSource) fetchLocal(ctx context.Context, from string, head bool) error {
 	if _, err := os.Stat(filepath.Join(s.dir, "HEAD")); err == nil {
-		unlock, err := lockDir(s.dir)
+		unlock, err := lockDir(ctx, s.dir)
 		if err != nil {
 			return err
 		}

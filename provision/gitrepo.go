@@ -165,7 +165,7 @@ var hexRevision = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
 // revision is used, with a warning.
 func (s *gitSource) resolve(ctx context.Context, revision string, offline bool) (string, error) {
 	if s.remote && !offline && !(hexRevision.MatchString(revision) && s.has(ctx, revision)) {
-		unlock, err := lockDir(s.dir)
+		unlock, err := lockDir(ctx, s.dir)
 		if err != nil {
 			return "", err
 		}

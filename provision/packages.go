@@ -12,10 +12,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
+	"time"
 
 	"github.com/vlab-dev/vlab/internal/atomicfile"
 	"github.com/vlab-dev/vlab/internal/debver"
+	"github.com/vlab-dev/vlab/internal/lock"
 )
 
 // Deb is one Debian package file in vlab's package cache.
@@ -148,7 +149,7 @@ func (s *FetchSpec) resolve(ctx context.Context, want []string) ([]Deb, error) {
 		return nil, err
 	}
 	dir := filepath.Join(s.CacheDir, "apt", id[:16])
-	unlock, err := lockDir(dir)
+	unlock, err := lockDir(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -324,22 +325,20 @@ func saveClosure(path, cacheDir string, debs []Deb) error {
 	return writeFileAtomic(path, data)
 }
 
-// lockDir takes an exclusive lock next to dir for the life of one Fetch, so
-// that two VMs of a lab can fetch at the same time.
-func lockDir(dir string) (unlock func(), err error) {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, fmt.Errorf("package cache: %w", err)
-	}
-	f, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+// lockDir takes an exclusive lock next to dir (the package cache of one
+// set of sources, a git repository of the cache), so that two VMs of a lab
+// can fetch at the same time. Another vlab's fetch is waited for, at most
+// lockWait.
+func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
+	l, err := lock.Acquire(ctx, dir+".lock", lock.Options{Wait: lock.Fixed(lockWait)})
 	if err != nil {
-		return nil, fmt.Errorf("package cache: %w", err)
+		return nil, fmt.Errorf("cache %s: %w", dir, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock package cache %s: %w", dir, err)
-	}
-	return func() { f.Close() }, nil
+	return l.Unlock, nil
 }
+
+// lockWait bounds the wait for another vlab's fetch into the same cache.
+const lockWait = 30 * time.Minute
 
 // writeFileAtomic writes through a temporary file of its own, so that
 // two writers of the same record never mix.

@@ -47,3 +47,13 @@ func WriteFrom(path string, r io.Reader, mode os.FileMode) error {
 	}
 	return nil
 }
+
+// Copy replaces dst with a copy of the file src, atomically, with mode.
+func Copy(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return WriteFrom(dst, in, mode)
+}

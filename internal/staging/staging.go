@@ -9,18 +9,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vlab-dev/vlab/internal/lock"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // Dir is one staging folder, held until Close.
 type Dir struct {
 	Path string
-	lock *os.File
+	lock *lock.File
+	file string // the lock's path
 }
 
 // New removes the folders under parent named prefix* that no live process
@@ -38,25 +39,26 @@ func New(parent, prefix string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("staging folder: %w", err)
 	}
+	f.Close()
 	p := strings.TrimSuffix(f.Name(), ".lock")
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
+	l, err := lock.Acquire(context.Background(), f.Name(), lock.Options{NoCreate: true})
+	if err != nil {
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("lock staging folder %s: %w", p, err)
 	}
 	if err := os.Mkdir(p, 0o700); err != nil {
-		f.Close()
+		l.Unlock()
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("staging folder: %w", err)
 	}
-	return &Dir{Path: p, lock: f}, nil
+	return &Dir{Path: p, lock: l, file: f.Name()}, nil
 }
 
 // Close removes the folder with whatever is left in it, and its lock.
 func (d *Dir) Close() error {
 	err := os.RemoveAll(d.Path)
-	os.Remove(d.lock.Name())
-	d.lock.Close()
+	os.Remove(d.file)
+	d.lock.Unlock()
 	return err
 }
 
@@ -89,15 +91,12 @@ func Clean(parent, prefix string) error {
 
 // held reports whether a live process holds the lock file at p.
 func held(p string) bool {
-	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	l, err := lock.Acquire(context.Background(), p, lock.Options{NoCreate: true})
 	if err != nil {
-		return false // no lock file: its process never took it or is gone
+		// Busy: held. Gone: its process never took it or is gone.
+		return errors.Is(err, lock.ErrBusy)
 	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return true
-	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	l.Unlock()
 	return false
 }
 
