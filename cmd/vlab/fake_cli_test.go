@@ -148,3 +148,24 @@ func ranCommand(f *drivertest.Fake, sub string) bool {
 	}
 	return false
 }
+
+// TestStandbyVerbTakesTheID: the background preparation is started with
+// the instance ID as its argument; a VLAB_INSTANCE inherited from the
+// command that started it must not send it to another instance.
+func TestStandbyVerbTakesTheID(t *testing.T) {
+	f := newFakeCLI(t, func(_ context.Context, _, _ string, stdin io.Reader, _, _ io.Writer) int {
+		io.Copy(io.Discard, stdin)
+		return 0
+	})
+	if code, _, errOut := f.run(t, "up", "hello"); code != 0 {
+		t.Fatalf("up: exit %d: %s", code, errOut)
+	}
+	t.Setenv("VLAB_STANDBY", "1")
+	t.Setenv("VLAB_INSTANCE", "other")
+	if code, _, errOut := f.run(t, "standby", "hello"); code != 0 {
+		t.Fatalf("standby: exit %d: %s", code, errOut)
+	}
+	if got := f.drv.CallsLike("prepare "); len(got) != 1 {
+		t.Errorf("standby of hello prepared %q, want one standby", got)
+	}
+}
