@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/images/imagestest"
 	"github.com/vlab-dev/vlab/instance"
 	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/drivers"
@@ -43,7 +44,8 @@ func newFakeCLI(t *testing.T, guest drivertest.GuestHandler) *fakeCLI {
 		t.Setenv(v, "") // restored after the test
 		os.Unsetenv(v)
 	}
-	if _, err := (&images.Store{Dir: filepath.Join(f.home, "images")}).Import("debian-12", fakeQcow2(t), "", ""); err != nil {
+	store := &images.Store{Dir: filepath.Join(f.home, "images")}
+	if _, err := store.Import(context.Background(), "debian-12", images.Files{Disk: imagestest.Disk(t)}); err != nil {
 		t.Fatal(err)
 	}
 	return f
