@@ -57,5 +57,5 @@ func (e *env) spawner() instance.Spawner {
 		Env:  append(os.Environ(), "VLAB_HOME="+e.home.Dir, runAsCLI+"=1")}
 }
 
-// runAsCLI tells a test binary started by spawnStandby to act as vlab.
+// runAsCLI tells a test binary started by the spawner to act as vlab.
 const runAsCLI = "VLAB_RUN_AS_CLI"
