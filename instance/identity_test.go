@@ -108,7 +108,8 @@ func TestDestroyFromBrokenState(t *testing.T) {
 	uid := inst.State.UID
 	// A standby partner, as the libvirt driver makes it: same labels.
 	web := inst.State.VMs["web"]
-	spec := e.drv.vms[web.Domain].spec
+	fv, _ := e.drv.VM(web.Domain)
+	spec := fv.Spec
 	spec.Name, spec.SSHPort = web.Domain+standbySuffix, spec.SSHPort+1
 	if err := e.drv.Create(ctx, spec); err != nil {
 		t.Fatal(err)

@@ -24,25 +24,25 @@ type Manager struct {
 	Home   Home
 	Images *images.Store
 	// Driver connects to the hypervisor when first needed.
-	Driver func(ctx context.Context) (vm.Driver, error)
+	Driver Opener
 	// DriverName is recorded in new instances ("libvirt", "vagrant").
 	DriverName string
 	// Connect is the libvirt URI Driver dials; it is recorded in new
 	// instances whose VMs run on a remote host.
 	Connect string
 	// Accel decides KVM or TCG for new VMs.
-	Accel func(ctx context.Context) (vm.Accel, error)
+	Accel AccelDecider
 	// BootTimeout bounds the wait for a guest's SSH.
 	BootTimeout time.Duration
 	// NoStandby turns standbys off: resets restore the golden state into a
 	// new QEMU (seconds) instead of resuming one restored ahead of time,
 	// and each VM takes its memory once, not twice.
 	NoStandby bool
-	// StartStandby has PrepareStandby run for instance id in the
-	// background; nil prepares no standbys.
-	StartStandby func(id string) error
-	Progress     io.Writer // step lines
-	Verbose      io.Writer // everything guests and tools print; nil hides it
+	// Standbys has PrepareStandby run in the background after up and
+	// reset; nil prepares no standbys.
+	Standbys StandbyStarter
+	Progress io.Writer // step lines
+	Verbose  io.Writer // everything guests and tools print; nil hides it
 
 	once sync.Once
 	drv  vm.Driver
@@ -52,7 +52,11 @@ type Manager struct {
 // driver connects once and returns the same driver after.
 func (m *Manager) driver(ctx context.Context) (vm.Driver, error) {
 	m.once.Do(func() {
-		d, err := m.Driver(ctx)
+		if m.Driver == nil {
+			m.derr = errors.New("instance: the manager has no driver")
+			return
+		}
+		d, err := m.Driver.Open(ctx)
 		if err != nil {
 			m.derr = err // d may be a typed nil: never keep it
 			return

@@ -20,6 +20,7 @@ import (
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
+	"github.com/vlab-dev/vlab/vm/drivertest"
 )
 
 // fakeProvisioner records what Up asks of it.
@@ -53,7 +54,7 @@ func (p *fakeProvisioner) takeApplied() []string {
 
 type env struct {
 	m   *Manager
-	drv *fakeDriver
+	drv *drivertest.Fake
 	lab *labfile.Lab
 	p   *fakeProvisioner
 }
@@ -67,10 +68,10 @@ func newEnv(t *testing.T) *env {
 	if _, err := store.Import(context.Background(), "debian-12", images.Files{Disk: imagestest.Disk(t)}); err != nil {
 		t.Fatal(err)
 	}
-	drv := newFakeDriver(t)
+	drv := drivertest.NewFakeSSH(t, answerAll)
 	m := &Manager{Home: home, Images: store, BootTimeout: 10 * time.Second,
-		Driver: func(context.Context) (vm.Driver, error) { return drv, nil },
-		Accel:  func(context.Context) (vm.Accel, error) { return vm.AccelTCG, nil }}
+		Driver: opener(bare{drv}),
+		Accel:  AccelFunc(func(context.Context) (vm.Accel, error) { return vm.AccelTCG, nil })}
 	lab := &labfile.Lab{Name: "shop", Dir: t.TempDir(), Networks: []labfile.Network{{Name: "back"}},
 		VMs: []labfile.VM{
 			{Name: "web", Image: "debian-12", Memory: 256, CPUs: 1, Networks: []string{"back"}},
@@ -79,11 +80,26 @@ func newEnv(t *testing.T) *env {
 	return &env{m: m, drv: drv, lab: lab, p: &fakeProvisioner{key: "v1"}}
 }
 
+// answerAll is a guest that runs every command with success.
+func answerAll(_ context.Context, _, _ string, stdin io.Reader, _, _ io.Writer) int {
+	io.Copy(io.Discard, stdin)
+	return 0
+}
+
+// bare is the fake as a driver without the optional roles (standby, a
+// guest agent that sets clocks): the instance must work without them.
+type bare struct{ vm.Driver }
+
+// opener always opens drv.
+func opener(drv vm.Driver) Opener {
+	return OpenFunc(func(context.Context) (vm.Driver, error) { return drv, nil })
+}
+
 // again is a second vlab process on the same home and hypervisor.
 func (e *env) again() *Manager {
 	m := e.m
 	return &Manager{Home: m.Home, Images: m.Images, BootTimeout: m.BootTimeout, Driver: m.Driver, Accel: m.Accel,
-		StartStandby: m.StartStandby}
+		Standbys: m.Standbys}
 }
 
 func (e *env) up(t *testing.T, m *Manager) *Instance {
@@ -147,8 +163,8 @@ func TestUpFromScratchProvisionsAndSnapshots(t *testing.T) {
 	if got := e.p.takeApplied(); !slices.Equal(got, []string{"web", "db"}) {
 		t.Errorf("provisioned %q, want web then db", got)
 	}
-	if n := len(e.drv.callsLike("snapshot ")); n != 2 {
-		t.Errorf("snapshots %q", e.drv.callsLike("snapshot "))
+	if n := len(e.drv.CallsLike("snapshot ")); n != 2 {
+		t.Errorf("snapshots %q", e.drv.CallsLike("snapshot "))
 	}
 	saved, err := LoadState(inst.Dir)
 	if err != nil {
@@ -156,19 +172,19 @@ func TestUpFromScratchProvisionsAndSnapshots(t *testing.T) {
 	}
 	for _, n := range []string{"db", "web"} {
 		v := saved.VMs[n]
-		fv := e.drv.vms[v.Domain]
-		if fv == nil || fv.state != vm.StateRunning || fv.spec.SSHPort != v.SSHPort {
+		fv, ok := e.drv.VM(v.Domain)
+		if !ok || fv.State != vm.StateRunning || fv.Spec.SSHPort != v.SSHPort {
 			t.Fatalf("vm %s: state %+v, driver %+v", n, v, fv)
 		}
-		if want := authorizedLine(fv.hostKey.PublicKey()); v.HostKey != want {
+		if want := authorizedLine(fv.HostKey); v.HostKey != want {
 			t.Errorf("vm %s: recorded host key %q, want %q", n, v.HostKey, want)
 		}
-		if !slices.Equal(fv.spec.Networks, []string{netOf(t, e, "back")}) {
-			t.Errorf("vm %s networks %q", n, fv.spec.Networks)
+		if !slices.Equal(fv.Spec.Networks, []string{netOf(t, e, "back")}) {
+			t.Errorf("vm %s networks %q", n, fv.Spec.Networks)
 		}
 	}
-	if !slices.Equal(saved.Networks, []string{netOf(t, e, "back")}) || e.drv.networks[saved.Networks[0]] == nil {
-		t.Errorf("networks: state %q, driver %v", saved.Networks, e.drv.networks)
+	if !slices.Equal(saved.Networks, []string{netOf(t, e, "back")}) || !slices.Equal(e.drv.Networks(), saved.Networks) {
+		t.Errorf("networks: state %q, driver %v", saved.Networks, e.drv.Networks())
 	}
 	if n := countCmds(e.drv, "/etc/hosts"); n != 2 {
 		t.Errorf("%d /etc/hosts setups, want 2", n)
@@ -183,12 +199,10 @@ func authorizedLine(pub ssh.PublicKey) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub)))
 }
 
-func countCmds(f *fakeDriver, sub string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func countCmds(f *drivertest.Fake, sub string) int {
 	n := 0
-	for _, c := range f.cmds {
-		if strings.Contains(c, sub) {
+	for _, c := range f.Commands() {
+		if strings.Contains(c.Cmd, sub) {
 			n++
 		}
 	}
@@ -199,16 +213,16 @@ func TestUpAgainRestoresGolden(t *testing.T) {
 	e := newEnv(t)
 	e.up(t, e.m)
 	e.p.takeApplied()
-	creates := len(e.drv.callsLike("create "))
+	creates := len(e.drv.CallsLike("create "))
 	inst := e.up(t, e.again())
 	if got := e.p.takeApplied(); len(got) != 0 {
 		t.Errorf("unchanged lab provisioned again: %q", got)
 	}
-	if n := len(e.drv.callsLike("create ")); n != creates {
+	if n := len(e.drv.CallsLike("create ")); n != creates {
 		t.Errorf("unchanged lab created VMs again")
 	}
-	if n := len(e.drv.callsLike("restore ")); n != 2 || inst.State.Phase != PhaseReady {
-		t.Errorf("restores %q, phase %s", e.drv.callsLike("restore "), inst.State.Phase)
+	if n := len(e.drv.CallsLike("restore ")); n != 2 || inst.State.Phase != PhaseReady {
+		t.Errorf("restores %q, phase %s", e.drv.CallsLike("restore "), inst.State.Phase)
 	}
 }
 
@@ -221,8 +235,8 @@ func TestUpChangedKeyReprovisions(t *testing.T) {
 	if got := e.p.takeApplied(); !slices.Equal(got, []string{"web", "db"}) {
 		t.Errorf("provisioned %q after the key changed", got)
 	}
-	if len(e.drv.callsLike("destroy ")) != 2 || len(e.drv.callsLike("restore ")) != 0 {
-		t.Errorf("calls %q", e.drv.calls)
+	if len(e.drv.CallsLike("destroy ")) != 2 || len(e.drv.CallsLike("restore ")) != 0 {
+		t.Errorf("calls %q", e.drv.Calls())
 	}
 	if inst.State.Golden == nil || inst.State.Golden.Key == first {
 		t.Errorf("golden %+v kept the old key", inst.State.Golden)
@@ -242,8 +256,8 @@ func TestUpRedoesCutShortProvisioning(t *testing.T) {
 	if got := e.p.takeApplied(); !slices.Equal(got, []string{"web", "db"}) {
 		t.Errorf("provisioned %q after a cut-short up", got)
 	}
-	if len(e.drv.callsLike("destroy ")) != 2 || inst.State.Phase != PhaseReady || inst.State.Golden == nil {
-		t.Errorf("calls %q, state %+v", e.drv.calls, inst.State)
+	if len(e.drv.CallsLike("destroy ")) != 2 || inst.State.Phase != PhaseReady || inst.State.Golden == nil {
+		t.Errorf("calls %q, state %+v", e.drv.Calls(), inst.State)
 	}
 }
 
@@ -296,8 +310,8 @@ func TestResetRestores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(e.drv.callsLike("restore ")) != 2 || inst.State.Phase != PhaseReady {
-		t.Errorf("calls %q", e.drv.calls)
+	if len(e.drv.CallsLike("restore ")) != 2 || inst.State.Phase != PhaseReady {
+		t.Errorf("calls %q", e.drv.Calls())
 	}
 }
 
@@ -312,8 +326,8 @@ func TestDestroyTwice(t *testing.T) {
 	if _, err := os.Stat(inst.Dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("instance dir still there: %v", err)
 	}
-	if len(e.drv.vms) != 0 || len(e.drv.networks) != 0 {
-		t.Errorf("left on the hypervisor: vms %v networks %v", e.drv.vms, e.drv.networks)
+	if len(e.drv.VMs()) != 0 || len(e.drv.Networks()) != 0 {
+		t.Errorf("left on the hypervisor: vms %v networks %v", e.drv.VMs(), e.drv.Networks())
 	}
 }
 
@@ -358,10 +372,11 @@ func TestLabNICsAndHosts(t *testing.T) {
 	}
 }
 
-// clockDriver is a fakeDriver with a guest agent that sets clocks, or
+// clockDriver is the bare fake with a guest agent that sets clocks, or
 // fails to when broken.
 type clockDriver struct {
-	*fakeDriver
+	vm.Driver
+	mu     sync.Mutex
 	broken bool
 	set    []string
 }
@@ -380,12 +395,10 @@ func (c *clockDriver) SetClock(_ context.Context, name string, t time.Time) erro
 }
 
 // guestClockCommands counts `date -s` commands the guests ran.
-func (f *fakeDriver) guestClockCommands() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func guestClockCommands(f *drivertest.Fake) int {
 	n := 0
-	for _, c := range f.cmds {
-		if strings.HasPrefix(c, "date -u -s @") {
+	for _, c := range f.Commands() {
+		if strings.HasPrefix(c.Cmd, "date -u -s @") {
 			n++
 		}
 	}
@@ -395,14 +408,14 @@ func (f *fakeDriver) guestClockCommands() int {
 func TestResetSetsClocksThroughAgent(t *testing.T) {
 	for _, broken := range []bool{false, true} {
 		e := newEnv(t)
-		cd := &clockDriver{fakeDriver: e.drv, broken: broken}
-		e.m.Driver = func(context.Context) (vm.Driver, error) { return cd, nil }
+		cd := &clockDriver{Driver: bare{e.drv}, broken: broken}
+		e.m.Driver = opener(cd)
 		e.up(t, e.m)
-		before := e.drv.guestClockCommands()
+		before := guestClockCommands(e.drv)
 		if _, err := e.again().Reset(context.Background(), "shop"); err != nil {
 			t.Fatal(err)
 		}
-		byAgent, bySSH := len(cd.set), e.drv.guestClockCommands()-before
+		byAgent, bySSH := len(cd.set), guestClockCommands(e.drv)-before
 		if !broken && (byAgent != 4 || bySSH != 0) {
 			// 2 VMs after the golden snapshot and 2 after the reset.
 			t.Errorf("working agent: %d clocks set by it (%q), %d over SSH; want 4 and 0", byAgent, cd.set, bySSH)

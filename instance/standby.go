@@ -77,10 +77,10 @@ func (m *Manager) startStandby(ctx context.Context, drv vm.Driver, inst *Instanc
 	if _, ok := drv.(vm.Standby); !ok {
 		return
 	}
-	if m.NoStandby || m.StartStandby == nil {
+	if m.NoStandby || m.Standbys == nil {
 		return
 	}
-	if err := m.StartStandby(inst.State.ID); err != nil {
+	if err := m.Standbys.StartStandby(inst.State.ID); err != nil {
 		m.progress("warning: cannot prepare the standby of %s for fast resets: %v", inst.State.ID, err)
 	}
 }

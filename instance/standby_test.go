@@ -3,7 +3,6 @@ package instance
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -12,70 +11,23 @@ import (
 	"github.com/vlab-dev/vlab/vm"
 )
 
-// fakeStandbyDriver adds the standby role to the fake: a standby is a copy
-// of the owner's VM, paused, its SSH server not listening until it takes
-// over the port.
-type fakeStandbyDriver struct{ *fakeDriver }
-
-var _ vm.Standby = fakeStandbyDriver{}
-
-func (f fakeStandbyDriver) PrepareStandby(ctx context.Context, owner, tag, standby string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	o, err := f.vm(owner)
-	if err != nil {
-		return err
-	}
-	if !o.tags[tag] {
-		return fmt.Errorf("vm %s has no saved state %q: %w", owner, tag, vm.ErrNotFound)
-	}
-	f.record("prepare %s from %s", standby, owner)
-	if old := f.vms[standby]; old != nil {
-		f.halt(old, vm.StateStopped)
-	}
-	spec := o.spec
-	spec.Name = standby
-	f.vms[standby] = &fakeVM{spec: spec, state: vm.StatePaused, hostKey: o.hostKey, tags: map[string]bool{tag: true}}
-	return nil
-}
-
-func (f fakeStandbyDriver) TakeOver(ctx context.Context, name, standby string, port int) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	sb := f.vms[standby]
-	if sb == nil || sb.state != vm.StatePaused {
-		return fmt.Errorf("standby %s: %w", standby, vm.ErrNotFound)
-	}
-	f.record("takeover %s by %s", name, standby)
-	if old := f.vms[name]; old != nil {
-		f.halt(old, vm.StatePaused)
-	}
-	sb.spec.SSHPort = port
-	f.boot(sb)
-	return nil
-}
-
-func (f fakeStandbyDriver) PowerOff(ctx context.Context, name string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if v := f.vms[name]; v != nil && v.state != vm.StateStopped {
-		f.record("poweroff %s", name)
-		f.halt(v, vm.StateStopped)
-	}
-	return nil
+// withStandby is the fake with the standby role but no guest agent, so
+// that clocks are set over SSH as with the bare fake.
+type withStandby struct {
+	vm.Driver
+	vm.Standby
 }
 
 // standbyEnv is newEnv on a driver with standbys, prepared in the
 // background as the CLI does; prepared receives each preparation's result.
 func standbyEnv(t *testing.T) (*env, chan error) {
 	e := newEnv(t)
-	drv := fakeStandbyDriver{e.drv}
 	prepared := make(chan error, 10)
-	e.m.Driver = func(context.Context) (vm.Driver, error) { return drv, nil }
-	e.m.StartStandby = func(id string) error {
+	e.m.Driver = opener(withStandby{bare{e.drv}, e.drv})
+	e.m.Standbys = StandbyFunc(func(id string) error {
 		go func() { prepared <- e.again().PrepareStandby(context.Background(), id) }()
 		return nil
-	}
+	})
 	return e, prepared
 }
 
@@ -101,7 +53,7 @@ func TestResetByStandbyAlternates(t *testing.T) {
 	if !st.VMs["web"].Standby || !st.VMs["db"].Standby {
 		t.Fatalf("after up: standby flags %+v %+v", st.VMs["web"], st.VMs["db"])
 	}
-	if got := e.drv.callsLike("prepare " + web); len(got) != 1 || got[0] != "prepare "+web+"_b from "+web {
+	if got := e.drv.CallsLike("prepare " + web); len(got) != 1 || got[0] != "prepare "+web+"_b from "+web {
 		t.Fatalf("prepare calls %q", got)
 	}
 	want := []string{web + "_b", web, web + "_b"}
@@ -113,8 +65,8 @@ func TestResetByStandbyAlternates(t *testing.T) {
 		if got := inst.State.VMs["web"].Domain; got != dom {
 			t.Fatalf("reset %d: web runs as %s, want %s", i, got, dom)
 		}
-		if len(e.drv.callsLike("restore ")) != 0 {
-			t.Fatalf("reset %d restored instead of resuming the standby: %q", i, e.drv.calls)
+		if len(e.drv.CallsLike("restore ")) != 0 {
+			t.Fatalf("reset %d restored instead of resuming the standby: %q", i, e.drv.Calls())
 		}
 		// The VM answers SSH on its port, from the domain that took over.
 		s, err := inst.Dial(ctx, "web")
@@ -127,7 +79,7 @@ func TestResetByStandbyAlternates(t *testing.T) {
 			t.Fatalf("reset %d: no standby prepared after it", i)
 		}
 	}
-	if got := e.drv.callsLike("prepare " + web + " from"); len(got) != 2 || got[0] != "prepare "+web+" from "+web {
+	if got := e.drv.CallsLike("prepare " + web + " from"); len(got) != 2 || got[0] != "prepare "+web+" from "+web {
 		t.Errorf("the owner domain was not reused as a standby: %q", got)
 	}
 
@@ -137,14 +89,14 @@ func TestResetByStandbyAlternates(t *testing.T) {
 	if st, _ := LoadState(instDir(t, e.m.Home, "shop")); st.VMs["web"].Standby {
 		t.Error("down kept the standby flag")
 	}
-	if v := e.drv.vms[web]; v == nil || v.state != vm.StateStopped {
+	if v, ok := e.drv.VM(web); !ok || v.State != vm.StateStopped {
 		t.Errorf("down left the standby %s running or paused: %+v", web, v)
 	}
 	if err := e.again().Destroy(ctx, "shop"); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.drv.vms) != 0 {
-		t.Errorf("destroy left domains: %v", e.drv.vms)
+	if len(e.drv.VMs()) != 0 {
+		t.Errorf("destroy left domains: %v", e.drv.VMs())
 	}
 }
 
@@ -155,13 +107,15 @@ func TestResetFallsBackWithoutStandby(t *testing.T) {
 	waitPrepared(t, prepared)
 	web := domainOf(t, e, "web")
 	// The host rebooted, say: the standby is gone but the state says ready.
-	e.drv.vms[web+"_b"].state = vm.StateStopped
+	if err := e.drv.Stop(ctx, web+"_b"); err != nil {
+		t.Fatal(err)
+	}
 	inst, err := e.again().Reset(ctx, "shop")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inst.State.VMs["web"].Domain != web || len(e.drv.callsLike("restore "+web+" ")) != 1 {
-		t.Errorf("web runs as %s; calls %q", inst.State.VMs["web"].Domain, e.drv.calls)
+	if inst.State.VMs["web"].Domain != web || len(e.drv.CallsLike("restore "+web+" ")) != 1 {
+		t.Errorf("web runs as %s; calls %q", inst.State.VMs["web"].Domain, e.drv.Calls())
 	}
 	if inst.State.VMs["db"].Domain != domainOf(t, e, "db")+"_b" {
 		t.Errorf("db's ready standby was not used: %s", inst.State.VMs["db"].Domain)
@@ -175,16 +129,16 @@ func TestNoStandbyPowersThemOff(t *testing.T) {
 	waitPrepared(t, prepared)
 	m := e.again()
 	m.NoStandby = true
-	m.StartStandby = func(string) error { t.Error("standby started though turned off"); return nil }
+	m.Standbys = StandbyFunc(func(string) error { t.Error("standby started though turned off"); return nil })
 	inst, err := m.Reset(context.Background(), "shop")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(e.drv.callsLike("restore ")) != 2 || len(e.drv.callsLike("takeover")) != 0 {
-		t.Errorf("calls %q", e.drv.calls)
+	if len(e.drv.CallsLike("restore ")) != 2 || len(e.drv.CallsLike("takeover")) != 0 {
+		t.Errorf("calls %q", e.drv.Calls())
 	}
-	if inst.State.VMs["web"].Standby || len(e.drv.callsLike("poweroff ")) != 2 {
-		t.Errorf("standbys not powered off: calls %q", e.drv.calls)
+	if inst.State.VMs["web"].Standby || len(e.drv.CallsLike("poweroff ")) != 2 {
+		t.Errorf("standbys not powered off: calls %q", e.drv.Calls())
 	}
 }
 
@@ -243,7 +197,7 @@ func TestResetAfterUnrecordedTakeOver(t *testing.T) {
 	waitPrepared(t, prepared)
 	web := domainOf(t, e, "web")
 	st, _ := LoadState(instDir(t, e.m.Home, "shop"))
-	if err := (fakeStandbyDriver{e.drv}).TakeOver(ctx, web, web+"_b", st.VMs["web"].SSHPort); err != nil {
+	if err := e.drv.TakeOver(ctx, web, web+"_b", st.VMs["web"].SSHPort); err != nil {
 		t.Fatal(err)
 	}
 	inst, err := e.again().Reset(ctx, "shop")
@@ -255,8 +209,8 @@ func TestResetAfterUnrecordedTakeOver(t *testing.T) {
 		t.Fatalf("ssh after the reset: %v", err)
 	}
 	s.Close()
-	if inst.State.VMs["web"].Domain != web || len(e.drv.callsLike("poweroff "+web+"_b")) != 1 {
-		t.Errorf("web runs as %s; calls %q", inst.State.VMs["web"].Domain, e.drv.calls)
+	if inst.State.VMs["web"].Domain != web || len(e.drv.CallsLike("poweroff "+web+"_b")) != 1 {
+		t.Errorf("web runs as %s; calls %q", inst.State.VMs["web"].Domain, e.drv.Calls())
 	}
 	waitPrepared(t, prepared)
 }

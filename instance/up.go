@@ -187,7 +187,10 @@ func (m *Manager) goldenKey(ctx context.Context, lab *labfile.Lab, imgs map[stri
 
 // create makes and boots every VM that is not there yet and waits for SSH.
 func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image) error {
-	accel, err := m.Accel(ctx)
+	if m.Accel == nil {
+		return errors.New("instance: the manager cannot decide KVM or TCG: no Accel")
+	}
+	accel, err := m.Accel.Accel(ctx)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func TestInterspersed(t *testing.T) {
-	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	app := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
 	for _, tt := range []struct{ in, want string }{
 		{"vlab up web --instance alice", "vlab up --instance alice web"},
 		{"vlab --labs x up web -i alice --fresh", "vlab --labs x up -i alice --fresh web"},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -15,6 +14,7 @@ import (
 	"github.com/vlab-dev/vlab/instance"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/vm"
+	"github.com/vlab-dev/vlab/vm/drivers"
 	"github.com/vlab-dev/vlab/vm/libvirt"
 )
 
@@ -33,14 +33,29 @@ type env struct {
 	home   instance.Home
 	stdout io.Writer
 	stderr io.Writer
+	open   opener
 }
+
+// opener turns the driver configuration a command asks for into what the
+// instance manager opens: the configuration itself, or a test's fake.
+type opener func(cfg drivers.Config) instance.Opener
+
+// realDrivers opens the drivers cfg names.
+func realDrivers(cfg drivers.Config) instance.Opener { return cfg }
+
+// openerKey holds the app's opener in its Metadata.
+const openerKey = "opener"
 
 func newEnv(c *cli.Context) (*env, error) {
 	h, err := instance.DefaultHome()
 	if err != nil {
 		return nil, err
 	}
-	return &env{c: c, home: h, stdout: c.App.Writer, stderr: c.App.ErrWriter}, nil
+	open, _ := c.App.Metadata[openerKey].(opener)
+	if open == nil {
+		open = realDrivers
+	}
+	return &env{c: c, home: h, stdout: c.App.Writer, stderr: c.App.ErrWriter, open: open}, nil
 }
 
 func (e *env) verbose() io.Writer {
@@ -52,99 +67,88 @@ func (e *env) verbose() io.Writer {
 
 func (e *env) store() *images.Store { return &images.Store{Dir: e.home.Images()} }
 
+// drivers is the configuration of driver name on libvirt URI uri.
+func (e *env) drivers(name, uri string) drivers.Config {
+	return drivers.Config{Name: name, URI: uri, Socket: os.Getenv("VLAB_LIBVIRT_SOCKET"),
+		Dir: e.home.Dir, Images: e.store(), Project: e.home.VagrantProject,
+		Progress: e.stderr, Verbose: e.verbose()}
+}
+
 // manager wires the instance manager to its driver and the image store.
 func (e *env) manager() *instance.Manager { return e.managerFor("") }
 
 // managerFor is manager for commands on instance id, which use the driver
-// the instance was made with unless --driver says otherwise.
+// and host the instance was made with unless --driver says otherwise.
 func (e *env) managerFor(id string) *instance.Manager {
-	name := e.driverName(id)
-	uri, uerr := e.connectURI(id)
-	connect := e.connector(name, uri)
-	if uerr != nil {
-		connect = func(context.Context) (vm.Driver, error) { return nil, uerr }
+	st, err := e.recorded(id)
+	name := e.driverName(id, st)
+	uri, uerr := e.connectURI(id, st)
+	cfg := e.drivers(name, uri)
+	open := e.open(cfg)
+	if err = errors.Join(err, uerr); err != nil {
+		open = instance.OpenFunc(func(context.Context) (vm.Driver, error) { return nil, err })
 	}
 	return &instance.Manager{
-		Home:         e.home,
-		Images:       e.store(),
-		Progress:     e.stderr,
-		Verbose:      e.verbose(),
-		Driver:       connect,
-		DriverName:   name,
-		Connect:      uri,
-		Accel:        func(ctx context.Context) (vm.Accel, error) { return e.accel(ctx, uri) },
-		NoStandby:    !e.c.Bool("standby"),
-		StartStandby: e.spawnStandby,
+		Home:       e.home,
+		Images:     cfg.Images,
+		Progress:   e.stderr,
+		Verbose:    e.verbose(),
+		Driver:     open,
+		DriverName: name,
+		Connect:    uri,
+		Accel:      cfg,
+		NoStandby:  !e.c.Bool("standby"),
+		Standbys:   e.spawner(),
 	}
 }
 
-// connectURI is the libvirt URI for commands on instance id: the host an
-// existing instance runs on, else --connect (or VLAB_CONNECT). A --connect
-// naming another host than the instance's is refused: acting there could
-// remove another instance's disks and lose this one's records.
-func (e *env) connectURI(id string) (string, error) {
-	flag := e.c.String("connect")
+// recorded is the state of instance id; nil for no instance (id empty) or
+// a new one. The manager reads it again under the instance's lock.
+func (e *env) recorded(id string) (*instance.State, error) {
 	if id == "" {
-		return flag, nil
+		return nil, nil
 	}
 	dir, err := e.home.Instance(id)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	st, err := instance.LoadState(dir)
 	if err != nil {
-		return flag, nil // a new instance goes where --connect says
+		return nil, nil // a new instance goes where the flags say
 	}
-	remote := func(uri string) bool { return strings.HasPrefix(uri, "qemu+ssh:") }
+	return st, nil
+}
+
+// connectURI is the libvirt URI for commands on instance id, recorded as
+// st: the host an existing instance runs on, else --connect (or
+// VLAB_CONNECT). A --connect naming another host than the instance's is
+// refused: acting there could remove another instance's disks and lose
+// this one's records.
+func (e *env) connectURI(id string, st *instance.State) (string, error) {
+	flag := e.c.String("connect")
+	if st == nil {
+		return flag, nil
+	}
 	switch {
 	case st.Connect != "" && e.c.IsSet("connect") && flag != st.Connect:
 		return "", fmt.Errorf("instance %s runs on %s, not %s: drop --connect (and VLAB_CONNECT) for it", id, st.Connect, flag)
 	case st.Connect != "":
 		return st.Connect, nil
-	case remote(flag):
+	case libvirt.IsRemote(flag):
 		return "", fmt.Errorf("instance %s runs on this machine, not %s: drop --connect (and VLAB_CONNECT) for it", id, flag)
 	}
 	return flag, nil
 }
 
-// libvirtDriver connects to libvirtd at uri.
-func (e *env) libvirtDriver(ctx context.Context, uri string) (*libvirt.Driver, error) {
-	return libvirt.Connect(ctx, e.libvirtOptions(uri))
-}
-
 // libvirtOptions connects to uri; VLAB_LIBVIRT_SOCKET overrides the socket
 // path (a libvirtd started by hand, or a test's).
 func (e *env) libvirtOptions(uri string) libvirt.Options {
-	return libvirt.Options{URI: uri, Socket: os.Getenv("VLAB_LIBVIRT_SOCKET")}
+	return e.drivers("libvirt", uri).LibvirtOptions()
 }
 
 // accel decides KVM or TCG, saying so once when KVM is not used.
 func (e *env) accel(ctx context.Context, uri string) (vm.Accel, error) {
-	if strings.HasPrefix(uri, "qemu+ssh:") && os.Getenv("VLAB_ACCEL") == "" {
-		// The probe below boots QEMU here; a remote host is asked instead.
-		d, err := e.libvirtDriver(ctx, uri)
-		if err != nil {
-			return "", err
-		}
-		defer d.Close()
-		a, why := d.HostAccel(ctx)
-		if a == vm.AccelTCG {
-			fmt.Fprintf(e.stderr, "vlab: warning: using TCG software emulation, not KVM (%s)\n", why)
-		}
-		return a, nil
-	}
-	p := vm.AccelProbe{CacheFile: filepath.Join(e.home.Dir, "accel.json")}
-	if imgs, _ := e.store().List(); len(imgs) > 0 {
-		p.Kernel = imgs[0].Kernel
-	}
-	r, err := p.Detect(ctx)
-	if err != nil {
-		return "", err
-	}
-	if r.Accel == vm.AccelTCG {
-		fmt.Fprintf(e.stderr, "vlab: warning: using TCG software emulation, not KVM (%s); set VLAB_ACCEL=kvm to force KVM\n", r.Reason)
-	}
-	return r.Accel, nil
+	return e.drivers("libvirt", uri).Accel(ctx)
 }
 
 // lab loads the lab named by a command argument: a folder under --labs, or

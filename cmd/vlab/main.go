@@ -23,7 +23,13 @@ func main() {
 }
 
 // run executes one vlab command line and returns the process exit code.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, stdin, stdout, stderr, realDrivers)
+}
+
+// runWith is run with the VMs on the drivers open opens: a test puts a
+// fake behind the real commands.
+func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, open opener) (code int) {
 	defer func() {
 		// A bug must not cost the user a stack trace: say what happened in
 		// one line and ask for a report.
@@ -32,7 +38,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			code = 3
 		}
 	}()
-	app := newApp(stdin, stdout, stderr)
+	app := newApp(stdin, stdout, stderr, open)
 	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return 0
@@ -65,8 +71,14 @@ func (e exitError) Error() string {
 	return e.err.Error()
 }
 
-func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+// newApp builds the CLI, its commands running VMs on the drivers open
+// opens (nil: the real ones).
+func newApp(stdin io.Reader, stdout, stderr io.Writer, open opener) *cli.App {
+	if open == nil {
+		open = realDrivers
+	}
 	return &cli.App{
+		Metadata:  map[string]any{openerKey: open},
 		Name:      "vlab",
 		Usage:     "hands-on incident labs in resettable virtual machines",
 		Reader:    stdin,

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -27,7 +23,9 @@ func standbyCommand() *cli.Command {
 		Usage:     "prepare the paused standby copies of a lab's VMs (reset and up start this in the background)",
 		ArgsUsage: "<lab>",
 		Hidden:    true,
-		Flags: []cli.Flag{instanceFlag,
+		// The argument is the instance ID: VLAB_INSTANCE, set for the
+		// command that started this one, must not rename it.
+		Flags: []cli.Flag{&cli.StringFlag{Name: "instance", Hidden: true},
 			&cli.DurationFlag{Name: "delay", Usage: "wait this long before starting"}},
 		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
 			select {
@@ -46,32 +44,18 @@ func standbyCommand() *cli.Command {
 // (measured: the first login 0.05-0.1 s slower without the delay).
 const standbyDelay = 2 * time.Second
 
-// spawnStandby starts `vlab standby <id>` detached from this process and
+// spawner has `vlab standby <id>` started detached from this process and
 // its terminal, logging to the instance's folder. After standbyDelay it
 // takes the instance's lock, then works while the trainee does.
-func (e *env) spawnStandby(id string) error {
+func (e *env) spawner() instance.Spawner {
 	exe, err := os.Executable()
 	if err != nil {
-		return err
+		return instance.Spawner{} // says it cannot start a standby
 	}
-	dir, err := e.home.Instance(id)
-	if err != nil {
-		return err
-	}
-	log, err := os.OpenFile(filepath.Join(dir, instance.StandbyLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer log.Close()
-	cmd := exec.Command(exe, "--verbose", "standby", "--delay", standbyDelay.String(), "--instance", id, id)
-	cmd.Env = append(os.Environ(), "VLAB_HOME="+e.home.Dir, runAsCLI+"=1")
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s standby: %w", exe, err)
-	}
-	return cmd.Process.Release()
+	return instance.Spawner{Home: e.home,
+		Argv: []string{exe, "--verbose", "standby", "--delay", standbyDelay.String()},
+		Env:  append(os.Environ(), "VLAB_HOME="+e.home.Dir, runAsCLI+"=1")}
 }
 
-// runAsCLI tells a test binary started by spawnStandby to act as vlab.
+// runAsCLI tells a test binary started by the spawner to act as vlab.
 const runAsCLI = "VLAB_RUN_AS_CLI"

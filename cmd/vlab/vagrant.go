@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -19,79 +16,22 @@ var driverFlag = &cli.StringFlag{Name: "driver", EnvVars: []string{"VLAB_DRIVER"
 	Usage: "how to run the VMs: libvirt, or vagrant (Vagrant with vagrant-libvirt)"}
 
 // driverName picks the driver: --driver or VLAB_DRIVER, else the one
-// instance id was made with, else libvirt.
-func (e *env) driverName(id string) string {
+// instance id (recorded as st, nil for a new one) was made with, else
+// libvirt.
+func (e *env) driverName(id string, st *instance.State) string {
 	if n := e.c.String("driver"); n != "" {
 		return n
 	}
 	if id != "" {
-		return e.home.DriverOf(id)
+		if st == nil {
+			return instance.DefaultDriver
+		}
+		return st.DriverName()
 	}
 	if n := os.Getenv("VLAB_DRIVER"); n != "" {
 		return n
 	}
 	return instance.DefaultDriver
-}
-
-// connector returns how the manager connects to the named driver.
-func (e *env) connector(name, uri string) func(ctx context.Context) (vm.Driver, error) {
-	return func(ctx context.Context) (vm.Driver, error) {
-		switch name {
-		case "libvirt":
-			return e.libvirtDriver(ctx, uri)
-		case "vagrant":
-			if strings.HasPrefix(uri, "qemu+ssh:") {
-				return nil, fmt.Errorf("driver vagrant runs VMs on this machine only, not on %s", uri)
-			}
-			return e.vagrantDriver(ctx, uri)
-		}
-		return nil, fmt.Errorf("driver %q: use libvirt or vagrant", name)
-	}
-}
-
-// vagrantDriver runs VMs through Vagrant, each instance a Vagrant project
-// in its own folder, with the libvirt driver as the fast path.
-func (e *env) vagrantDriver(ctx context.Context, uri string) (*vagrant.Driver, error) {
-	lv, err := e.libvirtDriver(ctx, uri)
-	if err != nil {
-		return nil, err
-	}
-	d, err := vagrant.New(vagrant.Options{
-		Cmder:   vagrant.Exec{Verbose: e.verbose()},
-		Domains: lv,
-		Boxes:   e.boxes(),
-		Index:   filepath.Join(e.home.Dir, "vagrant", "machines"),
-		Project: func(spec vm.Spec) (string, string) {
-			// The label is the instance's ID, validated by up.
-			dir, _ := e.home.Instance(spec.Labels["instance"])
-			key, _ := e.home.KeyFile(spec.Labels["instance"])
-			return dir, key
-		},
-	})
-	if err != nil {
-		lv.Close()
-		return nil, err
-	}
-	return d, nil
-}
-
-// boxes adds vlab's boxes packed from the image store.
-func (e *env) boxes() vagrant.BoxAdder {
-	return vagrant.BoxAdder{
-		Cmder:   vagrant.Exec{Verbose: e.verbose()},
-		TempDir: e.home.Dir,
-		Pack: func(ctx context.Context, img vm.Image, path string) error {
-			i, err := e.store().Get(img.Name)
-			if err != nil {
-				return err
-			}
-			if i.Digest != img.Digest {
-				return fmt.Errorf("image %s changed while its box was made; try again", img.Name)
-			}
-			fmt.Fprintf(e.stderr, "packing image %s as Vagrant box %s\n", img.Name, vagrant.BoxName(img))
-			return i.PackBox(ctx, path, e.verbose())
-		},
-	}
 }
 
 // vmImage is the driver's view of a stored image.
@@ -124,7 +64,7 @@ func boxCommand() *cli.Command {
 			if out := c.String("output"); out != "" {
 				return i.PackBox(c.Context, out, e.verbose())
 			}
-			b := e.boxes()
+			b := e.drivers("vagrant", e.c.String("connect")).Boxes()
 			img := vmImage(i)
 			if ok, err := b.Has(c.Context, vagrant.BoxName(img)); err != nil {
 				return err

@@ -35,6 +35,9 @@ type Options struct {
 	Authorized []ssh.PublicKey
 	// Handler runs exec and shell requests; default Shell(t.TempDir()).
 	Handler Handler
+	// NoSFTP refuses the sftp subsystem, which otherwise serves this
+	// machine's file system: for stand-in guests that must not write it.
+	NoSFTP bool
 }
 
 // Server is a running test server; it stops when the test ends.
@@ -68,15 +71,32 @@ func Start(t testing.TB, opt Options) *Server {
 	if opt.Handler == nil {
 		opt.Handler = Shell(t.TempDir())
 	}
+	s, err := Listen(opt)
+	if err != nil {
+		t.Fatalf("sshtest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Listen starts a server with opt, whose HostKey and Handler must be set,
+// for code that starts servers outside a test's goroutine; the caller
+// closes it.
+func Listen(opt Options) (*Server, error) {
+	if opt.HostKey == nil || opt.Handler == nil {
+		return nil, errors.New("sshtest: Listen needs a host key and a handler")
+	}
+	if opt.Addr == "" {
+		opt.Addr = "127.0.0.1:0"
+	}
 	l, err := net.Listen("tcp", opt.Addr)
 	if err != nil {
-		t.Fatalf("sshtest: listen: %v", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s := &Server{Addr: l.Addr().String(), Port: l.Addr().(*net.TCPAddr).Port, HostKey: opt.HostKey, opt: opt, l: l}
 	s.wg.Add(1)
 	go s.serve()
-	t.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // NewSigner makes an ed25519 key.
@@ -213,7 +233,7 @@ func (s *Server) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			go s.run(ctx, cancel, ch, cmd)
 		case "subsystem":
 			s.logf("subsystem %s", payloadString(req.Payload))
-			if payloadString(req.Payload) != "sftp" {
+			if payloadString(req.Payload) != "sftp" || s.opt.NoSFTP {
 				req.Reply(false, nil)
 				continue
 			}

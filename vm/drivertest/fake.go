@@ -9,16 +9,22 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/libvirt"
 )
 
 // Fake is an in-memory vm.Driver whose guests understand the suite's
 // commands. It also stands in for the libvirt side of the Vagrant driver.
+// NewFakeSSH makes its guests SSH servers, for code that logs in to them.
 type Fake struct {
 	mu       sync.Mutex
 	vms      map[string]*fakeVM
 	networks map[string]map[string]string // name -> labels
+	calls    []string                     // "create web", "restore web golden", ...
+	cmds     []Command                    // what guests were asked to run
+	ssh      *sshGuests                   // nil: guests are reached through Exec only
 }
 
 type fakeVM struct {
@@ -29,16 +35,23 @@ type fakeVM struct {
 	noFwd bool // a standby, or a VM a standby took over from: its SSH port is not its own
 }
 
-// fakeGuest is what a guest remembers: marker files and whether its SSH
-// server is there.
+// serves tells whether the VM answers on its spec's SSH port.
+func (v *fakeVM) serves() bool {
+	return v.state == vm.StateRunning && !v.noFwd && !v.guest.broken
+}
+
+// fakeGuest is what a guest remembers: marker files, whether its SSH
+// server is there, and its SSH host key (saved and restored with it).
 type fakeGuest struct {
-	files  map[string]bool
-	broken bool
-	offset time.Duration // guest clock minus host clock
+	files   map[string]bool
+	broken  bool
+	offset  time.Duration // guest clock minus host clock
+	hostKey ssh.Signer
 }
 
 func (g fakeGuest) clone() fakeGuest {
-	return fakeGuest{files: maps.Clone(g.files), broken: g.broken, offset: g.offset}
+	g.files = maps.Clone(g.files)
+	return g
 }
 
 var (
@@ -48,60 +61,35 @@ var (
 	_ vm.Standby = (*Fake)(nil)
 )
 
-// PrepareStandby copies owner's saved guest into a paused standby.
-func (f *Fake) PrepareStandby(ctx context.Context, owner, tag, standby string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	o, err := f.get(owner)
-	if err != nil {
-		return err
-	}
-	g, ok := o.saves[tag]
-	if !ok {
-		return fmt.Errorf("vm %s has no saved state %q: %w", owner, tag, vm.ErrNotFound)
-	}
-	spec := o.spec
-	spec.Name = standby
-	f.vms[standby] = &fakeVM{spec: spec, state: vm.StatePaused, guest: g.clone(),
-		saves: map[string]fakeGuest{tag: g.clone()}, noFwd: true}
-	return nil
-}
-
-// TakeOver gives the paused standby name's SSH port and runs it.
-func (f *Fake) TakeOver(ctx context.Context, name, standby string, port int) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	sb, ok := f.vms[standby]
-	if !ok || sb.state != vm.StatePaused {
-		return fmt.Errorf("standby %s: %w", standby, vm.ErrNotFound)
-	}
-	if old, ok := f.vms[name]; ok {
-		if old.state == vm.StateRunning {
-			old.state = vm.StatePaused
-		}
-		old.noFwd = true
-	}
-	sb.spec.SSHPort, sb.noFwd, sb.state = port, false, vm.StateRunning
-	return nil
-}
-
-// PowerOff stops a VM at once; an absent VM is not an error.
-func (f *Fake) PowerOff(ctx context.Context, name string) error { return f.Stop(ctx, name) }
-
-// SetClock sets a running fake guest's clock, as a guest agent would.
-func (f *Fake) SetClock(ctx context.Context, name string, t time.Time) error {
-	return f.set(name, func(v *fakeVM) error {
-		if v.state != vm.StateRunning {
-			return fmt.Errorf("vm %s is %s: the guest agent does not answer", name, v.state)
-		}
-		v.guest.offset = time.Until(t)
-		return nil
-	})
-}
-
 // NewFake returns an empty fake hypervisor.
 func NewFake() *Fake {
 	return &Fake{vms: map[string]*fakeVM{}, networks: map[string]map[string]string{}}
+}
+
+// record notes a driver call; f.mu is held.
+func (f *Fake) record(format string, args ...any) {
+	f.calls = append(f.calls, fmt.Sprintf(format, args...))
+}
+
+// Calls lists the calls that changed something, in order: "create web",
+// "start web", "stop web", "destroy web", "snapshot web golden", "restore
+// web golden", "prepare web_b from web", "takeover web by web_b",
+// "poweroff web_b".
+func (f *Fake) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// CallsLike returns the calls that start with prefix.
+func (f *Fake) CallsLike(prefix string) []string {
+	var out []string
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (f *Fake) get(name string) (*fakeVM, error) {
@@ -117,6 +105,11 @@ func (f *Fake) Create(ctx context.Context, spec vm.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	key, err := newHostKey()
+	if err != nil {
+		return err
+	}
+	defer f.sync()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.vms[spec.Name]; ok {
@@ -127,14 +120,17 @@ func (f *Fake) Create(ctx context.Context, spec vm.Spec) error {
 			return fmt.Errorf("network %s: %w", n, vm.ErrNotFound)
 		}
 	}
+	f.record("create %s", spec.Name)
+	spec.Labels = maps.Clone(spec.Labels)
 	f.vms[spec.Name] = &fakeVM{spec: spec, state: vm.StateRunning,
-		guest: fakeGuest{files: map[string]bool{}}, saves: map[string]fakeGuest{}}
+		guest: fakeGuest{files: map[string]bool{}, hostKey: key}, saves: map[string]fakeGuest{}}
 	return nil
 }
 
 // Start boots a stopped VM.
 func (f *Fake) Start(ctx context.Context, name string) error {
 	return f.set(name, func(v *fakeVM) error {
+		f.record("start %s", name)
 		v.state = vm.StateRunning
 		return nil
 	})
@@ -142,9 +138,18 @@ func (f *Fake) Start(ctx context.Context, name string) error {
 
 // Stop powers a VM off; an absent VM is not an error.
 func (f *Fake) Stop(ctx context.Context, name string) error {
+	return f.off(name, "stop")
+}
+
+// off stops a VM, recording the call as verb when the VM existed.
+func (f *Fake) off(name, verb string) error {
+	defer f.sync()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if v, ok := f.vms[name]; ok {
+		if verb == "stop" || v.state != vm.StateStopped {
+			f.record("%s %s", verb, name)
+		}
 		v.state = vm.StateStopped
 	}
 	return nil
@@ -152,8 +157,10 @@ func (f *Fake) Stop(ctx context.Context, name string) error {
 
 // Destroy removes a VM and its saved states; an absent VM is not an error.
 func (f *Fake) Destroy(ctx context.Context, name string) error {
+	defer f.sync()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.record("destroy %s", name)
 	delete(f.vms, name)
 	return nil
 }
@@ -168,19 +175,25 @@ func (f *Fake) State(ctx context.Context, name string) (vm.State, error) {
 	return vm.StateAbsent, nil
 }
 
-// ConsoleTail returns a fixed line for a VM that exists.
+// ConsoleTail returns a fixed line for a VM that exists, and why its SSH
+// server could not listen when it could not.
 func (f *Fake) ConsoleTail(ctx context.Context, name string, n int) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, err := f.get(name); err != nil {
 		return "", err
 	}
-	return "fake console of " + name, nil
+	tail := "fake console of " + name
+	if f.ssh != nil && f.ssh.failed[name] != nil {
+		tail += "\nsshd: " + f.ssh.failed[name].Error()
+	}
+	return tail, nil
 }
 
 // Snapshot saves a VM's guest as tag.
 func (f *Fake) Snapshot(ctx context.Context, name, tag string) error {
 	return f.set(name, func(v *fakeVM) error {
+		f.record("snapshot %s %s", name, tag)
 		v.saves[tag] = v.guest.clone()
 		v.state = vm.StateRunning
 		return nil
@@ -194,6 +207,7 @@ func (f *Fake) Restore(ctx context.Context, name, tag string) error {
 		if !ok {
 			return fmt.Errorf("vm %s has no saved state %q: %w", name, tag, vm.ErrNotFound)
 		}
+		f.record("restore %s %s", name, tag)
 		v.guest, v.state, v.noFwd = g.clone(), vm.StateRunning, false
 		return nil
 	})
@@ -217,7 +231,10 @@ func (f *Fake) Resume(ctx context.Context, name string) error {
 	})
 }
 
+// set runs fn on VM name with f.mu held, then brings the guests' SSH
+// servers in line.
 func (f *Fake) set(name string, fn func(v *fakeVM) error) error {
+	defer f.sync()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	v, err := f.get(name)
@@ -227,87 +244,7 @@ func (f *Fake) set(name string, fn func(v *fakeVM) error) error {
 	return fn(v)
 }
 
-// EnsureNetwork records a network, or joins one that carries labels.
-func (f *Fake) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if have, ok := f.networks[name]; ok {
-		if !vm.HasLabels(have, labels) {
-			return fmt.Errorf("network %s: %w", name, vm.ErrExists)
-		}
-		return nil
-	}
-	f.networks[name] = maps.Clone(labels)
-	return nil
-}
-
-// VMLabels returns the labels of the VM's spec.
-func (f *Fake) VMLabels(ctx context.Context, name string) (map[string]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	v, err := f.get(name)
-	if err != nil {
-		return nil, err
-	}
-	return maps.Clone(v.spec.Labels), nil
-}
-
-// SetLabels replaces the labels of a VM, as libvirt's metadata does.
-func (f *Fake) SetLabels(ctx context.Context, name string, labels map[string]string) error {
-	return f.set(name, func(v *fakeVM) error {
-		v.spec.Labels = maps.Clone(labels)
-		return nil
-	})
-}
-
-// NetworkLabels returns the labels a network was made with.
-func (f *Fake) NetworkLabels(ctx context.Context, name string) (map[string]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	l, ok := f.networks[name]
-	if !ok {
-		return nil, fmt.Errorf("network %s: %w", name, vm.ErrNotFound)
-	}
-	return maps.Clone(l), nil
-}
-
-// FindVMs lists the VMs whose labels hold match.
-func (f *Fake) FindVMs(ctx context.Context, match map[string]string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []string
-	for n, v := range f.vms {
-		if vm.HasLabels(v.spec.Labels, match) {
-			out = append(out, n)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
-// FindNetworks lists the networks whose labels hold match.
-func (f *Fake) FindNetworks(ctx context.Context, match map[string]string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []string
-	for n, l := range f.networks {
-		if vm.HasLabels(l, match) {
-			out = append(out, n)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
-// RemoveNetwork forgets a network.
-func (f *Fake) RemoveNetwork(ctx context.Context, name string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.networks, name)
-	return nil
-}
-
-// Close does nothing.
+// Close does nothing: a fake's VMs outlive a connection, as libvirt's do.
 func (f *Fake) Close() error { return nil }
 
 // EnsureImage pretends the image is in a pool.
@@ -324,49 +261,6 @@ func (f *Fake) Pool() string { return "fake" }
 
 // VolumePath is a path in the fake pool.
 func (f *Fake) VolumePath(vol string) string { return "/pool/" + vol }
-
-// Exec runs one of the suite's commands in a fake guest.
-func (f *Fake) Exec(ctx context.Context, spec vm.Spec, cmd string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	v, err := f.get(spec.Name)
-	if err != nil {
-		return "", err
-	}
-	// SSH reaches whichever VM serves the port: a standby that took over.
-	// Two VMs serving one port is a driver bug (QEMU would refuse it).
-	serving := 0
-	for _, o := range f.vms {
-		if !o.noFwd && o.spec.SSHPort == spec.SSHPort && o.state == vm.StateRunning {
-			v = o
-			serving++
-		}
-	}
-	if serving > 1 {
-		return "", fmt.Errorf("fake: %d running VMs forward port %d", serving, spec.SSHPort)
-	}
-	if v.state != vm.StateRunning || v.guest.broken || v.noFwd {
-		return "", fmt.Errorf("ssh to 127.0.0.1:%d: connection refused", v.spec.SSHPort)
-	}
-	switch {
-	case cmd == cmdHello:
-		return "hello\n", nil
-	case cmd == cmdClock:
-		return fmt.Sprintf("%d\n", time.Now().Add(v.guest.offset).Unix()), nil
-	case cmd == cmdBreak:
-		v.guest.broken = true
-		return "", nil
-	case strings.HasPrefix(cmd, "touch /root/vlab-mark-"):
-		v.guest.files[strings.TrimPrefix(cmd, "touch ")] = true
-		return "", nil
-	case strings.HasPrefix(cmd, "test -e "):
-		if v.guest.files[strings.Fields(cmd)[2]] {
-			return "yes\n", nil
-		}
-		return "no\n", nil
-	}
-	return "", fmt.Errorf("fake guest: unknown command %q", cmd)
-}
 
 // DomainUUID makes a UUID up from the name.
 func (f *Fake) DomainUUID(ctx context.Context, name string) (string, error) {
