@@ -3,13 +3,16 @@ package instance
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/vm"
+	"github.com/vlab-dev/vlab/vm/drivertest"
 )
 
 // TestNamesNeverCollide: instance shop with VM db-web and instance shop-db
@@ -143,5 +146,49 @@ func TestDestroyFromBrokenState(t *testing.T) {
 	}
 	if rows, err := e.again().Status(ctx, "other"); err != nil || len(rows) != 2 {
 		t.Errorf("the other instance after destroy: %v %v", rows, err)
+	}
+}
+
+// portMover is the fake with the port-restorer role the libvirt driver has.
+type portMover struct {
+	bare
+	f *drivertest.Fake
+}
+
+func (p portMover) RestoreOnPort(ctx context.Context, name, tag string, port int) error {
+	return p.f.RestoreOnPort(ctx, name, tag, port)
+}
+
+// TestRestoreMovesATakenPort: the golden state holds the SSH port it was
+// saved with; when another program took it meanwhile, up (and reset)
+// bring the VM back on a new port, recorded in the state, instead of
+// failing.
+func TestRestoreMovesATakenPort(t *testing.T) {
+	e := newEnv(t)
+	e.m.Driver = opener(portMover{bare{e.drv}, e.drv})
+	ctx := context.Background()
+	inst := e.up(t, e.m)
+	if err := e.again().Down(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	old := inst.State.VMs["web"].SSHPort
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(old)))
+	if err != nil {
+		t.Skipf("port %d taken by something else already: %v", old, err)
+	}
+	defer l.Close()
+	m := e.again()
+	m.Driver = e.m.Driver
+	inst = e.up(t, m)
+	if p := inst.State.VMs["web"].SSHPort; p == old || p == 0 {
+		t.Fatalf("web still on port %d", p)
+	}
+	s, err := inst.Dial(ctx, "web")
+	if err != nil {
+		t.Fatalf("ssh to web on its new port: %v", err)
+	}
+	s.Close()
+	if st, _ := LoadState(inst.Dir); st.VMs["web"].SSHPort != inst.State.VMs["web"].SSHPort {
+		t.Errorf("the new port is not recorded: %d", st.VMs["web"].SSHPort)
 	}
 }

@@ -215,6 +215,10 @@ const holderStandby = "standby"
 // standbyWait bounds how long a command waits for a standby's preparation.
 const standbyWait = 2 * time.Minute
 
+// StandbyBudget bounds a standby's preparation: its process gives up (and
+// so lets go of the instance's lock) before a command waiting for it would.
+const StandbyBudget = standbyWait - 20*time.Second
+
 // lockAs takes the instance's lock and writes holder into the lock file.
 // A lock held by a standby preparation is waited for up to standbyWait;
 // wait > 0 waits that long for any holder.

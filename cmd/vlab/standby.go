@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"time"
 
@@ -33,10 +34,23 @@ func standbyCommand() *cli.Command {
 			case <-c.Context.Done():
 				return c.Context.Err()
 			}
-			return m.PrepareStandby(c.Context, id)
+			// A libvirt call that never returns must not hold the
+			// instance's lock for good: past its budget this process
+			// ends, and with it the lock.
+			done := make(chan error, 1)
+			go func() { done <- m.PrepareStandby(c.Context, id) }()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(standbyBudget):
+				return fmt.Errorf("standby of %s not ready after %s: gave up so that other commands need not wait; the next reset restores the slow way", id, standbyBudget)
+			}
 		}),
 	}
 }
+
+// standbyBudget is instance.StandbyBudget; a test shortens it.
+var standbyBudget = instance.StandbyBudget
 
 // standbyDelay is how long the background preparation waits before it
 // starts: restoring the next standby loads the host for a second or two,

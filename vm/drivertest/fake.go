@@ -202,7 +202,7 @@ func (f *Fake) Snapshot(ctx context.Context, name, tag string) error {
 
 // Restore returns a VM to tag.
 func (f *Fake) Restore(ctx context.Context, name, tag string) error {
-	return f.set(name, func(v *fakeVM) error {
+	err := f.set(name, func(v *fakeVM) error {
 		g, ok := v.saves[tag]
 		if !ok {
 			return fmt.Errorf("vm %s has no saved state %q: %w", name, tag, vm.ErrNotFound)
@@ -211,6 +211,18 @@ func (f *Fake) Restore(ctx context.Context, name, tag string) error {
 		v.guest, v.state, v.noFwd = g.clone(), vm.StateRunning, false
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return f.bound(name)
+}
+
+// RestoreOnPort is Restore with the VM's SSH port forward moved to port.
+func (f *Fake) RestoreOnPort(ctx context.Context, name, tag string, port int) error {
+	if err := f.set(name, func(v *fakeVM) error { v.spec.SSHPort = port; return nil }); err != nil {
+		return err
+	}
+	return f.Restore(ctx, name, tag)
 }
 
 // Pause freezes a VM.

@@ -126,6 +126,26 @@ func (f *Fake) sync() {
 	}
 }
 
+// bound fails like QEMU when VM name's SSH port could not be listened on
+// (taken by another program): the VM is off and the error wraps
+// vm.ErrPortInUse. Without SSH guests every port is free.
+func (f *Fake) bound(name string) error {
+	if f.ssh == nil {
+		return nil
+	}
+	f.mu.Lock()
+	err := f.ssh.failed[name]
+	if v := f.vms[name]; err != nil && v != nil {
+		v.state = vm.StateStopped
+	}
+	f.mu.Unlock()
+	if err == nil {
+		return nil
+	}
+	f.sync()
+	return fmt.Errorf("vm %s: %w: %v", name, vm.ErrPortInUse, err)
+}
+
 // wantServed lists the servers the VMs call for; f.mu is held.
 func (f *Fake) wantServed() map[string]*served {
 	claims := map[int]int{}
