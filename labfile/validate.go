@@ -103,6 +103,7 @@ func (v *validator) validate() {
 	v.probes()
 	v.solution()
 	v.debDir()
+	v.testScripts()
 }
 
 func (v *validator) name(p path, s string, required bool) {
