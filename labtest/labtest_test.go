@@ -1,0 +1,172 @@
+package labtest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/images/imagestest"
+	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/labfile"
+	"github.com/vlab-dev/vlab/vm"
+	"github.com/vlab-dev/vlab/vm/drivertest"
+)
+
+// guest is a fake lab's VM: /etc/state says "fixed" once a script that
+// says FIX ran, until the VM is restored (the fake's restore calls are
+// counted to notice one).
+type guest struct {
+	mu       sync.Mutex
+	drv      *drivertest.Fake
+	fixed    bool
+	restores int
+	always   string // the state answered whatever happened, if set
+}
+
+func (g *guest) handle(_ context.Context, vmName, cmd string, stdin io.Reader, stdout, _ io.Writer) int {
+	io.Copy(io.Discard, stdin)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n := len(g.drv.CallsLike("restore ")); n != g.restores {
+		g.restores, g.fixed = n, false
+	}
+	switch {
+	case strings.Contains(cmd, "cat /etc/state"):
+		st := "broken"
+		if g.fixed {
+			st = "fixed"
+		}
+		if g.always != "" {
+			st = g.always
+		}
+		io.WriteString(stdout, st+"\n")
+	case strings.Contains(cmd, "FIX"):
+		g.fixed = true
+	case strings.Contains(cmd, "FAIL"):
+		return 1
+	}
+	return 0
+}
+
+// testLab writes a one-VM lab whose probe wants "fixed" and whose
+// solution runs solution; scripts go to tests/.
+func testLab(t *testing.T, solution string, scripts map[string]string) *labfile.Lab {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "shop")
+	os.MkdirAll(filepath.Join(dir, "tests"), 0o755)
+	yaml := `name: shop
+title: t
+vms:
+  - name: box
+probes:
+  - name: state
+    vm: box
+    command: cat /etc/state
+    expect: {match: "^fixed$"}
+solution:
+  steps:
+    - vm: box
+      run: ` + solution + "\n"
+	os.WriteFile(filepath.Join(dir, "lab.yaml"), []byte(yaml), 0o644)
+	for n, b := range scripts {
+		os.WriteFile(filepath.Join(dir, "tests", n), []byte(b), 0o755)
+	}
+	lab, err := labfile.Load(filepath.Join(dir, "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lab
+}
+
+func manager(t *testing.T, g *guest) *instance.Manager {
+	t.Helper()
+	home := instance.Home{Dir: t.TempDir()}
+	store := &images.Store{Dir: home.Images()}
+	if _, err := store.Import(context.Background(), "debian-12", images.Files{Disk: imagestest.Disk(t)}); err != nil {
+		t.Fatal(err)
+	}
+	g.drv = drivertest.NewFakeSSH(t, g.handle)
+	return &instance.Manager{Home: home, Images: store, BootTimeout: 10 * time.Second, NoStandby: true,
+		Driver: instance.OpenFunc(func(context.Context) (vm.Driver, error) { return g.drv, nil }),
+		Accel:  instance.AccelFunc(func(context.Context) (vm.Accel, error) { return vm.AccelTCG, nil })}
+}
+
+var goodScripts = map[string]string{
+	"fix-other.sh":    "#!/bin/sh\n# vm: box\necho FIX\n",
+	"cheat-hide.sh":   "#!/bin/sh\n# vm: box\necho hide\n",
+	"README":          "not a script",
+	"workaround-x.sh": "#!/bin/sh\n# vm: box\necho ease\n",
+}
+
+func TestGoodLabPasses(t *testing.T) {
+	g := &guest{}
+	m := manager(t, g)
+	lab := testLab(t, "echo FIX", goodScripts)
+	r, err := Run(context.Background(), lab, Options{Manager: m})
+	if err != nil || !r.Passed() {
+		t.Fatalf("Run = %+v, %v", r, err)
+	}
+	var names []string
+	for _, s := range r.Steps {
+		names = append(names, s.Name)
+	}
+	want := "up|starts broken|reference solution|reset breaks it again|cheat cheat-hide|fix fix-other|workaround workaround-x|destroy"
+	if got := strings.Join(names, "|"); got != want {
+		t.Errorf("steps %s, want %s", got, want)
+	}
+	if vms, _ := g.drv.FindVMs(context.Background(), map[string]string{"instance": "test-shop"}); len(vms) != 0 {
+		t.Errorf("the test's instance was left: %v", vms)
+	}
+	var j bytes.Buffer
+	if err := r.WriteJUnit(&j); err != nil || !strings.Contains(j.String(), `tests="8" failures="0"`) {
+		t.Errorf("junit: %v\n%s", err, j.String())
+	}
+}
+
+// TestBadLabsFail: each way a lab can be wrong fails its step (the first
+// that fails) with one line naming it.
+func TestBadLabsFail(t *testing.T) {
+	for _, tt := range []struct {
+		name, solution, always string
+		scripts                map[string]string
+		step, msg              string
+	}{
+		{name: "starts resolved", solution: "echo FIX", always: "fixed", step: "starts broken", msg: "check says resolved, want not resolved"},
+		{name: "solution fixes nothing", solution: "echo nothing", step: "reference solution", msg: "check says not resolved, want resolved; state on box"},
+		{name: "solution fails", solution: "echo FAIL", step: "reference solution", msg: "solution step 1 in box"},
+		{name: "fix that does not fix", solution: "echo FIX", scripts: map[string]string{"fix-bad.sh": "# vm: box\necho nothing\n"},
+			step: "fix fix-bad", msg: "want resolved"},
+		{name: "cheat that passes", solution: "echo FIX", scripts: map[string]string{"cheat-wins.sh": "# vm: box\necho FIX\n"},
+			step: "cheat cheat-wins", msg: "check says resolved, want not resolved"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &guest{always: tt.always}
+			m := manager(t, g)
+			r, err := Run(context.Background(), testLab(t, tt.solution, tt.scripts), Options{Manager: m})
+			if err != nil || r.Passed() {
+				t.Fatalf("Run = %+v, %v; want a failed step", r, err)
+			}
+			var text bytes.Buffer
+			r.WriteText(&text)
+			var failed []Step
+			for _, s := range r.Steps {
+				if !s.OK {
+					failed = append(failed, s)
+				}
+			}
+			if len(failed) == 0 || failed[0].Name != tt.step || !strings.Contains(failed[0].Message, tt.msg) {
+				t.Errorf("failed steps %+v; want %q with %q\n%s", failed, tt.step, tt.msg, text.String())
+			}
+			if !strings.Contains(text.String(), "FAIL "+tt.step+": ") || !strings.Contains(text.String(), "lab shop FAILED") {
+				t.Errorf("text report:\n%s", text.String())
+			}
+		})
+	}
+}
