@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/vlab-dev/vlab/internal/termtext"
 )
 
 func main() {
@@ -40,15 +42,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ex exitError
 	if errors.As(err, &ex) {
 		if ex.err != nil {
-			fmt.Fprintf(stderr, "vlab: %v\n", ex.err)
+			printError(stderr, ex.err)
 		}
 		return ex.code
 	}
-	fmt.Fprintf(stderr, "vlab: %v\n", err)
+	printError(stderr, err)
 	if hint := hintFor(err); hint != "" {
 		fmt.Fprintf(stderr, "vlab: %s\n", hint)
 	}
 	return 2
+}
+
+// printError prints err once. An error may quote a lab or a guest (a
+// file name, a probe's output), so it is sanitised like any text vlab
+// did not write.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "vlab: %s\n", termtext.Text(err.Error()))
 }
 
 // exitError carries an exit code other than the default for errors (2),
