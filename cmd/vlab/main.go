@@ -35,7 +35,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}()
 	app := newApp(stdin, stdout, stderr)
-	err := app.RunContext(ctx, interspersed(app, args))
+	args, err := interspersed(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return 0
 	}
@@ -82,13 +85,29 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Flags:     globalFlags(),
-		Commands:  commands(),
+		Commands:  oneLineUsageErrors("vlab", commands()),
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return fmt.Errorf("%w; `vlab --help` lists the flags", err)
+		},
 		// Errors are printed once by run, not by the library.
 		ExitErrHandler:         func(*cli.Context, error) {},
 		HideHelpCommand:        true,
 		UseShortOptionHandling: true,
 		Suggest:                true,
 	}
+}
+
+// oneLineUsageErrors makes a wrong flag one error line, printed by run,
+// rather than the library's usage page.
+func oneLineUsageErrors(parent string, cmds []*cli.Command) []*cli.Command {
+	for _, c := range cmds {
+		name := parent + " " + c.Name
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return fmt.Errorf("%w; `%s --help` lists the flags", err, name)
+		}
+		oneLineUsageErrors(name, c.Subcommands)
+	}
+	return cmds
 }
 
 // commands lists every verb; each is defined in its own file.
