@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -35,6 +36,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}()
 	app := newApp(stdin, stdout, stderr)
+	verbose := false
+	app.Before = func(c *cli.Context) error {
+		verbose = c.Bool("verbose")
+		return nil
+	}
 	args, err := interspersed(app, args)
 	if err == nil {
 		err = app.RunContext(ctx, args)
@@ -45,22 +51,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ex exitError
 	if errors.As(err, &ex) {
 		if ex.err != nil {
-			printError(stderr, ex.err)
+			printError(stderr, ex.err, verbose)
 		}
 		return ex.code
 	}
-	printError(stderr, err)
-	if hint := hintFor(err); hint != "" {
-		fmt.Fprintf(stderr, "vlab: %s\n", hint)
-	}
+	printError(stderr, err, verbose)
 	return 2
 }
 
-// printError prints err once. An error may quote a lab or a guest (a
-// file name, a probe's output), so it is sanitised like any text vlab
-// did not write.
-func printError(w io.Writer, err error) {
+// printError prints err once, with one line of what to do when vlab can
+// tell; with --verbose, also the tail of what a failed command printed.
+// An error may quote a lab or a guest (a file name, a probe's output), so
+// it is sanitised like any text vlab did not write.
+func printError(w io.Writer, err error, verbose bool) {
 	fmt.Fprintf(w, "vlab: %s\n", termtext.Text(err.Error()))
+	var t interface{ Tail() string }
+	if verbose && errors.As(err, &t) && t.Tail() != "" {
+		fmt.Fprintf(w, "  | %s\n", strings.ReplaceAll(termtext.Text(t.Tail()), "\n", "\n  | "))
+	}
+	var h interface{ Hint() string }
+	hint := hintFor(err)
+	if errors.As(err, &h) && h.Hint() != "" {
+		hint = h.Hint()
+	}
+	if hint != "" {
+		fmt.Fprintf(w, "vlab: %s\n", hint)
+	}
 }
 
 // exitError carries an exit code other than the default for errors (2),
