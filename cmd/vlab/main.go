@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/vlab-dev/vlab/internal/release"
 	"github.com/vlab-dev/vlab/internal/termtext"
 )
 
@@ -100,8 +101,16 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Reader:    stdin,
 		Writer:    stdout,
 		ErrWriter: stderr,
-		Flags:     globalFlags(),
-		Commands:  oneLineUsageErrors("vlab", commands()),
+		Flags:     append(globalFlags(), &cli.BoolFlag{Name: "version", Usage: "print vlab's version"}),
+		// Without a verb: the version with --version, else the help.
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				_, err := fmt.Fprintf(c.App.Writer, "vlab %s\n", release.Version())
+				return err
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: oneLineUsageErrors("vlab", commands()),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return fmt.Errorf("%w; `vlab --help` lists the flags", err)
 		},
