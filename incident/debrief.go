@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/labfile"
+
+	"github.com/vlab-dev/vlab/internal/termtext"
 )
 
 // Debrief sets each attempt at a lab beside the real incident.
@@ -93,7 +95,7 @@ func debriefAttempt(lab *labfile.Lab, a Attempt) AttemptDebrief {
 
 // WriteText prints the debrief: a summary and a timeline table per attempt.
 func (d Debrief) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "Debrief: %s (%s)\n", d.Lab, d.Title)
+	fmt.Fprintf(w, "Debrief: %s (%s)\n", d.Lab, termtext.Line(d.Title))
 	if len(d.Attempts) == 0 {
 		_, err := fmt.Fprintln(w, "\nno attempt recorded yet; `vlab up` starts one")
 		return err

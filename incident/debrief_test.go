@@ -103,3 +103,16 @@ func TestDebriefEmpty(t *testing.T) {
 		t.Errorf("got %q", b.String())
 	}
 }
+
+// TestDebriefTitleSanitised: the lab's title reaches the terminal without
+// its escape sequences.
+func TestDebriefTitleSanitised(t *testing.T) {
+	d := Debrief{Lab: "x", Title: "Outage\x1b]52;c;ZWNobyBwd25lZAo=\x07 at noon"}
+	var b strings.Builder
+	if err := d.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, "Outage at noon") {
+		t.Errorf("debrief = %q", out)
+	}
+}

@@ -5,8 +5,9 @@ import (
 	"io"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/vlab-dev/vlab/internal/termtext"
 )
 
 // RenderOptions say how text is drawn for a terminal.
@@ -65,7 +66,7 @@ type mdWriter struct {
 func Markdown(w io.Writer, md string, o RenderOptions) error {
 	m := &mdWriter{o: o}
 	inFence := false
-	for _, line := range strings.Split(sanitize(md), "\n") {
+	for _, line := range strings.Split(termtext.Text(md), "\n") {
 		line = strings.TrimRight(line, " \t\r")
 		switch {
 		case fence.MatchString(line):
@@ -214,15 +215,4 @@ func wrap(text string, width int, first, rest string) []string {
 // visibleWidth counts the columns s takes, leaving out ANSI styles.
 func visibleWidth(s string) int {
 	return utf8.RuneCountInString(ansiCodes.ReplaceAllString(s, ""))
-}
-
-// sanitize removes control characters other than newline and tab, so text
-// from a lab or a guest cannot drive the trainee's terminal.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
-			return r
-		}
-		return -1
-	}, strings.ToValidUTF8(s, "\uFFFD"))
 }

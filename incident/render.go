@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/vlab-dev/vlab/internal/termtext"
 )
 
 // Render writes an inject for the trainee: a header with its place in the
@@ -17,7 +19,7 @@ func Render(w io.Writer, sh Shown, o RenderOptions) error {
 	if in.Guessed {
 		kind += "?"
 	}
-	head := fmt.Sprintf("[%d/%d] %s  %s", sh.N, sh.Of, kind, sanitize(in.Title))
+	head := fmt.Sprintf("[%d/%d] %s  %s", sh.N, sh.Of, kind, termtext.Line(in.Title))
 	meta := fmt.Sprintf("at %s in the incident, revealed %s into your attempt", Short(in.At.D()), Short(sh.Since))
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n%s\n", o.style(ansiBold, head), o.style(ansiDim, meta))
@@ -38,8 +40,8 @@ func Render(w io.Writer, sh Shown, o RenderOptions) error {
 }
 
 func renderLive(b *strings.Builder, l *Live, o RenderOptions) {
-	fmt.Fprintf(b, "\n%s\n", o.style(ansiBold, fmt.Sprintf("Live from %s: $ %s", l.VM, sanitize(l.Command))))
-	for _, line := range strings.Split(strings.TrimRight(sanitize(l.Output), "\n"), "\n") {
+	fmt.Fprintf(b, "\n%s\n", o.style(ansiBold, fmt.Sprintf("Live from %s: $ %s", l.VM, termtext.Line(l.Command))))
+	for _, line := range strings.Split(strings.TrimRight(termtext.Text(l.Output), "\n"), "\n") {
 		if line != "" || l.Output != "" {
 			fmt.Fprintf(b, "    %s\n", o.style(ansiCyan, line))
 		}
@@ -66,7 +68,7 @@ func RenderList(w io.Writer, list []Shown) error {
 	fmt.Fprintln(tw, "#\tKIND\tID\tINCIDENT\tYOU\tTITLE")
 	for _, sh := range list {
 		fmt.Fprintf(tw, "%d/%d\t%s\t%s\t%s\t%s\t%s\n", sh.N, sh.Of, sh.Inject.Kind, sh.Inject.ID,
-			Short(sh.Inject.At.D()), Short(sh.Since), sanitize(sh.Inject.Title))
+			Short(sh.Inject.At.D()), Short(sh.Since), termtext.Line(sh.Inject.Title))
 	}
 	return tw.Flush()
 }

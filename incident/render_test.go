@@ -47,7 +47,7 @@ Steps
     2024/03/05 14:02:11 [error] 123#0: *1 upstream timed out (110: Connection timed out) while reading
 │ quoted from chat
 ────────────────────────────────────────
-[31mred[0m
+red
 `
 	if got := b.String(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)

@@ -17,8 +17,10 @@ const FileName = "lab.yaml"
 
 // Lab is one incident lab as written in lab.yaml.
 type Lab struct {
-	Name       string    `yaml:"name"`
-	Title      string    `yaml:"title"`
+	Name  string `yaml:"name"`
+	Title string `yaml:"title"`
+	// Requires is the vlab version the lab needs, e.g. ">= 0.3".
+	Requires   string    `yaml:"requires,omitempty"`
 	Date       string    `yaml:"date,omitempty"`
 	Report     string    `yaml:"report,omitempty"`
 	Summary    string    `yaml:"summary,omitempty"`

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vlab-dev/vlab/internal/debver"
+	"github.com/vlab-dev/vlab/internal/release"
 )
 
 // validator checks a decoded lab and reports each problem at the line of
@@ -91,6 +92,11 @@ func (v *validator) validate() {
 	if l.Date != "" {
 		if _, err := time.Parse(time.DateOnly, l.Date); err != nil {
 			v.errf(path{"date"}, "%q is not a date like 2024-03-05", l.Date)
+		}
+	}
+	if l.Requires != "" {
+		if err := release.Check(l.Requires); err != nil {
+			v.errf(path{"requires"}, "%v", err)
 		}
 	}
 	if l.Difficulty != "" && !slices.Contains([]string{"easy", "medium", "hard"}, l.Difficulty) {

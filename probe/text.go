@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/vlab-dev/vlab/internal/termtext"
 )
 
 // WriteText prints the report as a table, a probe a line, and a closing
@@ -21,7 +23,8 @@ func (r Report) WriteText(w io.Writer) error {
 		if res.Status == Pass {
 			pass++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(string(res.Status)), name, res.VM, res.Observed, res.Message)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(string(res.Status)), name, res.VM,
+			termtext.Line(res.Observed), termtext.Line(res.Message))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -35,6 +38,6 @@ func (r Report) WriteText(w io.Writer) error {
 	default:
 		verdict = fmt.Sprintf("could not check: %v", r.Err())
 	}
-	_, err := fmt.Fprintln(w, verdict)
+	_, err := fmt.Fprintln(w, termtext.Line(verdict))
 	return err
 }

@@ -15,8 +15,14 @@ import (
 func WaitBanner(ctx context.Context, cfg SSHConfig) error {
 	var last error
 	for {
-		if last = readBanner(ctx, cfg); last == nil {
+		err := readBanner(ctx, cfg)
+		if err == nil {
 			return nil
+		}
+		// An attempt cut short by ctx says less than the one before it
+		// ("connection refused", say): keep that one for the message.
+		if last == nil || ctx.Err() == nil {
+			last = err
 		}
 		select {
 		case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/vlab-dev/vlab/labfile"
 )
@@ -35,8 +36,9 @@ type Created struct {
 }
 
 // NewLab creates LabsDir/Name with a lab.yaml drafted from the report and
-// a copy of the report. It refuses to touch an existing folder, and
-// leaves nothing behind when it fails.
+// a copy of the report. It refuses to touch an existing folder, refuses a
+// report that would not make a valid lab, and leaves nothing behind when
+// it fails.
 func NewLab(o LabOptions) (*Created, error) {
 	if !labfile.ValidName(o.Name) {
 		return nil, fmt.Errorf("lab name %q: use lowercase letters, digits and dashes, at most 40 characters", o.Name)
@@ -47,27 +49,48 @@ func NewLab(o LabOptions) (*Created, error) {
 	}
 	c := &Created{Dir: filepath.Join(o.LabsDir, o.Name)}
 	c.File = filepath.Join(c.Dir, labfile.FileName)
-	var src []byte
-	lab := Blank(o.Name)
-	if o.From != "" {
-		if src, err = readReport(o.From); err != nil {
-			return nil, err
-		}
-		if c.Report, err = Parse(o.From, src, format); err != nil {
-			return nil, err
-		}
-		if lab, err = c.Report.Draft(o.Name); err != nil {
-			return nil, err
-		}
-		c.Injects = len(c.Report.Injects())
+	if o.From == "" {
+		return c, c.write(o.LabsDir, Blank(o.Name), nil)
 	}
-	if _, err := labfile.Parse(c.File, lab); err != nil {
-		return nil, fmt.Errorf("the drafted lab.yaml does not validate, please report this as a vlab bug: %w", err)
+	src, err := readReport(o.From)
+	if err != nil {
+		return nil, err
+	}
+	if c.Report, err = Parse(o.From, src, format); err != nil {
+		return nil, err
+	}
+	c.Injects = len(c.Report.Injects())
+	if c.Injects > MaxInjects {
+		return nil, fmt.Errorf("%s: %d timeline entries would become injects, a draft takes at most %d; "+
+			"tag the entries a trainee should see with [inject:KIND] (docs/AUTHORING.md)", o.From, c.Injects, MaxInjects)
+	}
+	lab, err := c.Report.Draft(o.Name)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDraft(o.From, c.File, lab); err != nil {
+		return nil, err
 	}
 	return c, c.write(o.LabsDir, lab, src)
 }
 
-// readReport reads a report file, refusing one too large to be a report.
+// checkDraft refuses a draft that every other command would refuse: one
+// over labfile's size cap, or one that does not validate.
+func checkDraft(from, file string, lab []byte) error {
+	if len(lab) > labfile.MaxFileSize {
+		return fmt.Errorf("%s: the lab drafted from it would be %d KiB, over the %d KiB a lab.yaml may be; "+
+			"shorten the report's timeline or tag only the entries a trainee should see with [inject:KIND]",
+			from, len(lab)>>10, labfile.MaxFileSize>>10)
+	}
+	if _, err := labfile.Parse(file, lab); err != nil {
+		first, _, _ := strings.Cut(err.Error(), "\n")
+		return fmt.Errorf("%s: the lab drafted from it does not validate (%s); edit the report and try again", from, first)
+	}
+	return nil
+}
+
+// readReport reads a report file, refusing one too large to be a report
+// before reading more than the limit.
 func readReport(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -112,5 +135,5 @@ func (c *Created) write(labsDir string, lab, src []byte) (err error) {
 }
 
 func tooLarge(name string) error {
-	return fmt.Errorf("%s: larger than %d bytes; an incident report is a short text document", name, MaxSize)
+	return fmt.Errorf("%s: larger than %d KiB, the most vlab drafts a lab from; keep the report's summary and timeline", name, MaxSize>>10)
 }

@@ -131,11 +131,11 @@ func encode(b *bytes.Buffer, v any) error {
 func (r *Report) injectNode() *yaml.Node {
 	entries := r.Injects()
 	injects := make([]labfile.Inject, len(entries))
-	ids := map[string]bool{}
+	ids := newIDSet()
 	for i, e := range entries {
 		title := entryTitle(e)
 		injects[i] = labfile.Inject{
-			ID:      uniqueID(ids, slug(title, e.Kind)),
+			ID:      ids.unique(slug(title, e.Kind)),
 			At:      labfile.Duration(e.Offset),
 			Kind:    e.Kind,
 			Title:   title,
@@ -204,12 +204,25 @@ func slug(title, fallback string) string {
 	return s
 }
 
-// uniqueID adds -2, -3… to id until it is not in seen.
-func uniqueID(seen map[string]bool, id string) string {
+// idSet hands out inject ids that are unique within a lab.
+type idSet struct {
+	seen map[string]bool
+	// next is the suffix to try first for a base id, so that many entries
+	// with the same slug cost one lookup each, not one per earlier twin.
+	next map[string]int
+}
+
+func newIDSet() idSet { return idSet{seen: map[string]bool{}, next: map[string]int{}} }
+
+// unique returns id, or id with -2, -3… added when it is taken.
+func (s idSet) unique(id string) string {
 	out := id
-	for n := 2; seen[out]; n++ {
+	n := max(s.next[id], 2)
+	for s.seen[out] {
 		out = id + "-" + strconv.Itoa(n)
+		n++
 	}
-	seen[out] = true
+	s.next[id] = n
+	s.seen[out] = true
 	return out
 }

@@ -85,14 +85,14 @@ func TestEntryTitleAndSlug(t *testing.T) {
 	if got := entryTitle(Entry{Kind: "hint"}); got != "hint at 00:00" {
 		t.Errorf("entryTitle of an empty entry = %q", got)
 	}
-	seen := map[string]bool{}
+	ids := newIDSet()
 	for _, tt := range []struct{ title, want string }{
 		{"PagerDuty pages the on-call: 5xx", "pagerduty-pages-the-on-call"},
 		{"PagerDuty pages the on-call: 4xx", "pagerduty-pages-the-on-call-2"},
 		{"—", "hint"},
 		{strings.Repeat("x", 60), strings.Repeat("x", 32)},
 	} {
-		if got := uniqueID(seen, slug(tt.title, "hint")); got != tt.want || !labfile.ValidName(got) {
+		if got := ids.unique(slug(tt.title, "hint")); got != tt.want || !labfile.ValidName(got) {
 			t.Errorf("id for %q = %q, want %q", tt.title, got, tt.want)
 		}
 	}

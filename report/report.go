@@ -12,8 +12,17 @@ import (
 	"unicode/utf8"
 )
 
-// MaxSize bounds a report; anything larger is refused before parsing.
-const MaxSize = 4 << 20
+// Limits on what `vlab new --from-report` drafts from. Real incident
+// reports are a few to a few dozen KiB with tens of timeline entries;
+// these limits leave room for the longest while keeping the draft under
+// labfile.MaxFileSize and the time to write it under a second.
+const (
+	// MaxSize bounds a report; anything larger is refused before parsing.
+	MaxSize = 256 << 10
+	// MaxInjects bounds the injects of a draft: a longer timeline is
+	// refused, with the advice to tag the entries worth an inject.
+	MaxInjects = 1000
+)
 
 // Format is the markup a report is written in.
 type Format string

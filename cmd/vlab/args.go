@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -9,16 +10,26 @@ import (
 // interspersed moves a command's flags that come after its arguments in
 // front of them, so that `vlab up web --instance alice` means what it says
 // (urfave/cli stops reading flags at the first argument). Everything after
-// `--` is left alone: it is the command to run in the guest.
-func interspersed(app *cli.App, args []string) []string {
+// `--` is left alone: it is the command to run in the guest. A flag that
+// takes a value but ends the line is an error: moved in front, it would
+// take the command's argument as its value. --help anywhere asks for the
+// command's help, whatever else the line holds.
+func interspersed(app *cli.App, args []string) ([]string, error) {
 	cmdAt, cmd := findCommand(app, args)
+	name := []string{"vlab"}
+	if cmd != nil {
+		name = append(name, cmd.Name)
+	}
 	for cmd != nil && len(cmd.Subcommands) > 0 && cmdAt+1 < len(args) {
 		cmdAt++
-		cmd = cmd.Command(args[cmdAt])
+		if cmd = cmd.Command(args[cmdAt]); cmd != nil {
+			name = append(name, cmd.Name)
+		}
 	}
 	if cmd == nil {
-		return args
+		return args, nil
 	}
+	head := append([]string{}, args[:cmdAt+1]...)
 	var flags, rest []string
 	tail := args[cmdAt+1:]
 	for i := 0; i < len(tail); i++ {
@@ -31,14 +42,19 @@ func interspersed(app *cli.App, args []string) []string {
 			rest = append(rest, a)
 			continue
 		}
+		if a == "--help" || a == "-h" {
+			return append(head, a), nil
+		}
 		flags = append(flags, a)
-		if takesValue(cmd, a) && !strings.Contains(a, "=") && i+1 < len(tail) {
+		if takesValue(cmd, a) && !strings.Contains(a, "=") {
+			if i+1 == len(tail) {
+				return nil, fmt.Errorf("flag %s needs a value; `%s --help` lists the flags", a, strings.Join(name, " "))
+			}
 			i++
 			flags = append(flags, tail[i])
 		}
 	}
-	out := append([]string{}, args[:cmdAt+1]...)
-	return append(append(out, flags...), rest...)
+	return append(append(head, flags...), rest...), nil
 }
 
 // findCommand finds the verb among args, skipping global flags.

@@ -16,11 +16,18 @@ func TestInterspersed(t *testing.T) {
 		{"vlab check web --json", "vlab check --json web"},
 		{"vlab images build debian-12 --force", "vlab images build --force debian-12"},
 		{"vlab images", "vlab images"},
+		{"vlab new x --help --labs d", "vlab new --help"},
+		{"vlab ssh web -- ls --help", "vlab ssh web -- ls --help"},
 		{"vlab", "vlab"},
 	} {
-		got := strings.Join(interspersed(app, strings.Fields(tt.in)), " ")
-		if got != tt.want {
-			t.Errorf("%q → %q, want %q", tt.in, got, tt.want)
+		args, err := interspersed(app, strings.Fields(tt.in))
+		if got := strings.Join(args, " "); got != tt.want || err != nil {
+			t.Errorf("%q → %q, %v, want %q", tt.in, got, err, tt.want)
+		}
+	}
+	for _, in := range []string{"vlab up web --instance", "vlab new x --labs", "vlab images import x d.qcow2 --kernel"} {
+		if _, err := interspersed(app, strings.Fields(in)); err == nil || !strings.Contains(err.Error(), "needs a value") {
+			t.Errorf("%q: error %v, want a flag that needs a value", in, err)
 		}
 	}
 }

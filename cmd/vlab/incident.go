@@ -14,6 +14,7 @@ import (
 
 	"github.com/vlab-dev/vlab/incident"
 	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/internal/termtext"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe"
 )
@@ -124,7 +125,7 @@ func (e *env) show(sh incident.Shown) error {
 		return err
 	}
 	if sh.Attachment != "" && incident.OpenViewer(sh.Attachment) {
-		fmt.Fprintf(e.stderr, "opened %s\n", sh.Attachment)
+		fmt.Fprintf(e.stderr, "opened %s\n", termtext.Line(sh.Attachment))
 	}
 	return nil
 }
@@ -228,9 +229,10 @@ func solutionCommand() *cli.Command {
 			for i, st := range lab.Solution.Steps {
 				fmt.Fprintf(e.stdout, "\nstep %d, in %s:\n", i+1, st.VM)
 				if st.File != nil {
-					fmt.Fprintf(e.stdout, "  copy %s to %s\n", st.File.Src, st.File.Dest)
+					fmt.Fprintf(e.stdout, "  copy %s to %s\n", termtext.Line(st.File.Src), termtext.Line(st.File.Dest))
 				} else {
-					fmt.Fprintf(e.stdout, "  %s\n", strings.ReplaceAll(strings.TrimSpace(st.Run), "\n", "\n  "))
+					run := termtext.Text(strings.TrimSpace(st.Run))
+					fmt.Fprintf(e.stdout, "  %s\n", strings.ReplaceAll(run, "\n", "\n  "))
 				}
 			}
 			return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/internal/termtext"
 )
 
 func upCommand() *cli.Command {
@@ -40,7 +41,7 @@ func upCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "%s is up (%.0fs)\n", inst.State.ID, time.Since(start).Seconds())
-			printNextSteps(e, lab.Title, inst)
+			printNextSteps(e, termtext.Line(lab.Title), inst)
 			return nil
 		}),
 	}

@@ -10,9 +10,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/vlab-dev/vlab/internal/release"
+	"github.com/vlab-dev/vlab/internal/termtext"
 )
 
 func main() {
@@ -39,22 +43,47 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}()
 	app := newApp(stdin, stdout, stderr, open)
-	err := app.RunContext(ctx, interspersed(app, args))
+	verbose := false
+	app.Before = func(c *cli.Context) error {
+		verbose = c.Bool("verbose")
+		return nil
+	}
+	args, err := interspersed(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return 0
 	}
 	var ex exitError
 	if errors.As(err, &ex) {
 		if ex.err != nil {
-			fmt.Fprintf(stderr, "vlab: %v\n", ex.err)
+			printError(stderr, ex.err, verbose)
 		}
 		return ex.code
 	}
-	fmt.Fprintf(stderr, "vlab: %v\n", err)
-	if hint := hintFor(err); hint != "" {
-		fmt.Fprintf(stderr, "vlab: %s\n", hint)
-	}
+	printError(stderr, err, verbose)
 	return 2
+}
+
+// printError prints err once, with one line of what to do when vlab can
+// tell; with --verbose, also the tail of what a failed command printed.
+// An error may quote a lab or a guest (a file name, a probe's output), so
+// it is sanitised like any text vlab did not write.
+func printError(w io.Writer, err error, verbose bool) {
+	fmt.Fprintf(w, "vlab: %s\n", termtext.Text(err.Error()))
+	var t interface{ Tail() string }
+	if verbose && errors.As(err, &t) && t.Tail() != "" {
+		fmt.Fprintf(w, "  | %s\n", strings.ReplaceAll(termtext.Text(t.Tail()), "\n", "\n  | "))
+	}
+	var h interface{ Hint() string }
+	hint := hintFor(err)
+	if errors.As(err, &h) && h.Hint() != "" {
+		hint = h.Hint()
+	}
+	if hint != "" {
+		fmt.Fprintf(w, "vlab: %s\n", hint)
+	}
 }
 
 // exitError carries an exit code other than the default for errors (2),
@@ -84,14 +113,38 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, open opener) *cli.App {
 		Reader:    stdin,
 		Writer:    stdout,
 		ErrWriter: stderr,
-		Flags:     globalFlags(),
-		Commands:  commands(),
+		Flags:     append(globalFlags(), &cli.BoolFlag{Name: "version", Usage: "print vlab's version"}),
+		// Without a verb: the version with --version, else the help.
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				_, err := fmt.Fprintf(c.App.Writer, "vlab %s\n", release.Version())
+				return err
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: oneLineUsageErrors("vlab", commands()),
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return fmt.Errorf("%w; `vlab --help` lists the flags", err)
+		},
 		// Errors are printed once by run, not by the library.
 		ExitErrHandler:         func(*cli.Context, error) {},
 		HideHelpCommand:        true,
 		UseShortOptionHandling: true,
 		Suggest:                true,
 	}
+}
+
+// oneLineUsageErrors makes a wrong flag one error line, printed by run,
+// rather than the library's usage page.
+func oneLineUsageErrors(parent string, cmds []*cli.Command) []*cli.Command {
+	for _, c := range cmds {
+		name := parent + " " + c.Name
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return fmt.Errorf("%w; `%s --help` lists the flags", err, name)
+		}
+		oneLineUsageErrors(name, c.Subcommands)
+	}
+	return cmds
 }
 
 // commands lists every verb; each is defined in its own file.

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/vlab-dev/vlab/report"
@@ -31,9 +29,6 @@ func newCommand() *cli.Command {
 }
 
 func runNew(c *cli.Context) error {
-	if slices.ContainsFunc(c.Args().Slice(), func(a string) bool { return a == "--help" || a == "-h" }) {
-		return cli.ShowSubcommandHelp(c)
-	}
 	name, err := newArgs(c)
 	if err != nil {
 		return err
@@ -60,49 +55,16 @@ func runNew(c *cli.Context) error {
 	return nil
 }
 
-// newArgs returns the lab name, reading flags written after it
-// ("vlab new name --from-report x"), which the cli package leaves as
-// arguments.
+// newArgs returns the lab name; flags written after it were moved in
+// front by interspersed.
 func newArgs(c *cli.Context) (string, error) {
-	args := c.Args().Slice()
-	var name string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			if name != "" {
-				return "", fmt.Errorf("one lab name please, got %q and %q; usage: vlab new <name> [--from-report FILE]", name, a)
-			}
-			name = a
-			continue
-		}
-		flag, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !hasFlag(c.Command, flag) {
-			return "", fmt.Errorf("unknown flag %s; usage: vlab new <name> [--from-report FILE] [--format wikitext|markdown] [--labs DIR]", a)
-		}
-		if !ok {
-			if i+1 == len(args) {
-				return "", fmt.Errorf("flag %s needs a value; usage: vlab new <name> [--from-report FILE]", a)
-			}
-			i++
-			value = args[i]
-		}
-		if err := c.Set(flag, value); err != nil {
-			return "", fmt.Errorf("flag %s: %w", a, err)
-		}
-	}
-	if name == "" {
+	switch c.NArg() {
+	case 0:
 		return "", errors.New("missing lab name; usage: vlab new <name> [--from-report FILE]")
+	case 1:
+		return c.Args().First(), nil
 	}
-	return name, nil
-}
-
-func hasFlag(cmd *cli.Command, name string) bool {
-	for _, f := range cmd.Flags {
-		if slices.Contains(f.Names(), name) {
-			return true
-		}
-	}
-	return false
+	return "", fmt.Errorf("one lab name please, got %q; usage: vlab new <name> [--from-report FILE]", c.Args().Slice())
 }
 
 // labsDir is new's --labs, else the global --labs (or VLAB_LABS), else

@@ -3,28 +3,23 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/urfave/cli/v2"
 )
 
-// runNewApp runs `vlab new` alone, so that the test does not depend on
-// the other verbs.
+// runNewApp runs `vlab new` through the real command line, flags after
+// arguments included.
 func runNewApp(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	app := &cli.App{
-		Name:           "vlab",
-		Writer:         &out,
-		ErrWriter:      &out,
-		Commands:       []*cli.Command{newCommand()},
-		ExitErrHandler: func(*cli.Context, error) {},
+	code := run(context.Background(), append([]string{"vlab", "new"}, args...), strings.NewReader(""), &out, &out)
+	if code != 0 {
+		return out.String(), errors.New(strings.TrimSpace(out.String()))
 	}
-	err := app.Run(append([]string{"vlab", "new"}, args...))
-	return out.String(), err
+	return out.String(), nil
 }
 
 func TestNewCommand(t *testing.T) {
@@ -47,7 +42,7 @@ func TestNewCommand(t *testing.T) {
 		{"two names", []string{"--labs", dir, "a", "b"}, "", "one lab name please"},
 		{"flag without value", []string{"x", "--labs"}, "", "flag --labs needs a value"},
 		{"help after the name", []string{"x", "--help"}, "--from-report value", ""},
-		{"unknown flag", []string{"x", "--force"}, "", "unknown flag --force"},
+		{"unknown flag", []string{"x", "--force"}, "", "flag provided but not defined: -force"},
 		{"bad format", []string{"--labs", dir, "--format", "rst", "x"}, "", `unknown report format "rst"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v2"
+	"github.com/vlab-dev/vlab/internal/termtext"
 	"github.com/vlab-dev/vlab/labfile"
 )
 
@@ -19,12 +20,12 @@ func validateCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			refs := c.Args().Slice()
 			if len(refs) == 0 {
-				found, err := findLabs(labsDir(c))
+				found, err := labfile.List(labsDir(c))
 				if err != nil {
 					return err
 				}
 				for _, f := range found {
-					refs = append(refs, f.path)
+					refs = append(refs, f.File)
 				}
 			}
 			bad := 0
@@ -46,7 +47,7 @@ func validateCommand() *cli.Command {
 func validateOne(w io.Writer, dir, ref string) bool {
 	path, err := labfile.Resolve(dir, ref)
 	if err != nil {
-		fmt.Fprintln(w, err)
+		fmt.Fprintln(w, termtext.Line(err.Error()))
 		return false
 	}
 	lab, err := labfile.Load(path)
@@ -54,11 +55,11 @@ func validateOne(w io.Writer, dir, ref string) bool {
 	switch {
 	case errors.As(err, &inv):
 		for _, p := range inv.Problems {
-			fmt.Fprintln(w, p)
+			fmt.Fprintln(w, termtext.Line(p.Error()))
 		}
 		return false
 	case err != nil:
-		fmt.Fprintln(w, err)
+		fmt.Fprintln(w, termtext.Line(err.Error()))
 		return false
 	}
 	fmt.Fprintf(w, "%s: ok: %s, %d VMs, %d injects, %d probes\n", path, lab.Name, len(lab.VMs), len(lab.Injects), len(lab.Probes))

@@ -83,7 +83,7 @@ func TestLabsCommand(t *testing.T) {
 	}
 
 	out, err = runLabsApp(t, "--labs", dir, "labs", "--json")
-	var got []labEntry
+	var got []labJSON
 	if err != nil || json.Unmarshal([]byte(out), &got) != nil || len(got) != 2 || got[1].Duration != "45m" || got[0].Problem == "" {
 		t.Errorf("--json: %v\n%s", err, out)
 	}

@@ -68,22 +68,39 @@ type RunError struct {
 	Err            error
 }
 
-// Error names the command, what went wrong, the message the command gave
-// on stderr and, where it can, what to do about it.
+// maxLine bounds the line of Vagrant's output an error quotes.
+const maxLine = 200
+
+// Error names the command, what went wrong and the first line the
+// command printed on stderr, in one line; Tail has more, Hint what to do.
 func (e *RunError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %v", strings.Join(e.Args, " "), e.Err)
+	msg := fmt.Sprintf("%s: %v", strings.Join(e.Args, " "), e.Err)
+	for _, l := range strings.Split(e.Stderr, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			if r := []rune(l); len(r) > maxLine {
+				l = string(r[:maxLine]) + "…"
+			}
+			return msg + ": " + l
+		}
+	}
+	return msg
+}
+
+// Tail returns the last lines the command printed on stderr, for
+// --verbose; "" when it printed nothing.
+func (e *RunError) Tail() string {
 	if msg := strings.TrimSpace(e.Stderr); msg != "" {
-		b.WriteString(":\n" + indent(lastLines(msg, 15)))
+		return lastLines(msg, 15)
 	}
-	h := hint(e.Stdout + e.Stderr)
+	return ""
+}
+
+// Hint says what the user can do about the failure; "" when vlab cannot tell.
+func (e *RunError) Hint() string {
 	if errors.Is(e.Err, ErrNotInstalled) {
-		h = "install Vagrant and its libvirt provider: `apt-get install vagrant vagrant-libvirt`"
+		return "install Vagrant and its libvirt provider: `apt-get install vagrant vagrant-libvirt`"
 	}
-	if h != "" {
-		b.WriteString("\n" + h)
-	}
-	return b.String()
+	return hint(e.Stdout + e.Stderr)
 }
 
 // Unwrap lets errors.Is see both the cause and the kind of failure.
@@ -101,8 +118,4 @@ func lastLines(s string, n int) string {
 		lines = append([]string{"..."}, lines[len(lines)-n:]...)
 	}
 	return strings.Join(lines, "\n")
-}
-
-func indent(s string) string {
-	return "  | " + strings.ReplaceAll(s, "\n", "\n  | ")
 }

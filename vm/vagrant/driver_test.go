@@ -212,10 +212,32 @@ func TestRunErrorNamesWhatToDo(t *testing.T) {
 		if !errors.Is(err, tt.kind) {
 			t.Errorf("%q: not %v", tt.stderr, tt.kind)
 		}
-		if !strings.Contains(err.Error(), tt.hint) || !strings.Contains(err.Error(), "vagrant up web") ||
+		var re *RunError
+		if !errors.As(err, &re) || !strings.Contains(re.Hint(), tt.hint) || !strings.Contains(err.Error(), "vagrant up web") ||
 			!strings.Contains(err.Error(), strings.Split(tt.stderr, "\n")[0]) {
 			t.Errorf("error lacks command, output or hint %q:\n%v", tt.hint, err)
 		}
+	}
+}
+
+// TestRunErrorIsOneLine: the error names the command and the first line
+// Vagrant printed; the tail of its output is kept for --verbose.
+func TestRunErrorIsOneLine(t *testing.T) {
+	var lines []string
+	for i := range 30 {
+		lines = append(lines, fmt.Sprintf("stderr line %d", i))
+	}
+	err := &RunError{Args: []string{"vagrant", "up", "web"}, Err: errors.New("exit status 1"), Stderr: "\n" + strings.Join(lines, "\n") + "\n"}
+	if msg := err.Error(); strings.Contains(msg, "\n") || msg != "vagrant up web: exit status 1: stderr line 0" {
+		t.Errorf("Error() = %q, want one line with the command and the first line of output", msg)
+	}
+	tail := err.Tail()
+	if n := strings.Count(tail, "\n") + 1; n != 16 || !strings.Contains(tail, "stderr line 29") || strings.Contains(tail, "stderr line 14\n") {
+		t.Errorf("Tail() is %d lines, want ... and the last 15:\n%s", n, tail)
+	}
+	quiet := &RunError{Args: []string{"vagrant", "halt"}, Err: errors.New("exit status 1")}
+	if quiet.Error() != "vagrant halt: exit status 1" || quiet.Tail() != "" {
+		t.Errorf("without output: %q, tail %q", quiet.Error(), quiet.Tail())
 	}
 }
 

@@ -1,0 +1,41 @@
+package labfile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestList(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, data string) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("web/lab.yaml", "name: web\ntitle: Web down\nvms:\n  - name: a\n")
+	write("broken/lab.yaml", "name: broken\nvms: 3\n")
+	write("notes/README", "not a lab")
+	write(".import-123/lab.yaml", "name: half\ntitle: x\nvms:\n  - name: a\n")
+	write("file.yaml", "name: x\n")
+	got, err := List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Name != "broken" || got[1].Name != "web" {
+		t.Fatalf("List = %+v, want broken and web", got)
+	}
+	if got[0].Err == nil || got[0].Lab != nil {
+		t.Errorf("broken lab: %+v", got[0])
+	}
+	if got[1].Err != nil || got[1].Lab.Title != "Web down" || got[1].File != filepath.Join(dir, "web", FileName) {
+		t.Errorf("web lab: %+v", got[1])
+	}
+	if _, err := List(filepath.Join(dir, "missing")); err == nil {
+		t.Error("List of a missing folder: no error")
+	}
+}
