@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/internal/termtext"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
@@ -227,7 +228,7 @@ func (m *Manager) waitSSH(ctx context.Context, drv vm.Driver, inst *Instance, vm
 	}
 	tail, terr := drv.ConsoleTail(context.Background(), v.Domain, 15)
 	if terr == nil && tail != "" {
-		msg += "\nlast lines of its console:\n" + indent(tail)
+		msg += "\nlast lines of its console:\n" + indent(termtext.Text(tail))
 	}
 	return nil, &BootError{VM: vmName, Msg: msg}
 }
