@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/vm"
@@ -190,5 +191,35 @@ func TestRestoreMovesATakenPort(t *testing.T) {
 	s.Close()
 	if st, _ := LoadState(inst.Dir); st.VMs["web"].SSHPort != inst.State.VMs["web"].SSHPort {
 		t.Errorf("the new port is not recorded: %d", st.VMs["web"].SSHPort)
+	}
+}
+
+// hostileConsole is a driver whose guests never answer SSH (they listen
+// elsewhere) and whose console prints an escape sequence that would write
+// the user's clipboard.
+type hostileConsole struct{ bare }
+
+func (h hostileConsole) Create(ctx context.Context, spec vm.Spec) error {
+	spec.SSHPort++ // nothing answers where vlab will look
+	return h.bare.Create(ctx, spec)
+}
+
+func (hostileConsole) ConsoleTail(context.Context, string, int) (string, error) {
+	return "\x1b]52;c;cHduZWQ=\x07kernel panic", nil
+}
+
+// TestBootErrorConsoleSanitised: the console tail of a VM that does not
+// boot comes from the guest; it reaches the terminal without escapes.
+func TestBootErrorConsoleSanitised(t *testing.T) {
+	e := newEnv(t)
+	e.m.Driver = opener(hostileConsole{bare{e.drv}})
+	e.m.BootTimeout = 500 * time.Millisecond
+	_, err := e.m.Up(context.Background(), e.lab, UpOptions{Provisioner: e.p})
+	var be *BootError
+	if !errors.As(err, &be) || !strings.Contains(be.Msg, "kernel panic") {
+		t.Fatalf("up of a VM that never answers: %v", err)
+	}
+	if strings.ContainsRune(be.Msg, 0x1b) || strings.ContainsRune(be.Msg, 0x07) {
+		t.Errorf("console tail printed raw: %q", be.Msg)
 	}
 }
