@@ -14,7 +14,7 @@ import (
 // implementation. A package missing here fails the test: place it.
 var layers = [][]string{
 	{"cmd/"},
-	{"instance", "incident", "report", "bundle", "export"},
+	{"instance", "incident", "report", "bundle", "export", "labtest"},
 	{"vm", "provision", "images", "probe"},
 	{"labfile"},
 	{"internal/"},

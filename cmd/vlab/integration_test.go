@@ -126,6 +126,32 @@ func TestIntegrationHello(t *testing.T) {
 		mustVlab(t, "ssh", "hello", "--", "true")
 	})
 
+	// vlab test judges bad labs on real VMs, from hello's golden state:
+	// hello itself starts resolved (its probe passes at once), and a lab
+	// like it whose solution fixes nothing fails its solution step.
+	t.Run("vlab test fails bad labs", func(t *testing.T) {
+		code, out, _ := vlab(t, "test", "hello", "--instance", "hello", "--keep")
+		if code != 1 || !strings.Contains(out, "FAIL starts broken: check says resolved, want not resolved") {
+			t.Errorf("vlab test of a lab that starts resolved: exit %d\n%s", code, out)
+		}
+		labs := t.TempDir()
+		hello, err := os.ReadFile("../../labs/hello/lab.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := strings.Replace(string(hello), `match: "vlab hello lab"`, `match: "fixed"`, 1) +
+			"solution:\n  steps:\n    - vm: box\n      run: echo nothing > /tmp/x\n"
+		writeLab(t, labs, "hello", bad)
+		code, out, errOut := vlab(t, "--labs", labs, "test", "hello", "--instance", "hello", "--keep")
+		if code != 1 || !strings.Contains(out, "FAIL reference solution: check says not resolved, want resolved") {
+			t.Errorf("vlab test of a lab whose solution fixes nothing: exit %d\n%s%s", code, out, errOut)
+		}
+		if strings.Contains(errOut, "provisioning") {
+			t.Errorf("the variant of hello was provisioned again instead of starting from hello's golden state:\n%s", errOut)
+		}
+		mustVlab(t, "up", "hello") // back to the real hello lab
+	})
+
 	// Destroy works from whatever is left: with state.json truncated,
 	// status shows the instance broken and destroy finds its domains (the
 	// standby's too) by the uid they carry in libvirt.

@@ -166,6 +166,7 @@ func commands() []*cli.Command {
 		debriefCommand(),
 		labsCommand(),
 		validateCommand(),
+		testCommand(),
 		newCommand(),
 		exportCommand(),
 		bundleCommand(),

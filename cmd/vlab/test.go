@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/labfile"
+	"github.com/vlab-dev/vlab/labtest"
+)
+
+func testCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "test",
+		Usage: "prove a lab on real VMs: it starts broken, its solution and every tests/fix-* fix it, every cheat does not",
+		Description: "Runs in an instance of its own (test-<lab>) from the lab's golden state when one is cached.\n" +
+			"Exit 0 when every step held, 1 when one did not, 2 when the test could not run.",
+		ArgsUsage: "<lab>",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "instance", Aliases: []string{"i"}, Usage: "run in this instance (default test-<lab>)"},
+			&cli.BoolFlag{Name: "keep", Usage: "leave the instance up at the end"},
+			&cli.StringFlag{Name: "junit", Usage: "also write the steps as JUnit XML to `FILE`"},
+			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			ref, err := oneArg(c, "lab")
+			if err != nil {
+				return err
+			}
+			id := c.String("instance")
+			if id == "" {
+				id = labtest.DefaultID(labfile.RefName(ref))
+			}
+			if err := instance.CheckID(id); err != nil {
+				return err
+			}
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			lab, err := e.lab(ref)
+			if err != nil {
+				return err
+			}
+			dir, err := e.home.Instance(id)
+			if err != nil {
+				return err
+			}
+			m := e.managerFor(id)
+			defer m.Close()
+			r, err := labtest.Run(c.Context, lab, labtest.Options{Manager: m, ID: id, Provisioner: e.provisioner(dir),
+				Keep: c.Bool("keep"), Progress: e.stderr, Verbose: e.verbose()})
+			if path := c.String("junit"); path != "" && r != nil {
+				if werr := writeJUnit(path, r); werr != nil {
+					return werr
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("test of lab %s could not go on: %w", lab.Name, err)
+			}
+			if err := e.printResult(c, r, r.WriteText); err != nil {
+				return err
+			}
+			if !r.Passed() {
+				return exitError{code: 1}
+			}
+			return nil
+		},
+	}
+}
+
+func writeJUnit(path string, r *labtest.Report) error {
+	var b bytes.Buffer
+	if err := r.WriteJUnit(&b); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write --junit %s: %w", path, err)
+	}
+	return nil
+}
