@@ -90,6 +90,43 @@ type Pauser interface {
 	Resume(ctx context.Context, name string) error
 }
 
+// Golden is an optional role of drivers that keep saved states for the
+// whole host, under a key naming everything that shaped them, so that a
+// later VM of the same lab starts from one instead of being provisioned
+// again (a classroom of instances of one lab provisions once).
+type Golden interface {
+	// PublishGolden copies the saved state tag of VM name into the host's
+	// store under key, with what it needs (its frozen disk); a key the
+	// store holds already is left as it is.
+	PublishGolden(ctx context.Context, name, tag, key string) error
+	// AdoptGolden makes the stored state of key the saved state tag of a
+	// new VM made from spec (its name, labels, networks and SSH port);
+	// Restore(spec.Name, tag) then brings it up. It wraps ErrNotFound when
+	// the store has no such key.
+	AdoptGolden(ctx context.Context, key string, spec Spec, tag string) error
+	// Goldens lists the store's entries.
+	Goldens(ctx context.Context) ([]GoldenInfo, error)
+	// RemoveGolden removes a stored state; VMs made from it keep working
+	// until they are destroyed. A missing key is not an error.
+	RemoveGolden(ctx context.Context, key string) error
+}
+
+// GoldenInfo describes one stored golden state.
+type GoldenInfo struct {
+	Key    string            `json:"key"`
+	Labels map[string]string `json:"labels"` // of the VM it was taken from
+	Bytes  int64             `json:"bytes"`
+	Used   time.Time         `json:"used"` // last published or adopted
+}
+
+// GuestRunner is an optional role of drivers that run programs in a
+// guest without logging in (through a guest agent).
+type GuestRunner interface {
+	// GuestRun runs argv as root in the running VM with stdin as its
+	// input, and fails unless it exits 0.
+	GuestRun(ctx context.Context, name string, argv []string, stdin []byte) error
+}
+
 // PortRestorer is an optional role of drivers whose saved states carry
 // the SSH port forward: when the port a state was saved with has been
 // taken since (Restore wraps ErrPortInUse), the state restores onto

@@ -25,6 +25,7 @@ type Fake struct {
 	calls    []string                     // "create web", "restore web golden", ...
 	cmds     []Command                    // what guests were asked to run
 	ssh      *sshGuests                   // nil: guests are reached through Exec only
+	goldens  map[string]*fakeGolden       // the host's store, by key
 }
 
 type fakeVM struct {
@@ -63,7 +64,7 @@ var (
 
 // NewFake returns an empty fake hypervisor.
 func NewFake() *Fake {
-	return &Fake{vms: map[string]*fakeVM{}, networks: map[string]map[string]string{}}
+	return &Fake{vms: map[string]*fakeVM{}, networks: map[string]map[string]string{}, goldens: map[string]*fakeGolden{}}
 }
 
 // record notes a driver call; f.mu is held.

@@ -10,7 +10,7 @@ import (
 func TestFake(t *testing.T) {
 	f := NewFake()
 	Run(t, Harness{Driver: f, Guest: f, Spec: func(t *testing.T, name string) vm.Spec {
-		return fakeSpec(name, 2222)
+		return fakeSpec(name, 2222+len(name)) // one port per VM of a test, as real specs have
 	}})
 }
 

@@ -6,6 +6,7 @@ package drivertest
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,6 +209,56 @@ func testSnapshotRestore(t *testing.T, h Harness) {
 		if d := time.Unix(sec, 0).Sub(want.Add(time.Since(setAt))); d < -30*time.Second || d > 30*time.Second {
 			t.Errorf("guest clock %s after SetClock(%s): off by %s", time.Unix(sec, 0).UTC(), want.UTC(), d)
 		}
+	}
+	if g, ok := h.Driver.(vm.Golden); ok {
+		checkGolden(t, h, g, spec)
+	}
+}
+
+// checkGolden publishes the snapshot of testSnapshotRestore's VM to the
+// host's store and adopts it as a second VM, which must start from it, be
+// its own (a file made in one is not in the other) and carry its own
+// labels. It costs a restore, no boot.
+func checkGolden(t *testing.T, h Harness, g vm.Golden, spec vm.Spec) {
+	ctx := context.Background()
+	key := "suite-" + spec.Name
+	t.Cleanup(func() { g.RemoveGolden(context.Background(), key) })
+	must(t, "publish", g.PublishGolden(ctx, spec.Name, "golden", key))
+	must(t, "publish again", g.PublishGolden(ctx, spec.Name, "golden", key))
+	clone := h.Spec(t, "snap-clone")
+	t.Cleanup(func() { h.Driver.Destroy(context.Background(), clone.Name) })
+	must(t, "destroy a leftover clone", h.Driver.Destroy(ctx, clone.Name))
+	if err := g.AdoptGolden(ctx, key+"-none", clone, "golden"); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("adopting a missing golden state: %v, want ErrNotFound", err)
+	}
+	must(t, "adopt", g.AdoptGolden(ctx, key, clone, "golden"))
+	must(t, "restore the adopted state", h.Driver.Restore(ctx, clone.Name, "golden"))
+	wantState(t, h, clone.Name, vm.StateRunning)
+	if got := exec(t, h, clone, cmdHas("before")); got != "yes" {
+		t.Errorf("the clone lacks the file made before the snapshot: %q", got)
+	}
+	exec(t, h, clone, cmdMark("clone"))
+	if got := exec(t, h, spec, cmdHas("clone")); got != "no" {
+		t.Errorf("a file made in the clone is in the original: %q", got)
+	}
+	if l, err := h.Driver.VMLabels(ctx, clone.Name); err != nil || !vm.HasLabels(l, clone.Labels) {
+		t.Errorf("clone's labels %v, %v; want %v", l, err, clone.Labels)
+	}
+	if r, ok := h.Driver.(vm.GuestRunner); ok {
+		must(t, "guest run", r.GuestRun(ctx, clone.Name, []string{"/usr/bin/touch", "/root/vlab-mark-agent"}, nil))
+		if got := exec(t, h, clone, cmdHas("agent")); got != "yes" {
+			t.Errorf("a file made through the guest agent: %q", got)
+		}
+	}
+	list, err := g.Goldens(ctx)
+	must(t, "list goldens", err)
+	if !slices.ContainsFunc(list, func(i vm.GoldenInfo) bool { return i.Key == key && i.Bytes > 0 }) {
+		t.Errorf("goldens %+v lack %s", list, key)
+	}
+	must(t, "remove golden", g.RemoveGolden(ctx, key))
+	list, _ = g.Goldens(ctx)
+	if slices.ContainsFunc(list, func(i vm.GoldenInfo) bool { return i.Key == key }) {
+		t.Errorf("golden %s listed after its removal", key)
 	}
 }
 

@@ -1,0 +1,238 @@
+package libvirt
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/vlab-dev/vlab/vm"
+)
+
+var (
+	_ vm.Golden      = (*Driver)(nil)
+	_ vm.GuestRunner = (*Driver)(nil)
+)
+
+// The golden store keeps saved states for the whole host, each entry two
+// pool volumes: vlab-golden-<id>.save, a save file recorded under a
+// template domain of that name, and vlab-golden-<id>.disk.qcow2, its frozen
+// disk (an overlay of the base image). A VM adopts an entry through its
+// own copy of the save file, rewritten to its name, labels, networks and
+// port, on an overlay of the entry's disk; instances come and go, the
+// entry stays until removed. The store is kept only where vlab reaches the
+// pool's files itself (this machine): on a remote host every instance
+// provisions.
+
+const goldenPrefix = "vlab-golden-"
+
+// goldenName is the template domain of key's entry.
+func goldenName(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return goldenPrefix + hex.EncodeToString(h[:8])
+}
+
+func goldenSave(t string) string { return t + ".save" }
+func goldenDisk(t string) string { return t + ".disk.qcow2" }
+
+// PublishGolden copies VM name's saved state tag and its frozen disk into
+// the store under key. The disk is copied first and each file lands under
+// its name only when complete, the save file last: an entry is there when
+// its save file is.
+func (d *Driver) PublishGolden(ctx context.Context, name, tag, key string) error {
+	if !d.direct {
+		return nil
+	}
+	t := goldenName(key)
+	if _, err := os.Stat(d.path(goldenSave(t))); err == nil {
+		return touch(d.path(goldenSave(t)))
+	}
+	head, err := d.saveHead(saveName(name, tag))
+	if err != nil {
+		return err
+	}
+	var frozen string
+	uuid := newUUID()
+	out, err := editSave(head, func(dom *libvirtxml.Domain) error {
+		frozen = diskOf(dom)
+		if frozen == "" {
+			return errors.New("saved state has no disk")
+		}
+		dom.Name, dom.UUID = t, uuid
+		setDisk(dom, d.path(goldenDisk(t)))
+		labels := labelsOf(dom)
+		labels["golden"] = key
+		md, err := labelsXMLText(labels)
+		dom.Metadata = &libvirtxml.DomainMetadata{XML: md}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("publish saved state %q of vm %s: %w", tag, name, err)
+	}
+	if err := copyFile(ctx, frozen, d.path(goldenDisk(t)), nil); err != nil {
+		return fmt.Errorf("publish the frozen disk of vm %s: %w", name, err)
+	}
+	if err := copyFile(ctx, d.path(saveName(name, tag)), d.path(goldenSave(t)), out); err != nil {
+		return fmt.Errorf("publish saved state %q of vm %s: %w", tag, name, err)
+	}
+	return nil
+}
+
+// AdoptGolden writes VM spec.Name's saved state tag as its own copy of
+// key's entry: its name, a new UUID, its labels, lab networks, console log
+// and SSH port; the entry's disk stays its frozen disk.
+func (d *Driver) AdoptGolden(ctx context.Context, key string, spec vm.Spec, tag string) error {
+	t := goldenName(key)
+	if !d.direct {
+		return fmt.Errorf("golden state %s: %w (kept only on this machine)", t, vm.ErrNotFound)
+	}
+	if _, err := os.Stat(d.path(goldenSave(t))); err != nil {
+		return fmt.Errorf("golden state %s: %w", t, vm.ErrNotFound)
+	}
+	head, err := d.saveHead(goldenSave(t))
+	if err != nil {
+		return err
+	}
+	uuid := newUUID()
+	out, err := editSave(head, func(dom *libvirtxml.Domain) error {
+		dom.Name, dom.UUID = spec.Name, uuid
+		md, err := labelsXMLText(spec.Labels)
+		dom.Metadata = &libvirtxml.DomainMetadata{XML: md}
+		setForwardPort(dom, spec.SSHPort)
+		setConsole(dom, d.path(spec.Name+".console"))
+		return errors.Join(err, setNetworks(dom, spec.Networks))
+	})
+	if err != nil {
+		return fmt.Errorf("adopt golden state %s as vm %s: %w", t, spec.Name, err)
+	}
+	if err := copyFile(ctx, d.path(goldenSave(t)), d.path(saveName(spec.Name, tag)), out); err != nil {
+		return fmt.Errorf("adopt golden state %s as vm %s: %w", t, spec.Name, err)
+	}
+	return touch(d.path(goldenSave(t)))
+}
+
+// Goldens lists the store's entries.
+func (d *Driver) Goldens(ctx context.Context) ([]vm.GoldenInfo, error) {
+	if !d.direct {
+		return nil, nil
+	}
+	saves, err := filepath.Glob(d.path(goldenPrefix + "*.save"))
+	if err != nil {
+		return nil, err
+	}
+	var out []vm.GoldenInfo
+	for _, p := range saves {
+		t := strings.TrimSuffix(filepath.Base(p), ".save")
+		head, err := d.saveHead(goldenSave(t))
+		if err != nil {
+			continue // being removed, or not ours
+		}
+		var labels map[string]string
+		editSave(head, func(dom *libvirtxml.Domain) error { labels = labelsOf(dom); return nil })
+		info := vm.GoldenInfo{Key: labels["golden"], Labels: labels}
+		for _, f := range []string{goldenSave(t), goldenDisk(t)} {
+			if fi, err := os.Stat(d.path(f)); err == nil {
+				info.Bytes += fi.Size()
+				if f == goldenSave(t) {
+					info.Used = fi.ModTime()
+				}
+			}
+		}
+		delete(info.Labels, "golden")
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Used.After(out[j].Used) })
+	return out, nil
+}
+
+// RemoveGolden removes key's entry: its save file first, so that it is
+// gone for adopters before its disk is. VMs that adopted it keep running
+// on overlays of the disk until they are destroyed (the disk's file stays
+// open in their QEMU; their next restore fails and provisions anew).
+func (d *Driver) RemoveGolden(ctx context.Context, key string) error {
+	if !d.direct {
+		return nil
+	}
+	t := goldenName(key)
+	for _, v := range []string{goldenSave(t), goldenSave(t) + ".part", goldenDisk(t), goldenDisk(t) + ".part"} {
+		if err := os.Remove(d.path(v)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove golden state %s: %w", t, err)
+		}
+	}
+	d.l.StoragePoolRefresh(d.pool, 0)
+	return nil
+}
+
+// saveHead reads the header and data (domain XML, cookie) of a save file
+// of the store's pool, which is on this machine.
+func (d *Driver) saveHead(vol string) ([]byte, error) {
+	f, err := os.Open(d.path(vol))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head := make([]byte, saveHeaderLen)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, fmt.Errorf("%s: %w", vol, err)
+	}
+	h, err := parseSaveHeader(head)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", vol, err)
+	}
+	data := make([]byte, h.dataLen)
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fmt.Errorf("%s: %w", vol, err)
+	}
+	return append(head, data...), nil
+}
+
+// copyFile copies src to dst through dst.part, replacing its first
+// len(head) bytes with head, then renames it into place.
+func copyFile(ctx context.Context, src, dst string, head []byte) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".part"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, ctxReader{ctx, in})
+	if err == nil && head != nil {
+		_, err = out.WriteAt(head, 0)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+func touch(p string) error {
+	now := time.Now()
+	return os.Chtimes(p, now, now)
+}
+
+func newUUID() string {
+	u := make([]byte, 16)
+	rand.Read(u)
+	u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[:4], u[4:6], u[6:8], u[8:10], u[10:])
+}
