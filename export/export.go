@@ -19,6 +19,7 @@ import (
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
+	"github.com/vlab-dev/vlab/vm/libvirt"
 	"github.com/vlab-dev/vlab/vm/vagrant"
 )
 
@@ -154,7 +155,7 @@ func (p *project) machine(ctx context.Context, j int, v labfile.VM) (vagrant.Mac
 		m.Networks = append(m.Networks, vagrant.Network{Name: p.lab.Name + "-" + n, Slot: vagrant.NetworkSlot(k),
 			HostIP: fmt.Sprintf("10.77.%d.1", ni)})
 	}
-	m.Cmdline = vagrant.Cmdline(args)
+	m.Cmdline = libvirt.KernelCmdline(args)
 	m.Provision, err = p.provisioners(ctx, j, v)
 	return m, err
 }

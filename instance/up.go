@@ -95,6 +95,19 @@ func (m *Manager) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) (*Ins
 		}
 		st.Golden, st.Phase = nil, PhaseCreating
 	}
+	if !opt.Fresh {
+		ok, err := m.adopt(ctx, drv, inst, lab, imgs, key)
+		if ok || ctx.Err() != nil {
+			return inst, err
+		}
+		if err != nil {
+			m.progress("%v: %v; provisioning instead", errNoAdopt, err)
+			if err := m.destroyVMs(ctx, drv, inst); err != nil {
+				return nil, err
+			}
+			st.Golden, st.Phase = nil, PhaseCreating
+		}
+	}
 	if err := m.create(ctx, drv, inst, lab, imgs); err != nil {
 		return nil, err
 	}
@@ -104,6 +117,7 @@ func (m *Manager) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) (*Ins
 	if err := m.snapshot(ctx, drv, inst, key); err != nil {
 		return nil, err
 	}
+	m.publish(ctx, drv, inst)
 	return inst, nil
 }
 
@@ -187,10 +201,7 @@ func (m *Manager) goldenKey(ctx context.Context, lab *labfile.Lab, imgs map[stri
 
 // create makes and boots every VM that is not there yet and waits for SSH.
 func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image) error {
-	if m.Accel == nil {
-		return errors.New("instance: the manager cannot decide KVM or TCG: no Accel")
-	}
-	accel, err := m.Accel.Accel(ctx)
+	accel, err := m.accel(ctx)
 	if err != nil {
 		return err
 	}
@@ -231,23 +242,12 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 		}
 	}
 	m.progress("creating vm %s (%s, %d MiB, %d cpu, %s)", v.Name, img.Name, v.Memory, v.CPUs, accel)
-	// init_on_free zeroes freed pages, so that after dropping caches the
-	// saved memory holds only what is in use and restores faster.
-	args := []string{"systemd.hostname=" + v.Name, "vlab.key=" + pub, "init_on_free=1"}
-	var networks []string
-	for k, n := range nics {
-		networks = append(networks, NetworkName(inst.State.UID, inst.State.ID, n.network))
-		args = append(args, fmt.Sprintf("vlab.ip.eth%d=%s/24", k+1, n.addr))
-	}
 	for attempt := 0; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
 			return err
 		}
-		spec := vm.Spec{Name: name, Memory: v.Memory, CPUs: v.CPUs, Accel: accel, SSHPort: port,
-			Image:      vm.Image{Name: img.Name, Digest: img.Digest, Disk: img.Disk, Kernel: img.Kernel, Initrd: img.Initrd},
-			KernelArgs: args, Networks: networks,
-			Labels: inst.State.vmLabels(v.Name)}
+		spec := vmSpec(inst, v, img, accel, pub, nics, port)
 		inst.State.VMs[v.Name] = &VMState{Domain: name, SSHPort: port, Image: img.Name, Digest: img.Digest}
 		if err := SaveState(inst.Dir, inst.State); err != nil {
 			return err
@@ -262,6 +262,29 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 		}
 		return err
 	}
+}
+
+// accel decides KVM or TCG for new VMs.
+func (m *Manager) accel(ctx context.Context) (vm.Accel, error) {
+	if m.Accel == nil {
+		return "", errors.New("instance: the manager cannot decide KVM or TCG: no Accel")
+	}
+	return m.Accel.Accel(ctx)
+}
+
+// vmSpec is VM v of the instance as the driver makes it.
+func vmSpec(inst *Instance, v labfile.VM, img *images.Image, accel vm.Accel, pub string, nics []nic, port int) vm.Spec {
+	// init_on_free zeroes freed pages, so that after dropping caches the
+	// saved memory holds only what is in use and restores faster.
+	args := []string{"systemd.hostname=" + v.Name, "vlab.key=" + pub, "init_on_free=1"}
+	var networks []string
+	for k, n := range nics {
+		networks = append(networks, NetworkName(inst.State.UID, inst.State.ID, n.network))
+		args = append(args, fmt.Sprintf("vlab.ip.eth%d=%s/24", k+1, n.addr))
+	}
+	return vm.Spec{Name: DomainName(inst.State.UID, inst.State.ID, v.Name), Memory: v.Memory, CPUs: v.CPUs, Accel: accel, SSHPort: port,
+		Image:      vm.Image{Name: img.Name, Digest: img.Digest, Disk: img.Disk, Kernel: img.Kernel, Initrd: img.Initrd},
+		KernelArgs: args, Networks: networks, Labels: inst.State.vmLabels(v.Name)}
 }
 
 // waitAll waits for every VM's SSH at once.

@@ -87,7 +87,7 @@ func domainXML(spec vm.Spec, f files) (string, error) {
 	}
 	if f.kernel != "" {
 		dom.OS.Kernel, dom.OS.Initrd = f.kernel, f.initrd
-		dom.OS.Cmdline = strings.Join(append([]string{"root=/dev/vda", "rw", "console=ttyS0", "net.ifnames=0"}, spec.KernelArgs...), " ")
+		dom.OS.Cmdline = KernelCmdline(spec.KernelArgs)
 	} else {
 		dom.OS.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "hd"}}
 	}
@@ -108,6 +108,11 @@ func domainXML(spec vm.Spec, f files) (string, error) {
 }
 
 func uintp(v uint) *uint { return &v }
+
+// KernelCmdline is a vlab guest's kernel command line with extra arguments.
+func KernelCmdline(extra []string) string {
+	return strings.Join(append([]string{"root=/dev/vda", "rw", "console=ttyS0", "net.ifnames=0"}, extra...), " ")
+}
 
 // labelsXMLText is vlab's metadata element holding labels, for a domain's
 // or a network's <metadata>.

@@ -110,6 +110,10 @@ func (d *Driver) AdoptGolden(ctx context.Context, key string, spec vm.Spec, tag 
 		dom.Metadata = &libvirtxml.DomainMetadata{XML: md}
 		setForwardPort(dom, spec.SSHPort)
 		setConsole(dom, d.path(spec.Name+".console"))
+		if dom.OS != nil && dom.OS.Kernel != "" {
+			// Its own key and addresses at a cold boot, too.
+			dom.OS.Cmdline = KernelCmdline(spec.KernelArgs)
+		}
 		return errors.Join(err, setNetworks(dom, spec.Networks))
 	})
 	if err != nil {

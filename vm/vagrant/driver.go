@@ -149,17 +149,12 @@ func (d *Driver) machine(ctx context.Context, spec vm.Spec) (Machine, error) {
 	}
 	m := Machine{Name: name, Domain: spec.Name, Prefix: strings.TrimSuffix(spec.Name, name), Box: box,
 		Memory: spec.Memory, CPUs: spec.CPUs, DomainType: map[vm.Accel]string{vm.AccelKVM: "kvm", vm.AccelTCG: "qemu"}[spec.Accel],
-		Pool: d.Domains.Pool(), Kernel: files.Kernel, Initrd: files.Initrd, Cmdline: Cmdline(spec.KernelArgs),
+		Pool: d.Domains.Pool(), Kernel: files.Kernel, Initrd: files.Initrd, Cmdline: libvirt.KernelCmdline(spec.KernelArgs),
 		SSHPort: spec.SSHPort, Console: d.Domains.VolumePath(spec.Name + ".console"), BootTimeout: d.opt.BootTimeout}
 	for i, n := range spec.Networks {
 		m.Networks = append(m.Networks, Network{Name: n, Slot: NetworkSlot(i)})
 	}
 	return m, nil
-}
-
-// Cmdline is the kernel command line of a vlab guest with extra arguments.
-func Cmdline(extra []string) string {
-	return strings.Join(append([]string{"root=/dev/vda", "rw", "console=ttyS0", "net.ifnames=0"}, extra...), " ")
 }
 
 // Start boots a stopped VM with `vagrant up`.

@@ -1,0 +1,156 @@
+package instance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/labfile"
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// The host's golden store (vm.Golden): the first instance of a lab
+// provisions and publishes each VM's golden state; a later instance of the
+// same lab (same golden key) adopts them, each VM its own copy under its
+// own names, networks and port, instead of provisioning again. An adopted
+// guest still holds the first instance's SSH key and random state, so the
+// instance installs its own key and reseeds the kernel's random generator
+// through the guest agent, then saves its own golden state: its resets
+// return to a guest that is its own.
+
+// vmKey is the store's key of one VM of a lab's golden state.
+func vmKey(key, vmName string) string { return key + "/" + vmName }
+
+// publish puts the instance's golden state in the host's store; a failure
+// costs later instances a provisioning, not this one anything.
+func (m *Manager) publish(ctx context.Context, drv vm.Driver, inst *Instance) {
+	g, ok := drv.(vm.Golden)
+	if !ok || inst.State.Golden == nil {
+		return
+	}
+	for _, n := range inst.State.VMNames() {
+		if err := g.PublishGolden(ctx, owner(inst.State.VMs[n].Domain), inst.State.Golden.Tag, vmKey(inst.State.Golden.Key, n)); err != nil {
+			m.progress("warning: the golden state of vm %s is not kept for other instances: %v", n, err)
+			return
+		}
+	}
+}
+
+// adopt brings the instance up from the host's store when it holds every
+// VM of the lab for key; false means it does not (or the driver keeps
+// none), and the instance provisions.
+func (m *Manager) adopt(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image, key string) (bool, error) {
+	g, ok := drv.(vm.Golden)
+	gr, ok2 := drv.(vm.GuestRunner)
+	if !ok || !ok2 {
+		return false, nil
+	}
+	stored, err := g.Goldens(ctx)
+	if err != nil {
+		return false, err
+	}
+	have := map[string]bool{}
+	for _, s := range stored {
+		have[s.Key] = true
+	}
+	for _, v := range lab.VMs {
+		if !have[vmKey(key, v.Name)] {
+			return false, nil
+		}
+	}
+	start := time.Now()
+	m.progress("starting %s from the host's golden state of lab %s", inst.State.ID, lab.Name)
+	if err := m.adoptVMs(ctx, drv, g, inst, lab, imgs, key); err != nil {
+		return false, err
+	}
+	for _, n := range inst.State.VMNames() {
+		if err := m.restoreVM(ctx, drv, inst, n); err != nil {
+			return false, err
+		}
+		if err := inst.makeOwn(ctx, gr, n); err != nil {
+			return false, err
+		}
+	}
+	if err := m.waitAll(ctx, drv, inst); err != nil {
+		return false, err
+	}
+	if err := m.snapshot(ctx, drv, inst, key); err != nil {
+		return false, err
+	}
+	m.progress("%s adopted the golden state in %.1fs", inst.State.ID, time.Since(start).Seconds())
+	return true, nil
+}
+
+// adoptVMs makes each VM's saved state from the store's and records it.
+func (m *Manager) adoptVMs(ctx context.Context, drv vm.Driver, g vm.Golden, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image, key string) error {
+	accel, err := m.accel(ctx)
+	if err != nil {
+		return err
+	}
+	inst.State.Accel = string(accel)
+	pub, err := inst.authorizedKey()
+	if err != nil {
+		return err
+	}
+	if err := m.ensureNetworks(ctx, drv, inst, lab); err != nil {
+		return err
+	}
+	nics := labNICs(lab)
+	for _, v := range lab.VMs {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		spec := vmSpec(inst, v, imgs[v.Name], accel, pub, nics[v.Name], port)
+		inst.State.VMs[v.Name] = &VMState{Domain: spec.Name, SSHPort: port, Image: imgs[v.Name].Name, Digest: imgs[v.Name].Digest}
+		if err := SaveState(inst.Dir, inst.State); err != nil {
+			return err
+		}
+		if err := g.AdoptGolden(ctx, vmKey(key, v.Name), spec, goldenTag); err != nil {
+			return err
+		}
+	}
+	inst.State.Golden = &Golden{Key: key, Tag: goldenTag, Taken: time.Now().UTC()}
+	inst.State.Phase = PhaseSnapshotting
+	return SaveState(inst.Dir, inst.State)
+}
+
+// reseed mixes the bytes on its input into the kernel's input pool and
+// has the kernel reseed its random generator from it at once
+// (RNDRESEEDCRNG); perl is in every Debian system (perl-base is Essential).
+const reseed = `open(my $f, ">", "/dev/urandom") or die "urandom: $!"; binmode STDIN; read(STDIN, my $b, 64) == 64 or die "short seed"; syswrite($f, $b) == 64 or die "write: $!"; ioctl($f, 0x5207, 0) or die "reseed: $!";`
+
+// makeOwn installs the instance's SSH key in an adopted guest and gives
+// it fresh randomness, through the guest agent (no login: the guest knows
+// only the key of the instance it was saved from).
+func (i *Instance) makeOwn(ctx context.Context, gr vm.GuestRunner, vmName string) error {
+	dom := i.State.VMs[vmName].Domain
+	b64, err := i.authorizedKey()
+	if err != nil {
+		return err
+	}
+	line, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return err
+	}
+	install := "umask 077; mkdir -p /root/.ssh && cat > /root/.ssh/authorized_keys.new && mv /root/.ssh/authorized_keys.new /root/.ssh/authorized_keys"
+	if err := gr.GuestRun(ctx, dom, []string{"/bin/sh", "-c", install}, line); err != nil {
+		return fmt.Errorf("vm %s: install the instance's key: %w", vmName, err)
+	}
+	seed := make([]byte, 64)
+	if _, err := rand.Read(seed); err != nil {
+		return err
+	}
+	if err := gr.GuestRun(ctx, dom, []string{"/usr/bin/perl", "-e", reseed}, seed); err != nil {
+		return fmt.Errorf("vm %s: reseed its random generator: %w", vmName, err)
+	}
+	return nil
+}
+
+// errNoAdopt is wrapped when adopting failed half-way; Up then throws
+// away what was made and provisions.
+var errNoAdopt = errors.New("could not start from the host's golden state")
