@@ -140,17 +140,6 @@ func (e *env) connectURI(id string, st *instance.State) (string, error) {
 	return flag, nil
 }
 
-// libvirtOptions connects to uri; VLAB_LIBVIRT_SOCKET overrides the socket
-// path (a libvirtd started by hand, or a test's).
-func (e *env) libvirtOptions(uri string) libvirt.Options {
-	return e.drivers("libvirt", uri).LibvirtOptions()
-}
-
-// accel decides KVM or TCG, saying so once when KVM is not used.
-func (e *env) accel(ctx context.Context, uri string) (vm.Accel, error) {
-	return e.drivers("libvirt", uri).Accel(ctx)
-}
-
 // lab loads the lab named by a command argument: a folder under --labs, or
 // a path to a lab folder or lab.yaml.
 func (e *env) lab(ref string) (*labfile.Lab, error) {
