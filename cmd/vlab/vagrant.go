@@ -2,37 +2,16 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/vlab-dev/vlab/images"
-	"github.com/vlab-dev/vlab/instance"
 	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/vagrant"
 )
 
 var driverFlag = &cli.StringFlag{Name: "driver", EnvVars: []string{"VLAB_DRIVER"},
 	Usage: "how to run the VMs: libvirt, or vagrant (Vagrant with vagrant-libvirt)"}
-
-// driverName picks the driver: --driver or VLAB_DRIVER, else the one
-// instance id (recorded as st, nil for a new one) was made with, else
-// libvirt.
-func (e *env) driverName(id string, st *instance.State) string {
-	if n := e.c.String("driver"); n != "" {
-		return n
-	}
-	if id != "" {
-		if st == nil {
-			return instance.DefaultDriver
-		}
-		return st.DriverName()
-	}
-	if n := os.Getenv("VLAB_DRIVER"); n != "" {
-		return n
-	}
-	return instance.DefaultDriver
-}
 
 // vmImage is the driver's view of a stored image.
 func vmImage(i *images.Image) vm.Image {
