@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/vlab-dev/vlab/incident"
 	"github.com/vlab-dev/vlab/instance"
 	"github.com/vlab-dev/vlab/internal/termtext"
 )
@@ -37,7 +38,7 @@ func upCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if err := e.startAttempt(inst, "up"); err != nil {
+			if err := incident.StartAttempt(inst.Dir, "up"); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "%s is up (%.0fs)\n", inst.State.ID, time.Since(start).Seconds())
@@ -67,7 +68,7 @@ func resetCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return e.startAttempt(inst, "reset")
+			return incident.StartAttempt(inst.Dir, "reset")
 		}),
 	}
 }
