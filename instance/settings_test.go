@@ -2,11 +2,14 @@ package instance
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/drivers"
+	"github.com/vlab-dev/vlab/vm/drivertest"
 )
 
 // TestManagerForKeepsTheInstancesDriverAndHost: commands on an instance
@@ -61,5 +64,46 @@ func TestManagerForKeepsTheInstancesDriverAndHost(t *testing.T) {
 	}
 	if len(opened) != 6 || opened[3].URI != "qemu+ssh://ops@lab1/system" || opened[1].Name != "vagrant" {
 		t.Errorf("configurations opened: %+v", opened)
+	}
+}
+
+// TestStatusEachOnItsOwnHost: status asks each instance through its own
+// driver; one that cannot be asked gets a row saying why, and the table
+// names a remote host and prints the reason on its own line.
+func TestStatusEachOnItsOwnHost(t *testing.T) {
+	h := Home{Dir: t.TempDir()}
+	for id, connect := range map[string]string{"far": "qemu+ssh://ops@lab1/system", "near": ""} {
+		dir, _ := h.Instance(id)
+		os.MkdirAll(dir, 0o755)
+		st := &State{ID: id, Lab: id, Connect: connect, Phase: PhaseReady, VMs: map[string]*VMState{"web": {Domain: "d-" + id, SSHPort: 2222}}}
+		if err := SaveState(dir, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := Settings{Home: h, Connect: "qemu:///system", Open: func(cfg drivers.Config) Opener {
+		if cfg.URI != "qemu:///system" {
+			return OpenFunc(func(context.Context) (vm.Driver, error) { return nil, errors.New("lab1 unreachable") })
+		}
+		d := drivertest.NewFake()
+		d.Create(context.Background(), vm.Spec{Name: "d-near"})
+		return OpenFunc(func(context.Context) (vm.Driver, error) { return d, nil })
+	}}
+	rows, err := s.Status(context.Background())
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("status: %+v, %v", rows, err)
+	}
+	if rows[0].Instance != "far" || rows[0].State != "unknown" || rows[0].Error != "lab1 unreachable" {
+		t.Errorf("unreachable instance: %+v", rows[0])
+	}
+	if _, err := s.Status(context.Background(), "far"); err == nil {
+		t.Error("status of the unreachable instance alone: no error")
+	}
+	rows[0].Host, rows[0].SSH = "qemu+ssh://ops@lab1/system", "127.0.0.1:2222"
+	var out, problems strings.Builder
+	if err := WriteStatus(&out, &problems, rows); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "127.0.0.1:2222 on lab1 ") || problems.String() != "vlab: instance far: lab1 unreachable\n" {
+		t.Errorf("table:\n%s\nproblems: %q", out.String(), problems.String())
 	}
 }
