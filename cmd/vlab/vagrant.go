@@ -4,19 +4,10 @@ import (
 	"fmt"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/vlab-dev/vlab/images"
-	"github.com/vlab-dev/vlab/vm"
-	"github.com/vlab-dev/vlab/vm/vagrant"
 )
 
 var driverFlag = &cli.StringFlag{Name: "driver", EnvVars: []string{"VLAB_DRIVER"},
 	Usage: "how to run the VMs: libvirt, or vagrant (Vagrant with vagrant-libvirt)"}
-
-// vmImage is the driver's view of a stored image.
-func vmImage(i *images.Image) vm.Image {
-	return vm.Image{Name: i.Name, Digest: i.Digest, Disk: i.Disk, Kernel: i.Kernel, Initrd: i.Initrd}
-}
 
 func boxCommand() *cli.Command {
 	return &cli.Command{
@@ -43,18 +34,14 @@ func boxCommand() *cli.Command {
 			if out := c.String("output"); out != "" {
 				return i.PackBox(c.Context, out, e.verbose())
 			}
-			b := e.drivers("vagrant", e.c.String("connect")).Boxes()
-			img := vmImage(i)
-			if ok, err := b.Has(c.Context, vagrant.BoxName(img)); err != nil {
+			name, added, err := e.drivers("vagrant", c.String("connect")).AddBox(c.Context, i, c.Bool("force"))
+			if err != nil {
 				return err
-			} else if ok && !c.Bool("force") {
-				fmt.Fprintf(e.stderr, "box %s is there already (--force adds it again)\n", vagrant.BoxName(img))
+			} else if !added {
+				fmt.Fprintf(e.stderr, "box %s is there already (--force adds it again)\n", name)
 				return nil
 			}
-			if err := b.Add(c.Context, img, c.Bool("force")); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "box %s added\n", vagrant.BoxName(img))
+			fmt.Fprintf(e.stderr, "box %s added\n", name)
 			return nil
 		},
 	}
