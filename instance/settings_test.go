@@ -107,3 +107,25 @@ func TestStatusEachOnItsOwnHost(t *testing.T) {
 		t.Errorf("table:\n%s\nproblems: %q", out.String(), problems.String())
 	}
 }
+
+func TestTarget(t *testing.T) {
+	inst := &Instance{State: &State{ID: "shop", Lab: "shop", VMs: map[string]*VMState{"web": {}, "db": {}}}}
+	for _, c := range []struct {
+		args         []string
+		vm, cmd, err string
+	}{
+		{nil, "db", "", ""},
+		{[]string{"web"}, "web", "", ""},
+		{[]string{"web", "--", "ls", "-l"}, "web", "ls -l", ""},
+		{[]string{"--", "web"}, "db", "web", ""},
+		{[]string{"ls"}, "", "", `lab shop has no VM "ls" (it has db, web); put the command after --`},
+	} {
+		vm, cmd, err := inst.Target(c.args)
+		if vm != c.vm || strings.Join(cmd, " ") != c.cmd || (err == nil) != (c.err == "") || (err != nil && err.Error() != c.err) {
+			t.Errorf("%q: %q %q %v", c.args, vm, cmd, err)
+		}
+	}
+	if _, _, err := (&Instance{State: &State{ID: "shop", Lab: "shop"}}).Target(nil); err == nil || !strings.Contains(err.Error(), "run `vlab up shop`") {
+		t.Errorf("no VMs yet: %v", err)
+	}
+}
