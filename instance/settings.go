@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/drivers"
 	"github.com/vlab-dev/vlab/vm/libvirt"
@@ -68,6 +69,17 @@ func (s Settings) ManagerFor(id string) *Manager {
 	}
 	return &Manager{Home: s.Home, Images: s.Images, Progress: s.Progress, Verbose: s.Verbose,
 		Driver: open, DriverName: name, Connect: uri, Accel: cfg, NoStandby: s.NoStandby, Standbys: s.Standbys}
+}
+
+// Provisioner applies the lab's provision steps to instance id's VMs;
+// what guests print goes in full to provision-<vm>.log in its folder.
+func (s Settings) Provisioner(id string) (Provisioner, error) {
+	dir, err := s.Home.Instance(id)
+	if err != nil {
+		return nil, err
+	}
+	return provision.NewLabProvisioner(provision.LabProvisionerOptions{CacheDir: s.Home.Cache(),
+		Progress: s.Progress, Verbose: s.Verbose, LogDir: dir}), nil
 }
 
 // recorded is the state of instance id; nil for a new one, or one whose

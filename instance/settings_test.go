@@ -129,3 +129,13 @@ func TestTarget(t *testing.T) {
 		t.Errorf("no VMs yet: %v", err)
 	}
 }
+
+func TestProvisionerNeedsAValidID(t *testing.T) {
+	s := Settings{Home: Home{Dir: t.TempDir()}}
+	if _, err := s.Provisioner("../x"); err == nil {
+		t.Error("provisioner for ../x: no error")
+	}
+	if p, err := s.Provisioner("shop"); err != nil || p == nil {
+		t.Errorf("provisioner for shop: %v, %v", p, err)
+	}
+}

@@ -28,13 +28,13 @@ func upCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			dir, err := e.home.Instance(id)
+			p, err := e.settings().Provisioner(id)
 			if err != nil {
 				return err
 			}
 			m.BootTimeout = c.Duration("boot-timeout")
 			start := time.Now()
-			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: e.provisioner(dir)})
+			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: p})
 			if err != nil {
 				return err
 			}
