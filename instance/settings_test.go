@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vlab-dev/vlab/vm"
 	"github.com/vlab-dev/vlab/vm/drivers"
@@ -137,5 +138,16 @@ func TestProvisionerNeedsAValidID(t *testing.T) {
 	}
 	if p, err := s.Provisioner("shop"); err != nil || p == nil {
 		t.Errorf("provisioner for shop: %v, %v", p, err)
+	}
+}
+
+// TestPrepareStandbyWithinCancelled: a cancelled wait before the
+// preparation returns at once with the context's error.
+func TestPrepareStandbyWithinCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m := &Manager{Home: Home{Dir: t.TempDir()}}
+	if err := m.PrepareStandbyWithin(ctx, "shop", time.Hour, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
 	}
 }
