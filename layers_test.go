@@ -15,7 +15,7 @@ import (
 var layers = [][]string{
 	{"cmd/"},
 	{"instance", "incident", "report", "bundle", "export", "labtest"},
-	{"vm", "provision", "images", "probe"},
+	{"vm", "provision", "images", "probe", "hostcheck"},
 	{"labfile"},
 	{"internal/"},
 }

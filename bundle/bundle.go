@@ -42,6 +42,15 @@ type Manifest struct {
 	Packages []Closure `json:"packages,omitempty"`
 }
 
+// Debs is the number of package files the bundle carries.
+func (m *Manifest) Debs() int {
+	n := 0
+	for _, p := range m.Packages {
+		n += len(p.Debs)
+	}
+	return n
+}
+
 // Image is one base image in the bundle, under the name the lab's VMs use.
 type Image struct {
 	Name   string `json:"name"`

@@ -228,3 +228,10 @@ func TestCreateCancelled(t *testing.T) {
 		t.Errorf("a cancelled create left %v", ents)
 	}
 }
+
+func TestManifestDebs(t *testing.T) {
+	m := &Manifest{Packages: []Closure{{Debs: make([]Deb, 2)}, {Debs: make([]Deb, 3)}}}
+	if got := m.Debs(); got != 5 {
+		t.Errorf("Debs() = %d, want 5", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/internal/termtext"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // Render writes an inject for the trainee: a header with its place in the
@@ -75,13 +76,4 @@ func RenderList(w io.Writer, list []Shown) error {
 
 // Short writes d to the second without trailing zero units: "4m", "1h20m",
 // "7m12s", "0s".
-func Short(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func Short(d time.Duration) string { return labfile.Duration(d).Short() }

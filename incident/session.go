@@ -19,6 +19,9 @@ var (
 	ErrNeedsConfirm = errors.New("this inject gives away the answer")
 	// ErrAllRevealed is returned by Next when no inject is left.
 	ErrAllRevealed = errors.New("every inject has been revealed")
+	// ErrDeclined is returned by NextAsking when the trainee chose not to
+	// reveal an inject that gives the answer away.
+	ErrDeclined = errors.New("not revealed")
 	// ErrNoAttempt is returned when the journal records no attempt yet.
 	ErrNoAttempt = errors.New("no attempt started; run `vlab up` first")
 )
@@ -42,6 +45,8 @@ type Session struct {
 	// AttachDir receives copies of attached files; by default the
 	// "attachments" folder beside the journal.
 	AttachDir string
+
+	done func() // set by OnInstance, run by Close
 }
 
 // Shown is an inject as shown to the trainee.
@@ -102,6 +107,16 @@ func (s *Session) Current() (Attempt, error) {
 // ConfirmKinds kind is revealed only when confirmed; otherwise the error
 // wraps ErrNeedsConfirm and nothing is recorded.
 func (s *Session) Next(ctx context.Context, confirmed bool) (Shown, error) {
+	if confirmed {
+		return s.NextAsking(ctx, func(labfile.Inject) bool { return true })
+	}
+	return s.NextAsking(ctx, nil)
+}
+
+// NextAsking is Next that asks confirm before revealing an inject that
+// gives the answer away: it returns ErrDeclined when confirm says no, and
+// an error wrapping ErrNeedsConfirm when confirm is nil.
+func (s *Session) NextAsking(ctx context.Context, confirm func(labfile.Inject) bool) (Shown, error) {
 	a, err := s.Current()
 	if err != nil {
 		return Shown{}, err
@@ -111,8 +126,12 @@ func (s *Session) Next(ctx context.Context, confirmed bool) (Shown, error) {
 		return Shown{}, ErrAllRevealed
 	}
 	in := s.Lab.Injects[i]
-	if NeedsConfirm(in) && !confirmed {
+	switch {
+	case !NeedsConfirm(in):
+	case confirm == nil:
 		return Shown{}, fmt.Errorf("inject %d of %d (%s, %q): %w", i+1, len(s.Lab.Injects), in.Kind, in.ID, ErrNeedsConfirm)
+	case !confirm(in):
+		return Shown{}, ErrDeclined
 	}
 	return s.reveal(ctx, a, i)
 }

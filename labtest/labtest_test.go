@@ -170,3 +170,20 @@ func TestBadLabsFail(t *testing.T) {
 		})
 	}
 }
+
+// TestSaveJUnit: the XML lands whole at the path; a path that cannot be
+// written is one error naming --junit and the path.
+func TestSaveJUnit(t *testing.T) {
+	r := &Report{Lab: "hello", Steps: []Step{{Name: "starts broken", OK: true}}}
+	path := filepath.Join(t.TempDir(), "out.xml")
+	if err := r.SaveJUnit(path); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), `<testcase name="starts broken"`) {
+		t.Errorf("saved: %s, %v", b, err)
+	}
+	bad := filepath.Join(t.TempDir(), "missing", "out.xml")
+	if err := r.SaveJUnit(bad); err == nil || !strings.Contains(err.Error(), "write --junit "+bad) {
+		t.Errorf("unwritable path: %v", err)
+	}
+}

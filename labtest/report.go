@@ -1,9 +1,12 @@
 package labtest
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
+
+	"github.com/vlab-dev/vlab/internal/atomicfile"
 )
 
 // WriteText writes the report's verdict: a line per failing step, naming
@@ -67,4 +70,17 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// SaveJUnit writes the report as JUnit XML (WriteJUnit) to the file at
+// path, whole or not at all.
+func (r *Report) SaveJUnit(path string) error {
+	var b bytes.Buffer
+	if err := r.WriteJUnit(&b); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write --junit %s: %w", path, err)
+	}
+	return nil
 }

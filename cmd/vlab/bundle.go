@@ -48,13 +48,9 @@ func bundleCreate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	debs := 0
-	for _, p := range m.Packages {
-		debs += len(p.Debs)
-	}
 	st, _ := os.Stat(out)
 	fmt.Fprintf(e.stderr, "bundle of %s written to %s (%d MB: %d image(s), %d package file(s))\n",
-		lab.Name, out, st.Size()>>20, len(m.Images), debs)
+		lab.Name, out, st.Size()>>20, len(m.Images), m.Debs())
 	return nil
 }
 

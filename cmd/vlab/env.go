@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -67,89 +66,18 @@ func (e *env) verbose() io.Writer {
 
 func (e *env) store() *images.Store { return &images.Store{Dir: e.home.Images()} }
 
+// settings are the instance settings the flags and environment chose.
+func (e *env) settings() instance.Settings {
+	return instance.Settings{Home: e.home, Images: e.store(), Driver: e.c.String("driver"),
+		Connect: e.c.String("connect"), ConnectSet: e.c.IsSet("connect"), Socket: os.Getenv("VLAB_LIBVIRT_SOCKET"),
+		NoStandby: !e.c.Bool("standby"), Standbys: e.spawner(), Progress: e.stderr, Verbose: e.verbose(), Open: e.open}
+}
+
+// managerFor is the instance manager for commands on instance id.
+func (e *env) managerFor(id string) *instance.Manager { return e.settings().ManagerFor(id) }
+
 // drivers is the configuration of driver name on libvirt URI uri.
-func (e *env) drivers(name, uri string) drivers.Config {
-	return drivers.Config{Name: name, URI: uri, Socket: os.Getenv("VLAB_LIBVIRT_SOCKET"),
-		Dir: e.home.Dir, Images: e.store(), Project: e.home.VagrantProject,
-		Progress: e.stderr, Verbose: e.verbose()}
-}
-
-// manager wires the instance manager to its driver and the image store.
-func (e *env) manager() *instance.Manager { return e.managerFor("") }
-
-// managerFor is manager for commands on instance id, which use the driver
-// and host the instance was made with unless --driver says otherwise.
-func (e *env) managerFor(id string) *instance.Manager {
-	st, err := e.recorded(id)
-	name := e.driverName(id, st)
-	uri, uerr := e.connectURI(id, st)
-	cfg := e.drivers(name, uri)
-	open := e.open(cfg)
-	if err = errors.Join(err, uerr); err != nil {
-		open = instance.OpenFunc(func(context.Context) (vm.Driver, error) { return nil, err })
-	}
-	return &instance.Manager{
-		Home:       e.home,
-		Images:     cfg.Images,
-		Progress:   e.stderr,
-		Verbose:    e.verbose(),
-		Driver:     open,
-		DriverName: name,
-		Connect:    uri,
-		Accel:      cfg,
-		NoStandby:  !e.c.Bool("standby"),
-		Standbys:   e.spawner(),
-	}
-}
-
-// recorded is the state of instance id; nil for no instance (id empty) or
-// a new one. The manager reads it again under the instance's lock.
-func (e *env) recorded(id string) (*instance.State, error) {
-	if id == "" {
-		return nil, nil
-	}
-	dir, err := e.home.Instance(id)
-	if err != nil {
-		return nil, err
-	}
-	st, err := instance.LoadState(dir)
-	if err != nil {
-		return nil, nil // a new instance goes where the flags say
-	}
-	return st, nil
-}
-
-// connectURI is the libvirt URI for commands on instance id, recorded as
-// st: the host an existing instance runs on, else --connect (or
-// VLAB_CONNECT). A --connect naming another host than the instance's is
-// refused: acting there could remove another instance's disks and lose
-// this one's records.
-func (e *env) connectURI(id string, st *instance.State) (string, error) {
-	flag := e.c.String("connect")
-	if st == nil {
-		return flag, nil
-	}
-	switch {
-	case st.Connect != "" && e.c.IsSet("connect") && flag != st.Connect:
-		return "", fmt.Errorf("instance %s runs on %s, not %s: drop --connect (and VLAB_CONNECT) for it", id, st.Connect, flag)
-	case st.Connect != "":
-		return st.Connect, nil
-	case libvirt.IsRemote(flag):
-		return "", fmt.Errorf("instance %s runs on this machine, not %s: drop --connect (and VLAB_CONNECT) for it", id, flag)
-	}
-	return flag, nil
-}
-
-// libvirtOptions connects to uri; VLAB_LIBVIRT_SOCKET overrides the socket
-// path (a libvirtd started by hand, or a test's).
-func (e *env) libvirtOptions(uri string) libvirt.Options {
-	return e.drivers("libvirt", uri).LibvirtOptions()
-}
-
-// accel decides KVM or TCG, saying so once when KVM is not used.
-func (e *env) accel(ctx context.Context, uri string) (vm.Accel, error) {
-	return e.drivers("libvirt", uri).Accel(ctx)
-}
+func (e *env) drivers(name, uri string) drivers.Config { return e.settings().Drivers(name, uri) }
 
 // lab loads the lab named by a command argument: a folder under --labs, or
 // a path to a lab folder or lab.yaml.

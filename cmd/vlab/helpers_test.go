@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // instanceDir is the folder of instance id under h.
@@ -15,3 +16,6 @@ func instanceDir(t testing.TB, h instance.Home, id string) string {
 	}
 	return dir
 }
+
+// labJSON is one lab as `vlab labs --json` prints it.
+type labJSON = labfile.Summary

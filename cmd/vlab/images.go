@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -81,26 +79,9 @@ func imagesCommand() *cli.Command {
 						return err
 					}
 					if c.Bool("json") {
-						return json.NewEncoder(e.stdout).Encode(imageRows(ents))
+						return images.WriteJSON(e.stdout, ents)
 					}
-					w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-					fmt.Fprintln(w, "NAME\tDIGEST\tSIZE\tBUILT\tSOURCE\tKERNEL")
-					for _, en := range ents {
-						if i := en.Image; i != nil {
-							fmt.Fprintf(w, "%s\t%s\t%d MB\t%s\t%s\t%s\n", i.Name, i.Digest[:12], i.Size>>20, i.Built.Local().Format("2006-01-02 15:04"), i.Source, i.Manifest.Kernel)
-						} else {
-							fmt.Fprintf(w, "%s\t-\t-\t-\tbroken\t-\n", en.Name)
-						}
-					}
-					if err := w.Flush(); err != nil {
-						return err
-					}
-					for _, en := range ents {
-						if en.Err != nil {
-							fmt.Fprintf(e.stderr, "image %s is broken (%v); `vlab images rm %s` removes its tag\n", en.Name, en.Err, en.Name)
-						}
-					}
-					return nil
+					return images.WriteTable(e.stdout, e.stderr, ents)
 				},
 			},
 			{
@@ -117,41 +98,13 @@ func imagesCommand() *cli.Command {
 						return err
 					}
 					r, err := e.store().Remove(name)
-					switch {
-					case err != nil:
+					if err != nil {
 						return fmt.Errorf("remove image %s: %w", name, err)
-					case !r.Tag:
-						fmt.Fprintf(e.stderr, "no image %s: nothing removed\n", name)
-					case r.Broken != nil:
-						fmt.Fprintf(e.stderr, "removed the broken tag %s (its image folder was missing or unreadable)\n", name)
-					case r.Folder == "":
-						fmt.Fprintf(e.stderr, "removed image %s; its files stay, another tag uses them\n", name)
-					default:
-						fmt.Fprintf(e.stderr, "removed image %s and its files\n", name)
 					}
+					fmt.Fprintln(e.stderr, r.Describe(name))
 					return nil
 				},
 			},
 		},
 	}
-}
-
-// imageRow is one line of `vlab images list --json`: an image's manifest,
-// or the error of a broken tag.
-type imageRow struct {
-	*images.Manifest
-	Tag    string `json:"tag,omitempty"`
-	Broken string `json:"broken,omitempty"`
-}
-
-func imageRows(ents []images.Entry) []imageRow {
-	rows := []imageRow{}
-	for _, en := range ents {
-		if en.Image != nil {
-			rows = append(rows, imageRow{Manifest: &en.Image.Manifest})
-		} else {
-			rows = append(rows, imageRow{Tag: en.Name, Broken: en.Err.Error()})
-		}
-	}
-	return rows
 }

@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/vlab-dev/vlab/incident"
 	"github.com/vlab-dev/vlab/instance"
@@ -18,47 +16,6 @@ import (
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe"
 )
-
-// session opens the instance named by the command's argument, its lab and
-// its journal. Close the returned func when done.
-func (e *env) session(c *cli.Context) (*incident.Session, *instance.Instance, func(), error) {
-	ref, err := oneArg(c, "lab")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	id, err := instanceID(c, ref)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	m := e.managerFor(id)
-	inst, err := m.Open(id)
-	if err != nil {
-		m.Close()
-		return nil, nil, nil, err
-	}
-	lab, err := inst.Lab()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	j, err := incident.Open(inst.Dir)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	conns := inst.Conns()
-	s := &incident.Session{Lab: lab, Journal: j, Dial: conns.Dial}
-	return s, inst, func() { conns.Close(); j.Close(); m.Close() }, nil
-}
-
-func (e *env) renderOptions() incident.RenderOptions {
-	o := incident.RenderOptions{Width: 80}
-	if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		o.Color = os.Getenv("NO_COLOR") == ""
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
-			o.Width = min(w, 100)
-		}
-	}
-	return o
-}
 
 // confirm asks on the terminal whether to reveal an answer-giving inject.
 func (e *env) confirm(c *cli.Context, in labfile.Inject) bool {
@@ -87,26 +44,20 @@ func injectCommand() *cli.Command {
 				}
 				return incident.RenderList(e.stdout, list)
 			}
-			var (
-				sh  incident.Shown
-				err error
-			)
+			var sh incident.Shown
+			var err error
 			if ref := c.Args().Get(1); ref != "" {
 				sh, err = s.Show(c.Context, ref)
 			} else {
-				sh, err = s.Next(c.Context, false)
-				if errors.Is(err, incident.ErrNeedsConfirm) {
-					if !e.confirm(c, s.Lab.Injects[nextIndex(s)]) {
-						return exitError{code: 1, err: errors.New("not revealed")}
-					}
-					sh, err = s.Next(c.Context, true)
-				}
+				sh, err = s.NextAsking(c.Context, func(in labfile.Inject) bool { return e.confirm(c, in) })
 			}
-			if errors.Is(err, incident.ErrAllRevealed) {
+			switch {
+			case errors.Is(err, incident.ErrDeclined):
+				return exitError{code: 1, err: err}
+			case errors.Is(err, incident.ErrAllRevealed):
 				fmt.Fprintln(e.stderr, "every inject is revealed; `vlab inject --list` shows them, `vlab check` tells if you fixed it")
 				return nil
-			}
-			if err != nil {
+			case err != nil:
 				return err
 			}
 			return e.show(sh)
@@ -114,14 +65,8 @@ func injectCommand() *cli.Command {
 	}
 }
 
-// nextIndex is the index of the next unrevealed inject.
-func nextIndex(s *incident.Session) int {
-	list, _ := s.List()
-	return min(len(list), len(s.Lab.Injects)-1)
-}
-
 func (e *env) show(sh incident.Shown) error {
-	if err := incident.Render(e.stdout, sh, e.renderOptions()); err != nil {
+	if err := incident.Render(e.stdout, sh, incident.TerminalOptions(e.stdout)); err != nil {
 		return err
 	}
 	if sh.Attachment != "" && incident.OpenViewer(sh.Attachment) {
@@ -219,23 +164,7 @@ func solutionCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if lab.Solution == nil {
-				return fmt.Errorf("lab %s has no solution", lab.Name)
-			}
-			o := e.renderOptions()
-			if err := incident.Markdown(e.stdout, lab.Solution.Summary, o); err != nil {
-				return err
-			}
-			for i, st := range lab.Solution.Steps {
-				fmt.Fprintf(e.stdout, "\nstep %d, in %s:\n", i+1, st.VM)
-				if st.File != nil {
-					fmt.Fprintf(e.stdout, "  copy %s to %s\n", termtext.Line(st.File.Src), termtext.Line(st.File.Dest))
-				} else {
-					run := termtext.Text(strings.TrimSpace(st.Run))
-					fmt.Fprintf(e.stdout, "  %s\n", strings.ReplaceAll(run, "\n", "\n  "))
-				}
-			}
-			return nil
+			return incident.RenderSolution(e.stdout, lab, incident.TerminalOptions(e.stdout))
 		},
 	}
 }
@@ -243,18 +172,18 @@ func solutionCommand() *cli.Command {
 // inSession wraps the action of a command on a trainee's incident: the
 // instance, its lab, its journal and connections, closed after.
 func inSession(fn func(c *cli.Context, e *env, s *incident.Session, inst *instance.Instance) error) cli.ActionFunc {
-	return func(c *cli.Context) error {
-		e, err := newEnv(c)
+	return onInstance(func(c *cli.Context, e *env, m *instance.Manager, _, id string) error {
+		inst, err := m.Open(id)
 		if err != nil {
 			return err
 		}
-		s, inst, done, err := e.session(c)
+		s, err := incident.OnInstance(inst)
 		if err != nil {
 			return err
 		}
-		defer done()
+		defer s.Close()
 		return fn(c, e, s, inst)
-	}
+	})
 }
 
 // printResult prints v as indented JSON with --json, else as text.

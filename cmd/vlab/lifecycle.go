@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/vlab-dev/vlab/incident"
 	"github.com/vlab-dev/vlab/instance"
 	"github.com/vlab-dev/vlab/internal/termtext"
 )
@@ -27,17 +28,17 @@ func upCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			dir, err := e.home.Instance(id)
+			p, err := e.settings().Provisioner(id)
 			if err != nil {
 				return err
 			}
 			m.BootTimeout = c.Duration("boot-timeout")
 			start := time.Now()
-			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: e.provisioner(dir)})
+			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: p})
 			if err != nil {
 				return err
 			}
-			if err := e.startAttempt(inst, "up"); err != nil {
+			if err := incident.StartAttempt(inst.Dir, "up"); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "%s is up (%.0fs)\n", inst.State.ID, time.Since(start).Seconds())
@@ -67,7 +68,7 @@ func resetCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return e.startAttempt(inst, "reset")
+			return incident.StartAttempt(inst.Dir, "reset")
 		}),
 	}
 }

@@ -1,6 +1,6 @@
 // Command vlab turns past production incidents into resettable VM labs.
-// It is a thin layer over the labs, instance, vm, provision and images
-// packages: each verb lives in its own file and makes one call into them.
+// It is a thin layer over the library (README, Layout): each verb lives in
+// its own file, reads its flags and makes one call into the packages below.
 package main
 
 import (

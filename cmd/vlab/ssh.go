@@ -1,16 +1,15 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/vlab-dev/vlab/instance"
 	"github.com/vlab-dev/vlab/provision"
 )
 
@@ -22,46 +21,21 @@ func sshCommand() *cli.Command {
 		Description: "Without a command, opens an interactive shell with a terminal. With one, runs it\n" +
 			"and exits with its exit status. The VM defaults to the lab's first VM.",
 		Flags: []cli.Flag{instanceFlag},
-		Action: func(c *cli.Context) error {
-			ref, err := oneArg(c, "lab")
-			if err != nil {
-				return err
-			}
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			id, err := instanceID(c, ref)
-			if err != nil {
-				return err
-			}
-			m := e.managerFor(id)
-			defer m.Close()
+		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, _, id string) error {
 			inst, err := m.Open(id)
 			if err != nil {
 				return err
 			}
-			rest := c.Args().Tail()
-			if len(inst.State.VMs) == 0 {
-				return fmt.Errorf("instance %s has no VMs yet: run `vlab up %s` to finish bringing it up", inst.State.ID, inst.State.Lab)
-			}
-			vmName := inst.State.VMNames()[0]
-			if len(rest) > 0 && rest[0] != "--" {
-				if !slices.Contains(inst.State.VMNames(), rest[0]) {
-					return fmt.Errorf("lab %s has no VM %q (it has %s); put the command after --", inst.State.ID, rest[0], strings.Join(inst.State.VMNames(), ", "))
-				}
-				vmName, rest = rest[0], rest[1:]
-			}
-			if len(rest) > 0 && rest[0] == "--" {
-				rest = rest[1:]
+			vmName, words, err := inst.Target(c.Args().Tail())
+			if err != nil {
+				return err
 			}
 			s, err := inst.Dial(c.Context, vmName)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			cmd := strings.Join(rest, " ")
-			code, err := runSSH(c, s, cmd)
+			code, err := runSSH(c, s, strings.Join(words, " "))
 			if err != nil {
 				return err
 			}
@@ -69,7 +43,7 @@ func sshCommand() *cli.Command {
 				return exitError{code: code}
 			}
 			return nil
-		},
+		}),
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"time"
 
@@ -29,22 +28,7 @@ func standbyCommand() *cli.Command {
 		Flags: []cli.Flag{&cli.StringFlag{Name: "instance", Hidden: true},
 			&cli.DurationFlag{Name: "delay", Usage: "wait this long before starting"}},
 		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
-			select {
-			case <-time.After(c.Duration("delay")):
-			case <-c.Context.Done():
-				return c.Context.Err()
-			}
-			// A libvirt call that never returns must not hold the
-			// instance's lock for good: past its budget this process
-			// ends, and with it the lock.
-			done := make(chan error, 1)
-			go func() { done <- m.PrepareStandby(c.Context, id) }()
-			select {
-			case err := <-done:
-				return err
-			case <-time.After(standbyBudget):
-				return fmt.Errorf("standby of %s not ready after %s: gave up so that other commands need not wait; the next reset restores the slow way", id, standbyBudget)
-			}
+			return m.PrepareStandbyWithin(c.Context, id, c.Duration("delay"), standbyBudget)
 		}),
 	}
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/vlab-dev/vlab/instance"
-	"github.com/vlab-dev/vlab/internal/atomicfile"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/labtest"
 )
@@ -45,16 +43,17 @@ func testCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			dir, err := e.home.Instance(id)
+			s := e.settings()
+			p, err := s.Provisioner(id)
 			if err != nil {
 				return err
 			}
-			m := e.managerFor(id)
+			m := s.ManagerFor(id)
 			defer m.Close()
-			r, err := labtest.Run(c.Context, lab, labtest.Options{Manager: m, ID: id, Provisioner: e.provisioner(dir),
+			r, err := labtest.Run(c.Context, lab, labtest.Options{Manager: m, ID: id, Provisioner: p,
 				Keep: c.Bool("keep"), Progress: e.stderr, Verbose: e.verbose()})
 			if path := c.String("junit"); path != "" && r != nil {
-				if werr := writeJUnit(path, r); werr != nil {
+				if werr := r.SaveJUnit(path); werr != nil {
 					return werr
 				}
 			}
@@ -70,15 +69,4 @@ func testCommand() *cli.Command {
 			return nil
 		},
 	}
-}
-
-func writeJUnit(path string, r *labtest.Report) error {
-	var b bytes.Buffer
-	if err := r.WriteJUnit(&b); err != nil {
-		return err
-	}
-	if err := atomicfile.Write(path, b.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write --junit %s: %w", path, err)
-	}
-	return nil
 }

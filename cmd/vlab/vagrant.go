@@ -2,42 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/vlab-dev/vlab/images"
-	"github.com/vlab-dev/vlab/instance"
-	"github.com/vlab-dev/vlab/vm"
-	"github.com/vlab-dev/vlab/vm/vagrant"
 )
 
 var driverFlag = &cli.StringFlag{Name: "driver", EnvVars: []string{"VLAB_DRIVER"},
 	Usage: "how to run the VMs: libvirt, or vagrant (Vagrant with vagrant-libvirt)"}
-
-// driverName picks the driver: --driver or VLAB_DRIVER, else the one
-// instance id (recorded as st, nil for a new one) was made with, else
-// libvirt.
-func (e *env) driverName(id string, st *instance.State) string {
-	if n := e.c.String("driver"); n != "" {
-		return n
-	}
-	if id != "" {
-		if st == nil {
-			return instance.DefaultDriver
-		}
-		return st.DriverName()
-	}
-	if n := os.Getenv("VLAB_DRIVER"); n != "" {
-		return n
-	}
-	return instance.DefaultDriver
-}
-
-// vmImage is the driver's view of a stored image.
-func vmImage(i *images.Image) vm.Image {
-	return vm.Image{Name: i.Name, Digest: i.Digest, Disk: i.Disk, Kernel: i.Kernel, Initrd: i.Initrd}
-}
 
 func boxCommand() *cli.Command {
 	return &cli.Command{
@@ -64,18 +34,14 @@ func boxCommand() *cli.Command {
 			if out := c.String("output"); out != "" {
 				return i.PackBox(c.Context, out, e.verbose())
 			}
-			b := e.drivers("vagrant", e.c.String("connect")).Boxes()
-			img := vmImage(i)
-			if ok, err := b.Has(c.Context, vagrant.BoxName(img)); err != nil {
+			name, added, err := e.drivers("vagrant", c.String("connect")).AddBox(c.Context, i, c.Bool("force"))
+			if err != nil {
 				return err
-			} else if ok && !c.Bool("force") {
-				fmt.Fprintf(e.stderr, "box %s is there already (--force adds it again)\n", vagrant.BoxName(img))
+			} else if !added {
+				fmt.Fprintf(e.stderr, "box %s is there already (--force adds it again)\n", name)
 				return nil
 			}
-			if err := b.Add(c.Context, img, c.Bool("force")); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "box %s added\n", vagrant.BoxName(img))
+			fmt.Fprintf(e.stderr, "box %s added\n", name)
 			return nil
 		},
 	}

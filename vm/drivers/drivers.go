@@ -145,3 +145,19 @@ func (c Config) printf(format string, args ...any) {
 		fmt.Fprintf(c.Progress, format, args...)
 	}
 }
+
+// AddBox adds image i to Vagrant as a box, unless Vagrant has it already
+// and force is false. It returns the box's name and whether it was added.
+func (c Config) AddBox(ctx context.Context, i *images.Image, force bool) (name string, added bool, err error) {
+	b, img := c.Boxes(), i.VM()
+	name = vagrant.BoxName(img)
+	if ok, err := b.Has(ctx, name); err != nil {
+		return name, false, err
+	} else if ok && !force {
+		return name, false, nil
+	}
+	if err := b.Add(ctx, img, force); err != nil {
+		return name, false, err
+	}
+	return name, true, nil
+}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/vlab-dev/vlab/images"
 	"github.com/vlab-dev/vlab/vm"
 )
 
@@ -71,5 +73,23 @@ func TestAccelAsksRemoteHost(t *testing.T) {
 	cfg := Config{URI: "qemu+ssh://ops@127.0.0.1:1/system?known_hosts=" + filepath.Join(t.TempDir(), "kh"), Dir: t.TempDir()}
 	if a, err := cfg.Accel(context.Background()); err == nil {
 		t.Errorf("Accel of an unreachable remote host = %q, want an error", a)
+	}
+}
+
+// TestAddBoxThereAlready: a box Vagrant has is not packed or added again
+// unless forced; a missing vagrant is an error naming it.
+func TestAddBoxThereAlready(t *testing.T) {
+	bin := t.TempDir()
+	img := &images.Image{Manifest: images.Manifest{Name: "debian-12", Digest: strings.Repeat("ab", 32)}}
+	list := "1,,box-name,vlab/debian-12-abababababab\n1,,box-provider,libvirt\n"
+	os.WriteFile(filepath.Join(bin, "vagrant"), []byte("#!/bin/sh\nprintf '"+strings.ReplaceAll(list, "\n", `\n`)+"'\n"), 0o755)
+	t.Setenv("PATH", bin)
+	name, added, err := Config{Dir: t.TempDir()}.AddBox(context.Background(), img, false)
+	if err != nil || added || name != "vlab/debian-12-abababababab" {
+		t.Errorf("box there already: %q added=%v, %v", name, added, err)
+	}
+	t.Setenv("PATH", t.TempDir())
+	if _, _, err := (Config{Dir: t.TempDir()}).AddBox(context.Background(), img, false); err == nil || !strings.Contains(err.Error(), "vagrant") {
+		t.Errorf("no vagrant: %v", err)
 	}
 }

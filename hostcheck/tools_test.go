@@ -1,20 +1,22 @@
-package main
+package hostcheck
 
 import (
 	"context"
 	"strings"
 	"testing"
+
+	goversion "github.com/hashicorp/go-version"
 )
 
-func toolNamed(t *testing.T, name string) hostTool {
+func toolNamed(t *testing.T, name string) Tool {
 	t.Helper()
-	for _, ht := range hostTools {
-		if ht.name == name {
+	for _, ht := range Tools {
+		if ht.Name == name {
 			return ht
 		}
 	}
 	t.Fatalf("no host tool %s", name)
-	return hostTool{}
+	return Tool{}
 }
 
 // TestHostToolVersions: doctor reads each tool's version from what it
@@ -37,7 +39,7 @@ func TestHostToolVersions(t *testing.T) {
 		{"vagrant-libvirt", "No plugins installed.\n", "", "cannot read the version of vagrant-libvirt"},
 		{"qemu", "", "", "cannot read the version of qemu from `qemu-system-x86_64 --version`"},
 	} {
-		got, err := toolNamed(t, tt.tool).compare(tt.out)
+		got, err := toolNamed(t, tt.tool).Compare(tt.out)
 		switch {
 		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n")):
 			t.Errorf("%s %q: error %v, want one line with %q", tt.tool, tt.out, err, tt.wantErr)
@@ -49,10 +51,20 @@ func TestHostToolVersions(t *testing.T) {
 
 func TestHostToolMissing(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	if _, err := toolNamed(t, "qemu").check(context.Background()); err == nil || !strings.Contains(err.Error(), "qemu-system-x86_64 not found") {
+	if _, err := toolNamed(t, "qemu").Check(context.Background()); err == nil || !strings.Contains(err.Error(), "qemu-system-x86_64 not found") {
 		t.Errorf("qemu missing: %v", err)
 	}
-	if got, err := toolNamed(t, "vagrant").check(context.Background()); err != nil || !strings.Contains(got, "not installed") {
+	if got, err := toolNamed(t, "vagrant").Check(context.Background()); err != nil || !strings.Contains(got, "not installed") {
 		t.Errorf("vagrant missing: %q, %v; want fine, it is optional", got, err)
+	}
+}
+
+// TestToolMinima: every minimum is a version, so that no tool is reported
+// as unreadable because of a typo here.
+func TestToolMinima(t *testing.T) {
+	for _, tool := range Tools {
+		if _, err := goversion.NewVersion(tool.Min); err != nil {
+			t.Errorf("%s: minimum %q: %v", tool.Name, tool.Min, err)
+		}
 	}
 }
