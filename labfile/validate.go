@@ -148,6 +148,7 @@ func (v *validator) step(p path, s Step) {
 		if s.Puppet.Revision == "" {
 			v.errf(p.with("puppet", "revision"), "missing; pin a commit, tag or branch")
 		}
+		v.treePaths(p.with("puppet"), s.Puppet)
 	}
 	for name, ver := range s.Packages {
 		if strings.TrimSpace(ver) == "" {

@@ -29,19 +29,21 @@ func (d *deepCheck) packages(ctx context.Context) {
 	if len(steps) == 0 {
 		return
 	}
+	// What stops every check is reported at the first packages step.
+	first := stepField(steps[0].vm, steps[0].step, "packages")
 	debDir, err := LabDebDir(d.lab)
 	if err != nil {
-		d.problem(err)
+		d.problem(err, first...)
 		return
 	}
 	sources, err := aptSources(ctx, d.opts.CacheDir, debDir, d.opts.Sources)
 	if err != nil {
-		d.problem(fmt.Errorf("pinned packages not checked: %w", err))
+		d.problem(fmt.Errorf("pinned packages not checked: %w", err), first...)
 		return
 	}
 	apt, unlock, err := openAptRoot(ctx, d.opts.CacheDir, sources, d.opts.Arch, "", d.opts.Verbose)
 	if err != nil {
-		d.problem(fmt.Errorf("pinned packages not checked: %w", err))
+		d.problem(fmt.Errorf("pinned packages not checked: %w", err), first...)
 		return
 	}
 	defer unlock()
@@ -49,7 +51,7 @@ func (d *deepCheck) packages(ctx context.Context) {
 	if debDir != "" {
 		where = "the packages in the lab's debs/"
 	}
-	if !d.packageIndex(ctx, apt, debDir != "") {
+	if !d.packageIndex(ctx, apt, debDir != "", first) {
 		return
 	}
 	for _, st := range steps {
@@ -59,7 +61,7 @@ func (d *deepCheck) packages(ctx context.Context) {
 
 // packageIndex brings the root's index up to date, or falls back to the
 // cached one and says how old it is. It reports whether there is an index.
-func (d *deepCheck) packageIndex(ctx context.Context, apt *aptRoot, local bool) bool {
+func (d *deepCheck) packageIndex(ctx context.Context, apt *aptRoot, local bool, field []any) bool {
 	var why string
 	if local || !d.opts.Offline {
 		err := apt.update(ctx)
@@ -67,7 +69,7 @@ func (d *deepCheck) packageIndex(ctx context.Context, apt *aptRoot, local bool) 
 			return true
 		}
 		if local {
-			d.problem(fmt.Errorf("pinned packages not checked: the lab's debs/: %w", err))
+			d.problem(fmt.Errorf("pinned packages not checked: the lab's debs/: %w", err), field...)
 			return false
 		}
 		why = fmt.Sprintf("the package index could not be fetched (%v)", err)
@@ -76,7 +78,7 @@ func (d *deepCheck) packageIndex(ctx context.Context, apt *aptRoot, local bool) 
 	}
 	at, ok := apt.indexTime()
 	if !ok {
-		d.problem(fmt.Errorf("pinned packages not checked: %s and the cache holds no package index for these sources; run `vlab validate --deep` once with the network, or give the lab a debs/ folder", why))
+		d.problem(fmt.Errorf("pinned packages not checked: %s and the cache holds no package index for these sources; run `vlab validate --deep` once with the network, or give the lab a debs/ folder", why), field...)
 		return false
 	}
 	d.note("%s; package versions checked against the index cached %s (%s)", why, age(d.opts.Now(), at), at.UTC().Format("2006-01-02 15:04 UTC"))
