@@ -224,3 +224,30 @@ func TestCheckDeepNoPuppet(t *testing.T) {
 		t.Errorf("got\n%s\nwant %q", got, want)
 	}
 }
+
+// TestCheckDeepPackagesUnreachable falls back to the cached index, with a
+// note saying why and how old it is, when the sources cannot be reached.
+func TestCheckDeepPackagesUnreachable(t *testing.T) {
+	needTools(t, "apt-get", "apt-cache")
+	index := filepath.Join(t.TempDir(), "index")
+	os.MkdirAll(index, 0o755)
+	data, err := os.ReadFile("testdata/index/Packages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(index, "Packages"), data, 0o644)
+	lab := deepLab(t, "", pinsLab)
+	opts := DeepOptions{CacheDir: t.TempDir(), Sources: []string{"deb [trusted=yes] copy:" + index + " ./"}, Puppet: "true"}
+	if r := CheckDeep(context.Background(), lab, opts); len(r.Problems) != 4 {
+		t.Fatalf("first run:\n%s", problemLines(lab, r))
+	}
+	os.RemoveAll(index)
+	r := CheckDeep(context.Background(), lab, opts)
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "the package index could not be fetched (apt-get update: ") ||
+		!strings.Contains(r.Notes[0], "package versions checked against the index cached less than a minute ago") {
+		t.Errorf("notes = %q", r.Notes)
+	}
+	if len(r.Problems) != 4 {
+		t.Errorf("with the cached index:\n%s", problemLines(lab, r))
+	}
+}
