@@ -39,6 +39,10 @@ type Lab struct {
 	Dir string `yaml:"-"`
 	// File is the path lab.yaml was read from.
 	File string `yaml:"-"`
+
+	// doc is the parsed YAML, kept so that problems found after loading
+	// (see Problem) get the line of their field.
+	doc *yaml.Node
 }
 
 // VM is one virtual machine of a lab.

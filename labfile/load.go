@@ -103,7 +103,7 @@ func Parse(path string, data []byte) (*Lab, error) {
 	if doc == nil {
 		return nil, inv
 	}
-	lab := &Lab{File: path, Dir: filepath.Dir(path)}
+	lab := &Lab{File: path, Dir: filepath.Dir(path), doc: doc}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(lab); err != nil {

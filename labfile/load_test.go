@@ -33,6 +33,10 @@ func TestLoadFixtures(t *testing.T) {
 			":16: probes[1].expect.value.pattern: needs a capture group around the number, e.g. `errors=([0-9.]+)`",
 			`:17: probes[1].expect.value.op: "=<" is not one of < <= > >= == !=`,
 		}},
+		{"invalid-puppet-paths.yaml", []string{
+			`:8: vms[0].provision[0].puppet.manifest: "../site.pp" leaves the puppet tree; give a path inside the repository`,
+			`:9: vms[0].provision[0].puppet.modulepath[1]: "modules/../../x" leaves the puppet tree; give a path inside the repository`,
+		}},
 		{"invalid-syntax.yaml", []string{":2: found unexpected end of stream"}},
 		{"invalid-types.yaml", []string{
 			`:3: duration: "forever" is not a duration like 90s, 5m or 1h20m`,

@@ -71,6 +71,22 @@ func (v *validator) puppetRepo(p path, repo string) {
 	}
 }
 
+// treePaths checks the paths a puppet step names inside its tree: a
+// relative one may not climb out of it (an absolute one names the image's
+// own modules or config, which is allowed).
+func (v *validator) treePaths(p path, pp *Puppet) {
+	check := func(f path, rel string) {
+		if rel != "" && !filepath.IsAbs(rel) && !filepath.IsLocal(rel) {
+			v.errf(f, "%q leaves the puppet tree; give a path inside the repository", rel)
+		}
+	}
+	check(p.with("manifest"), pp.Manifest)
+	for i, m := range pp.ModulePath {
+		check(p.with("modulepath", i), m)
+	}
+	check(p.with("hiera"), pp.Hiera)
+}
+
 // debDir checks the lab's debs/ folder, when it has one, and the .deb
 // files in it: none may lead outside the lab folder.
 func (v *validator) debDir() {

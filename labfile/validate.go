@@ -44,37 +44,7 @@ func (p path) String() string {
 
 func (p path) with(e ...any) path { return append(slices.Clone(p), e...) }
 
-// line finds the line of the deepest node along p that exists.
-func (v *validator) line(p path) int {
-	n, line := v.root, v.root.Line
-	for _, e := range p {
-		var next *yaml.Node
-		switch e := e.(type) {
-		case int:
-			if n.Kind == yaml.SequenceNode && e < len(n.Content) {
-				next = n.Content[e]
-			}
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == e {
-						next = n.Content[i+1]
-						line = n.Content[i].Line
-					}
-				}
-			}
-		}
-		if next == nil {
-			return line
-		}
-		n = next
-		if e, ok := e.(int); ok {
-			_ = e
-			line = n.Line
-		}
-	}
-	return line
-}
+func (v *validator) line(p path) int { return lineOf(v.root, p) }
 
 func (v *validator) errf(p path, format string, args ...any) {
 	v.inv.add(v.line(p), p.String(), fmt.Sprintf(format, args...))
@@ -178,6 +148,7 @@ func (v *validator) step(p path, s Step) {
 		if s.Puppet.Revision == "" {
 			v.errf(p.with("puppet", "revision"), "missing; pin a commit, tag or branch")
 		}
+		v.treePaths(p.with("puppet"), s.Puppet)
 	}
 	for name, ver := range s.Packages {
 		if strings.TrimSpace(ver) == "" {

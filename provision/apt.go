@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vlab-dev/vlab/internal/atomicfile"
 	"github.com/vlab-dev/vlab/internal/debver"
@@ -36,6 +37,42 @@ type aptRoot struct {
 	verbose io.Writer
 }
 
+// aptSources are the apt source lines packages are fetched from: the
+// lab's directory of .debs as a local repository when debDir is set, else
+// sources.
+func aptSources(ctx context.Context, cacheDir, debDir string, sources []string) ([]string, error) {
+	if debDir == "" {
+		return sources, nil
+	}
+	repo, err := localRepo(ctx, debDir, filepath.Join(cacheDir, "debdir"))
+	if err != nil {
+		return nil, err
+	}
+	return []string{"deb [trusted=yes] copy:" + repo + " ./"}, nil
+}
+
+// openAptRoot locks and prepares the apt configuration of sources in the
+// package cache: one per set of sources and architecture, shared by every
+// fetch from them. status is the guest image's dpkg status file, "" for
+// none.
+func openAptRoot(ctx context.Context, cacheDir string, sources []string, arch, status string, verbose io.Writer) (*aptRoot, func(), error) {
+	id, err := Key(sources, arch)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir := filepath.Join(cacheDir, "apt", id[:16])
+	unlock, err := lockDir(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	apt, err := newAptRoot(dir, sources, arch, status, verbose)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return apt, unlock, nil
+}
+
 // newAptRoot prepares dir for apt with the given sources and a copy of the
 // guest image's dpkg status file.
 func newAptRoot(dir string, sources []string, arch, status string, verbose io.Writer) (*aptRoot, error) {
@@ -45,8 +82,8 @@ func newAptRoot(dir string, sources []string, arch, status string, verbose io.Wr
 			return nil, fmt.Errorf("apt cache: %w", err)
 		}
 	}
-	if err := atomicfile.Copy(status, a.path("state/status"), 0o644); err != nil {
-		return nil, fmt.Errorf("dpkg status of the base image: %w; rebuild the image with `vlab images build` so that it saves dpkg-status", err)
+	if err := a.setStatus(status); err != nil {
+		return nil, err
 	}
 	list := strings.Join(sources, "\n") + "\n"
 	if err := os.WriteFile(a.path("etc/sources.list"), []byte(list), 0o644); err != nil {
@@ -56,6 +93,21 @@ func newAptRoot(dir string, sources []string, arch, status string, verbose io.Wr
 		return nil, fmt.Errorf("apt cache: %w", err)
 	}
 	return a, nil
+}
+
+// setStatus makes status (a dpkg status file) what apt takes as installed;
+// "" means nothing is.
+func (a *aptRoot) setStatus(status string) error {
+	if status == "" {
+		if err := os.WriteFile(a.path("state/status"), nil, 0o644); err != nil {
+			return fmt.Errorf("apt cache: %w", err)
+		}
+		return nil
+	}
+	if err := atomicfile.Copy(status, a.path("state/status"), 0o644); err != nil {
+		return fmt.Errorf("dpkg status of the base image: %w; rebuild the image with `vlab images build` so that it saves dpkg-status", err)
+	}
+	return nil
 }
 
 func (a *aptRoot) path(rel string) string { return filepath.Join(a.dir, rel) }
@@ -100,7 +152,31 @@ func (a *aptRoot) update(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("apt-get update: %w; check the package sources, or work offline with a directory of .debs", err)
 	}
-	return nil
+	// apt dates the lists by the mirror's clock; the stamp says when vlab
+	// last fetched them.
+	return os.WriteFile(a.path(updatedStamp), nil, 0o644)
+}
+
+// updatedStamp is touched after every successful apt-get update.
+const updatedStamp = "state/vlab-updated"
+
+// indexTime returns when the package index in the root was fetched, and
+// false when the root holds none.
+func (a *aptRoot) indexTime() (time.Time, bool) {
+	lists, _ := filepath.Glob(a.path("state/lists/*_Packages*"))
+	if len(lists) == 0 {
+		return time.Time{}, false
+	}
+	if st, err := os.Stat(a.path(updatedStamp)); err == nil {
+		return st.ModTime(), true
+	}
+	var newest time.Time
+	for _, l := range lists {
+		if st, err := os.Stat(l); err == nil && st.ModTime().After(newest) {
+			newest = st.ModTime()
+		}
+	}
+	return newest, true
 }
 
 // available returns, for each package name, the versions the sources have,
@@ -165,9 +241,20 @@ func parseSimulation(out []byte) []Deb {
 
 // unmetError shortens apt's resolver failure to the lines a user can act on.
 func unmetError(err error) error {
+	why := unmetReasons(err)
+	if len(why) == 0 {
+		return fmt.Errorf("apt-get install: %w", err)
+	}
+	return fmt.Errorf("pinned packages cannot be installed together: %s; pin those dependencies to versions that fit, or add them to the package source: %w",
+		strings.Join(why, "; "), err)
+}
+
+// unmetReasons are the Depends, Conflicts and Breaks lines of a failed
+// `apt-get install -s`, whitespace squeezed.
+func unmetReasons(err error) []string {
 	var ce *CommandError
 	if !errors.As(err, &ce) {
-		return fmt.Errorf("apt-get install: %w", err)
+		return nil
 	}
 	var why []string
 	for _, l := range ce.Tail {
@@ -175,11 +262,7 @@ func unmetError(err error) error {
 			why = append(why, strings.Join(strings.Fields(l), " "))
 		}
 	}
-	if len(why) == 0 {
-		return fmt.Errorf("apt-get install: %w", err)
-	}
-	return fmt.Errorf("pinned packages cannot be installed together: %s; pin those dependencies to versions that fit, or add them to the package source: %w",
-		strings.Join(why, "; "), err)
+	return why
 }
 
 // download fetches want into the root's archive and returns the files of

@@ -180,7 +180,7 @@ func (s *gitSource) resolve(ctx context.Context, revision string, offline bool) 
 	}
 	out, err := s.git(ctx, "rev-parse", "--verify", "--quiet", revision+"^{commit}")
 	if err != nil {
-		return "", fmt.Errorf("no commit, tag or branch %q; pin one that exists there", revision)
+		return "", &RevisionError{Revision: revision}
 	}
 	return strings.TrimSpace(string(out)), nil
 }
@@ -200,7 +200,7 @@ func (s *gitSource) tree(ctx context.Context, commit string) (string, error) {
 	}
 	out, err := s.git(ctx, "rev-parse", "--verify", "--quiet", spec)
 	if err != nil {
-		return "", fmt.Errorf("folder %s is not in that commit; pin a revision that has it", s.prefix)
+		return "", &RevisionError{Revision: commit, Folder: s.prefix}
 	}
 	return strings.TrimSpace(string(out)), nil
 }
@@ -220,6 +220,20 @@ func (s *gitSource) export(ctx context.Context, tree, dir string) (string, error
 		return "", err
 	}
 	return archive, os.Rename(tmp, archive)
+}
+
+// RevisionError is a puppet revision that the repository does not have,
+// or whose commit lacks the lab's puppet folder.
+type RevisionError struct {
+	Revision string
+	Folder   string // set when the commit exists but lacks this folder
+}
+
+func (e *RevisionError) Error() string {
+	if e.Folder != "" {
+		return fmt.Sprintf("folder %s is not in that commit; pin a revision that has it", e.Folder)
+	}
+	return fmt.Sprintf("no commit, tag or branch %q; pin one that exists there", e.Revision)
 }
 
 func shortID(id string) string {

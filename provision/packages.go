@@ -136,28 +136,15 @@ func (s *FetchSpec) closureKey() (string, error) {
 
 // resolve asks apt for the closure of want and downloads it.
 func (s *FetchSpec) resolve(ctx context.Context, want []string) ([]Deb, error) {
-	sources := s.Sources
-	if s.DebDir != "" {
-		repo, err := localRepo(ctx, s.DebDir, filepath.Join(s.CacheDir, "debdir"))
-		if err != nil {
-			return nil, err
-		}
-		sources = []string{"deb [trusted=yes] copy:" + repo + " ./"}
-	}
-	id, err := Key(sources, s.Arch)
+	sources, err := aptSources(ctx, s.CacheDir, s.DebDir, s.Sources)
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(s.CacheDir, "apt", id[:16])
-	unlock, err := lockDir(ctx, dir)
+	apt, unlock, err := openAptRoot(ctx, s.CacheDir, sources, s.Arch, s.Status, s.Verbose)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	apt, err := newAptRoot(dir, sources, s.Arch, s.Status, s.Verbose)
-	if err != nil {
-		return nil, err
-	}
 	if err := apt.update(ctx); err != nil {
 		return nil, err
 	}
@@ -180,15 +167,16 @@ func (s *FetchSpec) checkAvailable(ctx context.Context, apt *aptRoot, want []str
 	}
 	var errs []error
 	for _, name := range want {
-		if err := pinAvailable(name, s.Pins[name], have[name]); err != nil {
+		if err := pinAvailable(name, s.Pins[name], have[name], "the apt sources"); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// pinAvailable says what to do when version is not among have.
-func pinAvailable(name, version string, have []debver.Version) error {
+// pinAvailable says what to do when version is not among have, the
+// versions that where (the apt sources, the lab's debs/) has.
+func pinAvailable(name, version string, have []debver.Version, where string) error {
 	pin, err := debver.Parse(version)
 	if err != nil {
 		return fmt.Errorf("package %s: %w", name, err)
@@ -197,14 +185,14 @@ func pinAvailable(name, version string, have []debver.Version) error {
 		return nil
 	}
 	if len(have) == 0 {
-		return fmt.Errorf("package %s is not in the apt sources; check its name or add a source that has it", name)
+		return fmt.Errorf("package %s is not in %s; check its name or add a source that has it", name, where)
 	}
 	list := make([]string, len(have))
 	for i, v := range have {
 		list[i] = v.String()
 	}
-	return fmt.Errorf("pinned %s %s but the apt sources only have %s; pin one of those or add a source that has %s (e.g. snapshot.debian.org)",
-		name, version, strings.Join(list, ", "), version)
+	return fmt.Errorf("pinned %s %s but %s only have %s; pin one of those or add a source that has %s (e.g. snapshot.debian.org)",
+		name, version, where, strings.Join(list, ", "), version)
 }
 
 // missingPins lists, sorted, the pinned packages the image does not have at

@@ -36,15 +36,15 @@ func versionStrings(vs []debver.Version) string {
 
 func TestPinAvailable(t *testing.T) {
 	have := []debver.Version{debver.MustParse("1.22.1-9+deb12u2"), debver.MustParse("1.18.0-6.1")}
-	if err := pinAvailable("nginx", "0:1.22.1-9+deb12u2", have); err != nil {
+	if err := pinAvailable("nginx", "0:1.22.1-9+deb12u2", have, "the apt sources"); err != nil {
 		t.Errorf("explicit zero epoch: %v", err)
 	}
-	err := pinAvailable("nginx", "1.22.1-9", have)
+	err := pinAvailable("nginx", "1.22.1-9", have, "the apt sources")
 	want := "pinned nginx 1.22.1-9 but the apt sources only have 1.22.1-9+deb12u2, 1.18.0-6.1; pin one of those or add a source that has 1.22.1-9"
 	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("err = %v, want one line starting %q", err, want)
 	}
-	if err := pinAvailable("nginxx", "1.0", nil); err == nil || !strings.Contains(err.Error(), "nginxx is not in the apt sources") {
+	if err := pinAvailable("nginxx", "1.0", nil, "the apt sources"); err == nil || !strings.Contains(err.Error(), "nginxx is not in the apt sources") {
 		t.Errorf("unknown package: %v", err)
 	}
 }
