@@ -99,7 +99,7 @@ func TestParse(t *testing.T) {
 		{
 			file: "days-table.wiki", title: "days table", date: "2023-11-28",
 			entries: []string{
-				"0s hint guess Schema change scheduled (T1) with no time given",
+				"0s cause guess Schema change scheduled (T1) with no time given",
 				"0s cause tag Schema change on db1234 starts",
 				"1h40m0s alert guess Replication lag alert on s4 fires",
 				"8h30m0s user-report tag Users report stale pages on Commons",
