@@ -98,11 +98,11 @@ func (d *doc) leaves() []span {
 }
 
 // runStart moves the start of a run back over what dates or heads it: a
-// line that is only a date, a table's header row, blank lines.
+// line or heading that is only a date, a table's header row, blank lines.
 func (d *doc) runStart(i int) int {
 	for i > 0 {
 		b := d.blocks[i-1]
-		dateLine := (b.kind == textBlock || b.kind == itemBlock) && isDate(b.text)
+		dateLine := b.kind != rowBlock && b.kind != blankBlock && isDate(b.text)
 		if b.kind != blankBlock && !dateLine && !(b.kind == rowBlock && b.head) {
 			break
 		}

@@ -13,6 +13,8 @@ var (
 	emphasis  = strings.NewReplacer("***", "", "**", "", "__", "", "~~", "", "`", "")
 	lineField = regexp.MustCompile(`^(?:\*\*|__)?([A-Za-z][A-Za-z /-]{0,24}?)\s*(?:(?:\*\*|__):|:(?:\*\*|__)?)\s+(.+)$`)
 	urlish    = regexp.MustCompile(`https?://[^\s<>)\]|]+`)
+	// aside is a heading's closing remark: "Summary (for readers outside SRE)".
+	aside = regexp.MustCompile(`\s*[(\[][^()\[\]]*[)\]]\s*:?$`)
 )
 
 // plain turns one line of markdown into text: links keep their label
@@ -102,6 +104,7 @@ func (d *doc) prose(tl span, keys, names []string) string {
 	}
 	s, ok := d.section(func(t string) bool {
 		t = strings.ToLower(strings.TrimSuffix(plain(t), ":"))
+		t = strings.TrimSpace(aside.ReplaceAllString(t, ""))
 		for _, n := range names {
 			if t == n {
 				return true
