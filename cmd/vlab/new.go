@@ -52,7 +52,11 @@ func runNew(c *cli.Context) error {
 			fmt.Fprint(w, " (no [inject:KIND] tags: every entry, kinds guessed)")
 		}
 		fmt.Fprintln(w)
-		if n := len(r.LeftOut()); n > 0 {
+		switch n := len(r.LeftOut()); n {
+		case 0:
+		case 1:
+			fmt.Fprintln(w, "1 entry above the start left out as background; --start moves the start")
+		default:
 			fmt.Fprintf(w, "%d entries above the start left out as background; --start moves the start\n", n)
 		}
 	}
