@@ -23,6 +23,9 @@ type LabOptions struct {
 	From string
 	// Format is the report's markup ("wikitext" or "markdown"); "" detects it.
 	Format string
+	// Start sets the incident's clock (see Report.SetStart); "" picks the
+	// entry that starts the outage.
+	Start string
 }
 
 // Created describes a lab folder written by NewLab.
@@ -58,6 +61,11 @@ func NewLab(o LabOptions) (*Created, error) {
 	}
 	if c.Report, err = Parse(o.From, src, format); err != nil {
 		return nil, err
+	}
+	if o.Start != "" {
+		if err := c.Report.SetStart(o.Start); err != nil {
+			return nil, fmt.Errorf("%s: %w", o.From, err)
+		}
 	}
 	c.Injects = len(c.Report.Injects())
 	if c.Injects > MaxInjects {

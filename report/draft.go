@@ -88,6 +88,7 @@ func (r *Report) Draft(name string) ([]byte, error) {
 	}
 	b.WriteString("\n" + placeholders + "\n")
 	b.WriteString(r.injectsComment())
+	b.WriteString(r.leftOutComment())
 	if err := encode(&b, r.injectNode()); err != nil {
 		return nil, err
 	}
@@ -109,12 +110,38 @@ func Blank(name string) []byte {
 }
 
 func (r *Report) injectsComment() string {
-	s := "# From the report's timeline; at: is the time since its first event.\n"
+	s := "# From the report's timeline; at: is the time since its start, " + r.startName() + ".\n"
 	if r.Tagged {
 		return s + "# Only the entries tagged [inject:KIND] are here.\n"
 	}
 	return s + "# The report has no [inject:KIND] tags, so every entry is here, with a\n" +
 		"# guessed kind (guessed: true). Drop the ones a trainee should not see.\n"
+}
+
+// startName says where the clock starts, for the draft's comments.
+func (r *Report) startName() string {
+	if r.StartIndex < len(r.Entries) && r.Entries[r.StartIndex].Time.Equal(r.Start) {
+		e := r.Entries[r.StartIndex]
+		return fmt.Sprintf("%s line %d (%q)", ReportFile, e.Line, entryTitle(e))
+	}
+	if hasDate(r.Start) {
+		return r.Start.Format("2006-01-02 15:04")
+	}
+	return r.Start.Format("15:04")
+}
+
+// leftOutComment lists the entries above the start: background that
+// becomes no inject.
+func (r *Report) leftOutComment() string {
+	left := r.LeftOut()
+	if len(left) == 0 {
+		return ""
+	}
+	s := "# Above the start, so background and not injects (`vlab new --start` moves the start):\n"
+	for _, e := range left {
+		s += fmt.Sprintf("#   %s line %d, %s: %s\n", ReportFile, e.Line, e.Offset, entryTitle(e))
+	}
+	return s
 }
 
 func encode(b *bytes.Buffer, v any) error {
@@ -136,7 +163,7 @@ func (r *Report) injectNode() *yaml.Node {
 		title := entryTitle(e)
 		injects[i] = labfile.Inject{
 			ID:      ids.unique(slug(title, e.Kind)),
-			At:      labfile.Duration(e.Offset),
+			At:      labfile.Duration(e.At),
 			Kind:    e.Kind,
 			Title:   title,
 			Body:    e.Text,
@@ -149,8 +176,11 @@ func (r *Report) injectNode() *yaml.Node {
 	}{injects})
 	for i, item := range n.Content[1].Content {
 		item.HeadComment = fmt.Sprintf("%s line %d", ReportFile, entries[i].Line)
-		if !entries[i].Timed {
+		switch e := entries[i]; {
+		case !e.Timed:
 			item.HeadComment += ": no time of its own, placed after the entry above"
+		case e.At != e.Offset:
+			item.HeadComment += fmt.Sprintf(": at %s in the report, before the entry above; kept in the report's order", e.Offset)
 		}
 	}
 	return &n

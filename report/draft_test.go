@@ -38,8 +38,8 @@ func TestDraftRoundTrip(t *testing.T) {
 			}
 			for i, in := range lab.Injects {
 				e := want[i]
-				if in.Body != e.Text || in.Kind != e.Kind || in.At.D() != e.Offset || in.Guessed != e.Guessed {
-					t.Errorf("inject %d = %+v\nwant text %q, kind %s, at %s, guessed %v", i, in, e.Text, e.Kind, e.Offset, e.Guessed)
+				if in.Body != e.Text || in.Kind != e.Kind || in.At.D() != e.At || in.Guessed != e.Guessed {
+					t.Errorf("inject %d = %+v\nwant text %q, kind %s, at %s, guessed %v", i, in, e.Text, e.Kind, e.At, e.Guessed)
 				}
 			}
 			if r.Tagged {
@@ -127,7 +127,7 @@ func TestNewLabErrors(t *testing.T) {
 		{LabOptions{Name: "Bad_Name"}, `lab name "Bad_Name"`},
 		{LabOptions{Name: "x", Format: "rst"}, `unknown report format "rst"`},
 		{LabOptions{Name: "x", From: "testdata/missing.md"}, "read report"},
-		{LabOptions{Name: "x", From: "testdata/no-timeline.md"}, "no timeline section"},
+		{LabOptions{Name: "x", From: "testdata/no-timeline.md"}, "no timeline found"},
 	} {
 		tt.o.LabsDir = dir
 		_, err := NewLab(tt.o)

@@ -2,19 +2,21 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/vlab-dev/vlab/labfile"
 )
 
-// timeline reads the entries of the timeline section tl, places them in
-// time, orders them and gives each its kind.
-func (r *Report) timeline(name string, format Format, tl section) error {
+// timeline reads the entries of the timeline tl, places them in time
+// and gives each its kind. They keep the report's order.
+func (r *Report) timeline(name string, d *doc, tl span) error {
 	base, _ := time.Parse(time.DateOnly, r.Date)
-	b := &builder{format: format, year: base.Year()}
-	raws := b.run(tl.blocks)
+	b := &builder{format: d.format, year: base.Year()}
+	raws := b.run(tl.blocks(d))
+	for tl.trim && len(raws) > 0 && !raws[len(raws)-1].timed() {
+		raws = raws[:len(raws)-1]
+	}
 	if len(raws) == 0 {
 		return timelineError(name, tl.line, fmt.Sprintf("the %q section has no entries", tl.title))
 	}
@@ -35,10 +37,6 @@ func (r *Report) timeline(name string, format Format, tl section) error {
 			Guessed: e.tag.kind == "",
 			Line:    e.line,
 		})
-	}
-	slices.SortStableFunc(r.Entries, func(a, b Entry) int { return a.Time.Compare(b.Time) })
-	for i := range r.Entries {
-		r.Entries[i].Offset = r.Entries[i].Time.Sub(r.Entries[0].Time)
 	}
 	return nil
 }

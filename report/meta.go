@@ -13,6 +13,8 @@ var (
 	emphasis  = strings.NewReplacer("***", "", "**", "", "__", "", "~~", "", "`", "")
 	lineField = regexp.MustCompile(`^(?:\*\*|__)?([A-Za-z][A-Za-z /-]{0,24}?)\s*(?:(?:\*\*|__):|:(?:\*\*|__)?)\s+(.+)$`)
 	urlish    = regexp.MustCompile(`https?://[^\s<>)\]|]+`)
+	// aside is a heading's closing remark: "Summary (for readers outside SRE)".
+	aside = regexp.MustCompile(`\s*[(\[][^()\[\]]*[)\]]\s*:?$`)
 )
 
 // plain turns one line of markdown into text: links keep their label
@@ -36,25 +38,24 @@ var metaKeys = map[string]bool{
 // meta fills the report's title, date, summary, impact and link from
 // fields (front matter, template parameters, "Key: value" lines), from
 // the sections of the same names, and last from the file name.
-func (r *Report) meta(name string, d *doc) {
-	d.lineFields()
+func (r *Report) meta(name string, d *doc, tl span) {
+	d.lineFields(tl)
 	r.Title = r.title(name, d)
 	r.Date = d.date(r.Title, name)
-	r.Summary = d.prose([]string{"summary"}, []string{"summary", "overview", "executive summary", "tl;dr", "description"})
+	r.Summary = d.prose(tl, []string{"summary"}, []string{"summary", "overview", "executive summary", "tl;dr", "description"})
 	if r.Summary == "" {
-		r.Summary = d.lede()
+		r.Summary = d.lede(tl)
 	}
-	r.Impact = d.prose([]string{"impact", "user impact"}, []string{"impact", "user impact", "customer impact"})
+	r.Impact = d.prose(tl, []string{"impact", "user impact"}, []string{"impact", "user impact", "customer impact"})
 	if f, ok := d.field("link", "url", "report", "source"); ok {
 		r.Link = urlish.FindString(f.value)
 	}
 }
 
 // lineFields reads "Key: value" lines with a known key, outside the timeline.
-func (d *doc) lineFields() {
-	tl, _ := d.section(isTimeline)
+func (d *doc) lineFields(tl span) {
 	for i, b := range d.blocks {
-		if b.kind != textBlock && b.kind != itemBlock || tl.end > 0 && i > tl.start && i < tl.end {
+		if b.kind != textBlock && b.kind != itemBlock || tl.contains(i) {
 			continue
 		}
 		if m := lineField.FindStringSubmatch(b.text); m != nil && metaKeys[strings.ToLower(m[1])] {
@@ -97,12 +98,13 @@ func (d *doc) date(title, name string) string {
 
 // prose returns a metadata field, else the text of the first section
 // whose title is one of names, as markdown.
-func (d *doc) prose(keys, names []string) string {
+func (d *doc) prose(tl span, keys, names []string) string {
 	if f, ok := d.field(keys...); ok {
 		return f.value
 	}
 	s, ok := d.section(func(t string) bool {
 		t = strings.ToLower(strings.TrimSuffix(plain(t), ":"))
+		t = strings.TrimSpace(aside.ReplaceAllString(t, ""))
 		for _, n := range names {
 			if t == n {
 				return true
@@ -113,14 +115,28 @@ func (d *doc) prose(keys, names []string) string {
 	if !ok {
 		return ""
 	}
-	return markdown(s.blocks)
+	return markdown(d.outside(tl, s.start+1, s.end))
+}
+
+// outside returns the blocks from i to j that are not part of the timeline.
+func (d *doc) outside(tl span, i, j int) []block {
+	var out []block
+	for k := i; k < j; k++ {
+		if !tl.contains(k) {
+			out = append(out, d.blocks[k])
+		}
+	}
+	return out
 }
 
 // lede is the text before the first heading other than the title, as in
 // Wikitech reports whose summary stands under the scorecard.
-func (d *doc) lede() string {
+func (d *doc) lede(tl span) string {
 	var lede []block
-	for _, b := range d.blocks {
+	for i, b := range d.blocks {
+		if tl.contains(i) {
+			break
+		}
 		if b.kind == headingBlock && (b.level > 1 || isSectionName(b.text)) {
 			break
 		}

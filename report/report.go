@@ -54,11 +54,17 @@ type Report struct {
 	Impact  string // markdown
 	Link    string
 	Format  Format
-	// Entries is the timeline in time order (document order for equal times).
+	// Entries is the timeline in the report's order.
 	Entries []Entry
 	// Tagged is true when the author tagged at least one entry: then only
 	// tagged entries become injects.
 	Tagged bool
+	// Start is the incident's clock: the time of the entry that starts the
+	// outage, or the one SetStart was given.
+	Start time.Time
+	// StartIndex is the first entry at or after Start; the entries above
+	// it are background and become no injects.
+	StartIndex int
 }
 
 // Entry is one event of the report's timeline.
@@ -71,8 +77,11 @@ type Entry struct {
 	// Timed is false when the entry had no time of its own and took the
 	// time of the entry before it.
 	Timed bool
-	// Offset is the time since the first entry.
+	// Offset is the time since the report's Start, negative before it.
 	Offset time.Duration
+	// At is when the entry comes in a lab: Offset, or the At of the entry
+	// above when the report lists it out of time order; 0 for background.
+	At time.Duration
 	// Text is the entry in markdown: time and tag removed, nested bullets
 	// kept as a list below the first line.
 	Text string
@@ -86,14 +95,20 @@ type Entry struct {
 	Line int
 }
 
-// Injects returns the entries that become injects: the tagged ones, or
-// every entry when the report has no tags.
-func (r *Report) Injects() []Entry {
+// Injects returns the entries from the start on that become injects:
+// the tagged ones, or every entry when the report has no tags.
+func (r *Report) Injects() []Entry { return r.chosen(r.Entries[r.StartIndex:]) }
+
+// LeftOut returns the entries that would be injects but stand above the
+// start.
+func (r *Report) LeftOut() []Entry { return r.chosen(r.Entries[:r.StartIndex]) }
+
+func (r *Report) chosen(entries []Entry) []Entry {
 	if !r.Tagged {
-		return r.Entries
+		return entries
 	}
 	var out []Entry
-	for _, e := range r.Entries {
+	for _, e := range entries {
 		if e.Tagged {
 			out = append(out, e)
 		}
@@ -113,18 +128,15 @@ func Parse(name string, data []byte, format Format) (*Report, error) {
 	}
 	d := scan(format, text)
 	r := &Report{Format: format}
-	r.meta(name, d)
-	tl, ok := d.section(isTimeline)
-	if !ok {
-		return nil, timelineError(name, 0, "no timeline section found")
-	}
-	if err := r.timeline(name, d.format, tl); err != nil {
+	tl, err := d.findTimeline(name)
+	if err != nil {
 		return nil, err
 	}
-	if r.Date == "" && r.Entries[0].HasDate {
-		r.Date = r.Entries[0].Time.Format(time.DateOnly)
+	r.meta(name, d, tl)
+	if err := r.timeline(name, d, tl); err != nil {
+		return nil, err
 	}
-	return r, nil
+	return r, r.SetStart("")
 }
 
 // normalize makes text valid UTF-8 with \n line ends.

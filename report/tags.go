@@ -55,42 +55,6 @@ func tagCell(cell string) tag {
 	return tag{set: true, kind: c}
 }
 
-// clues are the words that suggest an inject kind, tried in order: a
-// page is also an alert, and a revert also mentions the deploy it undoes.
-var clues = []struct {
-	kind string
-	re   *regexp.Regexp
-}{
-	{"page", words(`paged?`, `pag(?:ing|er)\w*`, `pagerduty`, `on-?call`, `victorops`, `opsgenie`, `klaxon`)},
-	{"user-report", words(`users? reports?`, `reported by`, `users? (?:complain|notice|report)\w*`, `complain\w*`, `tickets?`, `customers?`, `bug reports?`, `tweets?`)},
-	{"alert", words(`alert\w*`, `icinga`, `nagios`, `alertmanager`, `fir(?:es|ed|ing)`, `triggered`, `monitoring`)},
-	{"fix", words(`revert\w*`, `roll(?:ed)? ?back`, `rollback`, `restart\w*`, `fix\w*`, `resolved`, `mitigat\w*`, `recover\w*`, `depool\w*`, `outage ends`, `back to (?:normal|baseline)`, `normal again`)},
-	{"cause", words(`deploy\w*`, `merged?`, `scap`, `upgrade\w*`, `config(?:uration)? change`, `root cause`, `cause[ds]?`)},
-	{"chat", words(`irc`, `slack`, `channel`, `#[a-z-]+`, `asks?`, `asked`, `said`, `discuss\w*`)},
-	{"graph", words(`graphs?`, `dashboards?`, `grafana`, `spikes?`, `latency`, `metrics?`, `traffic`)},
-	{"log", words(`logs?`, `logstash`, `kibana`, `exceptions?`, `stack ?traces?`, `error messages?`)},
-}
-
-func words(alts ...string) *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(?:^|[^\w#-])(?:` + strings.Join(alts, "|") + `)(?:$|[^\w-])`)
-}
-
-// maxGuessText bounds how much of an entry is read to guess its kind:
-// the words that tell come first.
-const maxGuessText = 1000
-
-// guessKind picks an inject kind from an entry's words; "hint" when
-// nothing stands out.
-func guessKind(text string) string {
-	text = plain(text[:min(len(text), maxGuessText)])
-	for _, c := range clues {
-		if c.re.MatchString(text) {
-			return c.kind
-		}
-	}
-	return "hint"
-}
-
 // kindAliases are other names authors use for the inject kinds.
 var kindAliases = map[string]string{
 	"user":         "user-report",

@@ -18,20 +18,29 @@ type section struct {
 
 // section finds the first heading whose text satisfies match.
 func (d *doc) section(match func(string) bool) (section, bool) {
-	for i, h := range d.blocks {
-		if h.kind != headingBlock || !match(h.text) || isDate(h.text) {
-			continue
+	for i := range d.blocks {
+		if s, ok := d.sectionAt(i, match); ok {
+			return s, true
 		}
-		j := i + 1
-		for ; j < len(d.blocks); j++ {
-			n := d.blocks[j]
-			if n.kind == headingBlock && n.level <= h.level && !isDate(n.text) {
-				break
-			}
-		}
-		return section{title: h.text, line: h.line, start: i, end: j, blocks: d.blocks[i+1 : j]}, true
 	}
 	return section{}, false
+}
+
+// sectionAt is the section under the heading at i when its text
+// satisfies match.
+func (d *doc) sectionAt(i int, match func(string) bool) (section, bool) {
+	h := d.blocks[i]
+	if h.kind != headingBlock || !match(h.text) || isDate(h.text) {
+		return section{}, false
+	}
+	j := i + 1
+	for ; j < len(d.blocks); j++ {
+		n := d.blocks[j]
+		if n.kind == headingBlock && n.level <= h.level && !isDate(n.text) {
+			break
+		}
+	}
+	return section{title: h.text, line: h.line, start: i, end: j, blocks: d.blocks[i+1 : j]}, true
 }
 
 func isDate(s string) bool {
@@ -46,6 +55,7 @@ func isTimeline(title string) bool {
 // rawEntry is a timeline entry as written, before times are placed.
 type rawEntry struct {
 	line    int
+	blk     int // the index of its first block in the blocks read
 	depth   int
 	st      stamp
 	ownDate bool     // st.date is the entry's own, not a date heading's
@@ -62,10 +72,12 @@ type builder struct {
 	marker  time.Time // the date of the last date heading
 	blank   bool      // the previous block was blank
 	cols    *columns  // the current table's columns
+	idx     int       // the index of the block being read
 }
 
 func (b *builder) run(blocks []block) []*rawEntry {
-	for _, bl := range blocks {
+	for i, bl := range blocks {
+		b.idx = i
 		switch bl.kind {
 		case headingBlock:
 			b.dateMarker(bl.text)
@@ -127,22 +139,22 @@ func (b *builder) text(bl block) {
 	if b.dateMarker(text) {
 		return
 	}
+	if st, rest, ok := leadingStamp(text); ok && st.hasTime {
+		b.start(bl.line, 0, st, true, rest)
+		b.cur.tag = tg
+		return
+	}
 	if b.cur != nil && (bl.indent > 0 || !b.blank && b.format == Markdown) {
 		last := &b.cur.lines[len(b.cur.lines)-1]
 		*last = strings.TrimSpace(*last + " " + text)
 		b.cur.tag = b.cur.tag.or(tg)
 		return
 	}
-	if st, rest, ok := leadingStamp(text); ok && st.hasTime {
-		b.start(bl.line, 0, st, true, rest)
-		b.cur.tag = tg
-		return
-	}
 	b.cur = nil
 }
 
 func (b *builder) start(line, depth int, st stamp, stamped bool, text string) {
-	e := &rawEntry{line: line, depth: depth, lines: []string{text}}
+	e := &rawEntry{line: line, blk: b.idx, depth: depth, lines: []string{text}}
 	if stamped {
 		e.st = st
 		e.ownDate = !st.date.IsZero()

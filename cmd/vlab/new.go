@@ -22,6 +22,7 @@ func newCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "from-report", Usage: "incident report to draft the lab from (wikitext or markdown)", TakesFile: true},
 			&cli.StringFlag{Name: "format", Usage: "the report's markup: wikitext or markdown (default: detect)"},
+			&cli.StringFlag{Name: "start", Usage: "when the incident's clock starts: a time (17:03, \"2024-03-05 17:03\"), the report line of an entry, or words of it (default: the entry that starts the outage)"},
 			&cli.StringFlag{Name: "labs", Usage: "folder holding the labs (default: the global --labs, else labs)", TakesFile: true},
 		},
 		Action: runNew,
@@ -38,6 +39,7 @@ func runNew(c *cli.Context) error {
 		Name:    name,
 		From:    c.String("from-report"),
 		Format:  c.String("format"),
+		Start:   c.String("start"),
 	})
 	if err != nil {
 		return err
@@ -50,6 +52,13 @@ func runNew(c *cli.Context) error {
 			fmt.Fprint(w, " (no [inject:KIND] tags: every entry, kinds guessed)")
 		}
 		fmt.Fprintln(w)
+		switch n := len(r.LeftOut()); n {
+		case 0:
+		case 1:
+			fmt.Fprintln(w, "1 entry above the start left out as background; --start moves the start")
+		default:
+			fmt.Fprintf(w, "%d entries above the start left out as background; --start moves the start\n", n)
+		}
 	}
 	fmt.Fprintf(w, "next: fill in the TODOs in lab.yaml, then run `vlab validate %s`\n", name)
 	return nil
