@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"text/tabwriter"
 	"time"
 
 	"github.com/vlab-dev/vlab/images"
@@ -154,3 +156,49 @@ func (i *Instance) makeOwn(ctx context.Context, gr vm.GuestRunner, vmName string
 // errNoAdopt is wrapped when adopting failed half-way; Up then throws
 // away what was made and provisions.
 var errNoAdopt = errors.New("could not start from the host's golden state")
+
+// Goldens lists the golden states the host keeps for later instances
+// (none when the driver keeps none), most recently used first.
+func (m *Manager) Goldens(ctx context.Context) ([]vm.GoldenInfo, error) {
+	drv, err := m.driver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g, ok := drv.(vm.Golden)
+	if !ok {
+		return nil, nil
+	}
+	return g.Goldens(ctx)
+}
+
+// RemoveGoldens removes the host's golden states of lab (every VM, every
+// golden key); instances made from them keep working until destroyed. It
+// returns how many it removed.
+func (m *Manager) RemoveGoldens(ctx context.Context, lab string) (int, error) {
+	list, err := m.Goldens(ctx)
+	if err != nil || len(list) == 0 {
+		return 0, err
+	}
+	g := m.drv.(vm.Golden)
+	n := 0
+	for _, e := range list {
+		if e.Labels["lab"] != lab {
+			continue
+		}
+		if err := g.RemoveGolden(ctx, e.Key); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// WriteGoldens draws the golden states as a table.
+func WriteGoldens(w io.Writer, list []vm.GoldenInfo) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LAB\tVM\tSIZE\tLAST USED\tFROM INSTANCE")
+	for _, e := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%d MB\t%s\t%s\n", e.Labels["lab"], e.Labels["vm"], e.Bytes>>20, e.Used.Local().Format(time.DateTime), e.Labels["instance"])
+	}
+	return tw.Flush()
+}

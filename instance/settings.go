@@ -71,6 +71,18 @@ func (s Settings) ManagerFor(id string) *Manager {
 		Driver: open, DriverName: name, Connect: uri, Accel: cfg, NoStandby: s.NoStandby, Standbys: s.Standbys}
 }
 
+// Host is the Manager for what belongs to the libvirt host rather than to
+// an instance (its golden store): libvirt at Connect.
+func (s Settings) Host() *Manager {
+	cfg := s.Drivers(DefaultDriver, s.Connect)
+	var open Opener = cfg
+	if s.Open != nil {
+		open = s.Open(cfg)
+	}
+	return &Manager{Home: s.Home, Images: s.Images, Progress: s.Progress, Verbose: s.Verbose,
+		Driver: open, DriverName: DefaultDriver, Connect: s.Connect, Accel: cfg}
+}
+
 // Provisioner applies the lab's provision steps to instance id's VMs;
 // what guests print goes in full to provision-<vm>.log in its folder.
 func (s Settings) Provisioner(id string) (Provisioner, error) {

@@ -126,6 +126,40 @@ func TestIntegrationHello(t *testing.T) {
 		mustVlab(t, "ssh", "hello", "--", "true")
 	})
 
+	// Later instances of hello start from its golden state, kept for the
+	// host: no provisioning, each its own VM (a file made in one is not in
+	// another) with its own key and its own random numbers.
+	t.Run("second and third instance adopt the golden state", func(t *testing.T) {
+		for _, id := range []string{"hello2", "hello3"} {
+			vlab(t, "destroy", "hello", "--instance", id)
+			t.Cleanup(func() { vlab(t, "destroy", "hello", "--instance", id) })
+			start := time.Now()
+			code, _, errOut := vlab(t, "up", "hello", "--instance", id)
+			if code != 0 || !strings.Contains(errOut, "from the host's golden state") || strings.Contains(errOut, "provisioning") {
+				t.Fatalf("up %s: exit %d, want an adoption\n%s", id, code, errOut)
+			}
+			t.Logf("up %s from the host's golden state: %s", id, time.Since(start).Round(100*time.Millisecond))
+		}
+		mustVlab(t, "ssh", "hello", "--instance", "hello2", "--", "touch /root/only-in-hello2")
+		if out := mustVlab(t, "ssh", "hello", "--instance", "hello3", "--", "test -e /root/only-in-hello2 && echo shared || echo own"); out != "own\n" {
+			t.Errorf("a file made in hello2 is in hello3: %q", out)
+		}
+		random := map[string]string{}
+		for _, id := range []string{"hello2", "hello3"} {
+			mustVlab(t, "reset", "hello", "--instance", id)
+			random[id] = mustVlab(t, "ssh", "hello", "--instance", id, "--", "head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'")
+		}
+		if random["hello2"] == random["hello3"] || len(random["hello2"]) != 64 {
+			t.Errorf("32 bytes of /dev/urandom right after a reset: %q and %q; clones must differ", random["hello2"], random["hello3"])
+		}
+		for _, id := range []string{"hello2", "hello3"} {
+			mustVlab(t, "destroy", "hello", "--instance", id)
+		}
+		if code, out, _ := vlab(t, "golden", "list"); code != 0 || !strings.Contains(out, "hello") {
+			t.Errorf("golden list after the clones' destroy: %q", out)
+		}
+	})
+
 	// vlab test judges bad labs on real VMs, from hello's golden state:
 	// hello itself starts resolved (its probe passes at once), and a lab
 	// like it whose solution fixes nothing fails its solution step.

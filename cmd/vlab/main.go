@@ -167,6 +167,7 @@ func commands() []*cli.Command {
 		labsCommand(),
 		validateCommand(),
 		testCommand(),
+		goldenCommand(),
 		newCommand(),
 		exportCommand(),
 		bundleCommand(),
