@@ -51,7 +51,7 @@ func For(cfg drivers.Config) []Check {
 	for _, t := range Tools {
 		checks = append(checks, Check{t.Name, t.Check})
 	}
-	return append(checks,
+	return append(append(checks,
 		Check{"libvirt", func(ctx context.Context) (string, error) { return libvirtAnswers(ctx, cfg) }},
 		Check{"accel", func(ctx context.Context) (string, error) {
 			a, err := cfg.Accel(ctx)
@@ -59,7 +59,7 @@ func For(cfg drivers.Config) []Check {
 		}},
 		Check{"disk", func(context.Context) (string, error) { return diskFree(cfg.Dir) }},
 		Check{"images", func(context.Context) (string, error) { return baseImages(cfg) }},
-	)
+	), kernelChecks()...)
 }
 
 // present checks that a program is on PATH.

@@ -24,7 +24,7 @@ func TestFor(t *testing.T) {
 		names = append(names, c.Name)
 		results[c.Name] = c.Do(context.Background())
 	}
-	want := "qemu-img git qemu libvirtd mmdebstrap vagrant vagrant-libvirt libvirt accel disk images"
+	want := "qemu-img git qemu libvirtd mmdebstrap vagrant vagrant-libvirt libvirt accel disk images kvm device ksm"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("checks %q, want %q", got, want)
 	}
