@@ -192,6 +192,9 @@ func (f *fakeLibvirt) StorageVolDownload(v golibvirt.StorageVol, w io.Writer, of
 		return err
 	}
 	end := min(offset+length, uint64(len(x.data)))
+	if f.shortStreams && end > offset+1 {
+		end = offset + 1 // a stream that ended at an early empty packet
+	}
 	_, err = io.Copy(w, bytes.NewReader(x.data[min(offset, end):end]))
 	return err
 }

@@ -26,6 +26,9 @@ type fakeLibvirt struct {
 	networks map[string]string   // name -> XML
 	uploads  []string            // volumes uploaded, in order
 	startErr error               // returned by the next DomainCreateWithFlags
+	// shortStreams has downloads end after their first byte, as a
+	// go-libvirt stream cut short by an early empty packet does.
+	shortStreams bool
 }
 
 type fakeDomain struct {

@@ -206,3 +206,24 @@ func TestWithoutForward(t *testing.T) {
 		t.Error("withoutForward changed the domain it was given")
 	}
 }
+
+// TestStandbyShortStream: a download that ends early (go-libvirt ends a
+// stream at its first empty packet) must not pass for a save file's
+// header: the preparation fails naming the short read and leaves no copy
+// behind for the next one to trust.
+func TestStandbyShortStream(t *testing.T) {
+	ctx := context.Background()
+	d, f, _ := goldenVM(t)
+	f.shortStreams = true
+	err := d.PrepareStandby(ctx, "a", "golden", "a_b")
+	if err == nil || !strings.Contains(err.Error(), "read 1 of") {
+		t.Fatalf("PrepareStandby over short streams: %v", err)
+	}
+	if f.volsWithPrefix("a_b.") != nil {
+		t.Errorf("a copy made from a short read is left: %v", f.volsWithPrefix("a_b."))
+	}
+	f.shortStreams = false
+	if err := d.PrepareStandby(ctx, "a", "golden", "a_b"); err != nil {
+		t.Fatalf("the next preparation: %v", err)
+	}
+}

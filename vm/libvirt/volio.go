@@ -35,6 +35,12 @@ func (d *Driver) readVol(vol golibvirt.StorageVol, off, n uint64) ([]byte, error
 	if err := d.l.StorageVolDownload(vol, &buf, off, n, 0); err != nil {
 		return nil, translate(err)
 	}
+	// go-libvirt ends a stream at the first empty packet; a short read
+	// must not pass for a file's content (a save-file header cut short
+	// read as "not a complete libvirt QEMU save file").
+	if _, size, _, err := d.l.StorageVolGetInfo(vol); err == nil && off+n <= size && uint64(buf.Len()) < n {
+		return nil, fmt.Errorf("volume %s: read %d of %d bytes at %d; try again", vol.Name, buf.Len(), n, off)
+	}
 	return buf.Bytes(), nil
 }
 
