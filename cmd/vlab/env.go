@@ -57,11 +57,20 @@ func newEnv(c *cli.Context) (*env, error) {
 	return &env{c: c, home: h, stdout: c.App.Writer, stderr: c.App.ErrWriter, open: open}, nil
 }
 
+// verboseKey holds the app's --verbose writer in its Metadata.
+const verboseKey = "verbose"
+
+// verbose is where everything guests and tools print goes with --verbose:
+// the terminal, through a writer that cleans what is not vlab's own
+// (escape sequences could set the clipboard or rename the window).
 func (e *env) verbose() io.Writer {
-	if e.c.Bool("verbose") {
-		return e.stderr
+	if !e.c.Bool("verbose") {
+		return nil
 	}
-	return nil
+	if w, ok := e.c.App.Metadata[verboseKey].(io.Writer); ok {
+		return w
+	}
+	return e.stderr
 }
 
 func (e *env) store() *images.Store { return &images.Store{Dir: e.home.Images()} }

@@ -106,8 +106,11 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, open opener) *cli.App {
 	if open == nil {
 		open = realDrivers
 	}
+	verbose := termtext.NewWriter(stderr)
 	return &cli.App{
-		Metadata:  map[string]any{openerKey: open},
+		Metadata: map[string]any{openerKey: open, verboseKey: verbose},
+		// What guests printed last, without a line end, is not lost.
+		After:     func(*cli.Context) error { return verbose.Flush() },
 		Name:      "vlab",
 		Usage:     "hands-on incident labs in resettable virtual machines",
 		Reader:    stdin,

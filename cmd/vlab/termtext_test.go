@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,5 +57,23 @@ func TestLabTextSanitised(t *testing.T) {
 				t.Errorf("output lacks %q: %q %q", tt.want, out, errOut)
 			}
 		})
+	}
+}
+
+// TestVerboseGuestOutputCleaned: with --verbose, what guests print reaches
+// the terminal without escape sequences (an OSC 52 would write the user's
+// clipboard).
+func TestVerboseGuestOutputCleaned(t *testing.T) {
+	f := newFakeCLI(t, func(_ context.Context, _, _ string, stdin io.Reader, stdout, _ io.Writer) int {
+		io.Copy(io.Discard, stdin)
+		io.WriteString(stdout, "\x1b]52;c;cHduZWQ=\x07guest says hi\n")
+		return 0
+	})
+	code, _, errOut := f.run(t, "--verbose", "up", "hello")
+	if code != 0 || !strings.Contains(errOut, "guest says hi") {
+		t.Fatalf("up --verbose: exit %d\n%s", code, errOut)
+	}
+	if strings.ContainsAny(errOut, "\x1b\x07") {
+		t.Errorf("guest output reached the terminal raw: %q", errOut)
 	}
 }
