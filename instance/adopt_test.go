@@ -66,3 +66,32 @@ func TestSecondInstanceAdopts(t *testing.T) {
 		t.Errorf("third instance: %v", err)
 	}
 }
+
+// upgraded is the fake with a hypervisor version that can change.
+type upgraded struct {
+	bare
+	version *string
+}
+
+func (u upgraded) Fingerprint(context.Context) (string, error) { return *u.version, nil }
+
+// TestHypervisorUpgradeTakesANewGoldenState: a saved state restores only
+// under the QEMU that wrote it; after an upgrade, up provisions again
+// instead of failing to restore.
+func TestHypervisorUpgradeTakesANewGoldenState(t *testing.T) {
+	e := newEnv(t)
+	version := "qemu 7.2.0"
+	e.m.Driver = opener(upgraded{bare{e.drv}, &version})
+	e.up(t, e.m)
+	e.p.takeApplied()
+	m := e.again()
+	e.up(t, m)
+	if got := e.p.takeApplied(); len(got) != 0 {
+		t.Fatalf("same hypervisor: provisioned again %q", got)
+	}
+	version = "qemu 8.0.0"
+	e.up(t, e.again())
+	if got := e.p.takeApplied(); len(got) == 0 {
+		t.Error("after a QEMU upgrade the old golden state was restored")
+	}
+}

@@ -79,7 +79,7 @@ func (m *Manager) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) (*Ins
 		return nil, fmt.Errorf("instance %s runs on %s; pick another name with --instance, or `vlab destroy %s` first", id, where, id)
 	}
 	inst.State.Connect = remote
-	key, err := m.goldenKey(ctx, lab, imgs, opt.Provisioner)
+	key, err := m.goldenKey(ctx, drv, lab, imgs, opt.Provisioner)
 	if err != nil {
 		return nil, err
 	}
@@ -184,8 +184,22 @@ func (m *Manager) resolveImages(lab *labfile.Lab) (map[string]*images.Image, err
 	return out, nil
 }
 
-func (m *Manager) goldenKey(ctx context.Context, lab *labfile.Lab, imgs map[string]*images.Image, p Provisioner) (string, error) {
-	parts := []any{"vlab-golden-1"}
+func (m *Manager) goldenKey(ctx context.Context, drv vm.Driver, lab *labfile.Lab, imgs map[string]*images.Image, p Provisioner) (string, error) {
+	// A saved memory state restores only under the hypervisor and
+	// accelerator it was taken with: a QEMU upgrade takes a new one
+	// rather than failing every restore.
+	accel, err := m.accel(ctx)
+	if err != nil {
+		return "", err
+	}
+	parts := []any{"vlab-golden-1", accel}
+	if f, ok := drv.(vm.Fingerprinter); ok {
+		fp, err := f.Fingerprint(ctx)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, fp)
+	}
 	for _, v := range lab.VMs {
 		parts = append(parts, v.Name, v.Memory, v.CPUs, v.Networks, imgs[v.Name].Digest)
 		if p != nil {

@@ -119,6 +119,14 @@ type GoldenInfo struct {
 	Used   time.Time         `json:"used"` // last published or adopted
 }
 
+// Fingerprinter is an optional role of drivers whose saved states restore
+// only under the hypervisor they were taken with.
+type Fingerprinter interface {
+	// Fingerprint names the hypervisor build: equal fingerprints restore
+	// each other's saved states.
+	Fingerprint(ctx context.Context) (string, error)
+}
+
 // GuestRunner is an optional role of drivers that run programs in a
 // guest without logging in (through a guest agent).
 type GuestRunner interface {

@@ -20,9 +20,20 @@ import (
 )
 
 var (
-	_ vm.Golden      = (*Driver)(nil)
-	_ vm.GuestRunner = (*Driver)(nil)
+	_ vm.Golden        = (*Driver)(nil)
+	_ vm.GuestRunner   = (*Driver)(nil)
+	_ vm.Fingerprinter = (*Driver)(nil)
 )
+
+// Fingerprint is the QEMU version libvirt runs guests with: a save file
+// restores only into the QEMU it was written by (and its machine types).
+func (d *Driver) Fingerprint(ctx context.Context) (string, error) {
+	v, err := d.l.ConnectGetVersion()
+	if err != nil {
+		return "", fmt.Errorf("hypervisor version: %w", translate(err))
+	}
+	return fmt.Sprintf("qemu %d.%d.%d", v/1000000, v/1000%1000, v%1000), nil
+}
 
 // The golden store keeps saved states for the whole host, each entry two
 // pool volumes: vlab-golden-<id>.save, a save file recorded under a
