@@ -89,19 +89,10 @@ func (m *Manager) adopt(ctx context.Context, drv vm.Driver, inst *Instance, lab 
 
 // adoptVMs makes each VM's saved state from the store's and records it.
 func (m *Manager) adoptVMs(ctx context.Context, drv vm.Driver, g vm.Golden, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image, key string) error {
-	accel, err := m.accel(ctx)
+	accel, pub, nics, err := m.prepare(ctx, drv, inst, lab)
 	if err != nil {
 		return err
 	}
-	inst.State.Accel = string(accel)
-	pub, err := inst.authorizedKey()
-	if err != nil {
-		return err
-	}
-	if err := m.ensureNetworks(ctx, drv, inst, lab); err != nil {
-		return err
-	}
-	nics := labNICs(lab)
 	for _, v := range lab.VMs {
 		port, err := freePort()
 		if err != nil {

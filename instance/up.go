@@ -215,19 +215,10 @@ func (m *Manager) goldenKey(ctx context.Context, drv vm.Driver, lab *labfile.Lab
 
 // create makes and boots every VM that is not there yet and waits for SSH.
 func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image) error {
-	accel, err := m.accel(ctx)
+	accel, pub, nics, err := m.prepare(ctx, drv, inst, lab)
 	if err != nil {
 		return err
 	}
-	inst.State.Accel = string(accel)
-	pub, err := inst.authorizedKey()
-	if err != nil {
-		return err
-	}
-	if err := m.ensureNetworks(ctx, drv, inst, lab); err != nil {
-		return err
-	}
-	nics := labNICs(lab)
 	for _, v := range lab.VMs {
 		if err := m.createVM(ctx, drv, inst, v, imgs[v.Name], accel, pub, nics[v.Name]); err != nil {
 			return err
@@ -276,6 +267,25 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 		}
 		return err
 	}
+}
+
+// prepare readies what the instance's new VMs share: the accelerator
+// (recorded), the public key their kernel command line carries, and the
+// lab networks (made) with each VM's interfaces on them.
+func (m *Manager) prepare(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab) (vm.Accel, string, map[string][]nic, error) {
+	accel, err := m.accel(ctx)
+	if err != nil {
+		return "", "", nil, err
+	}
+	inst.State.Accel = string(accel)
+	pub, err := inst.authorizedKey()
+	if err != nil {
+		return "", "", nil, err
+	}
+	if err := m.ensureNetworks(ctx, drv, inst, lab); err != nil {
+		return "", "", nil, err
+	}
+	return accel, pub, labNICs(lab), nil
 }
 
 // accel decides KVM or TCG for new VMs.

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,16 +21,8 @@ import (
 // standby waits (the resident memory of its QEMU processes).
 // scripts/bench-class runs it; VLAB_BENCH_RUNS sets the later instances.
 func BenchmarkClassroom(b *testing.B) {
-	runs := 3
-	if n, err := strconv.Atoi(os.Getenv("VLAB_BENCH_RUNS")); err == nil && n > 0 {
-		runs = n
-	}
-	must := func(args ...string) {
-		var out, errb stringsBuilder
-		if code := run(context.Background(), append([]string{"vlab", "--labs", "../../labs"}, args...), nil, &out, &errb); code != 0 {
-			b.Fatalf("vlab %v: exit %d: %s", args, code, errb.String())
-		}
-	}
+	runs := benchRuns(3)
+	must := benchVlab(b)
 	ids := []string{"class-0"}
 	for i := 1; i <= runs; i++ {
 		ids = append(ids, fmt.Sprintf("class-%d", i))

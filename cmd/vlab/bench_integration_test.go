@@ -23,16 +23,8 @@ import (
 // cached golden state (after `vlab down`), and libvirt's revert to an
 // internal snapshot (the baseline). scripts/bench-reset runs it.
 func BenchmarkReset(b *testing.B) {
-	runs := 5
-	if n, err := strconv.Atoi(os.Getenv("VLAB_BENCH_RUNS")); err == nil && n > 0 {
-		runs = n
-	}
-	must := func(args ...string) {
-		var out, errb stringsBuilder
-		if code := run(context.Background(), append([]string{"vlab", "--labs", "../../labs"}, args...), nil, &out, &errb); code != 0 {
-			b.Fatalf("vlab %v: exit %d: %s", args, code, errb.String())
-		}
-	}
+	runs := benchRuns(5)
+	must := benchVlab(b)
 	firstSSH := func() { must("ssh", "hello", "--", "true") }
 	timeIt := func(f func()) time.Duration {
 		start := time.Now()
@@ -85,6 +77,24 @@ func BenchmarkReset(b *testing.B) {
 	fmt.Printf("  ratio up-from-golden / internal     %6.2f\n", mu.Seconds()/mv.Seconds())
 	b.ReportMetric(mr.Seconds(), "reset-s")
 	b.ReportMetric(mv.Seconds(), "revert-s")
+}
+
+// benchRuns is VLAB_BENCH_RUNS, else def.
+func benchRuns(def int) int {
+	if n, err := strconv.Atoi(os.Getenv("VLAB_BENCH_RUNS")); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// benchVlab runs vlab commands that must succeed, on the repository's labs.
+func benchVlab(b *testing.B) func(args ...string) {
+	return func(args ...string) {
+		var out, errb stringsBuilder
+		if code := run(context.Background(), append([]string{"vlab", "--labs", "../../labs"}, args...), nil, &out, &errb); code != 0 {
+			b.Fatalf("vlab %v: exit %d: %s", args, code, errb.String())
+		}
+	}
 }
 
 // benchCheck times `vlab check hello` as a whole and takes away what its

@@ -14,38 +14,57 @@ import (
 // cookie must fit the space libvirt left), so QEMU's stream after it stays
 // where it was.
 func editSave(b []byte, edit func(*libvirtxml.Domain) error) ([]byte, error) {
-	h, err := parseSaveHeader(b)
+	x, cookie, err := splitSave(b)
 	if err != nil {
 		return nil, err
 	}
-	data := b[saveHeaderLen:]
-	if uint32(len(data)) != h.dataLen {
-		return nil, fmt.Errorf("save file data is %d bytes, header says %d", len(data), h.dataLen)
-	}
-	xmlEnd := bytes.IndexByte(data, 0)
-	if xmlEnd < 0 {
-		return nil, errors.New("save file XML is not terminated")
-	}
-	var cookie []byte
-	if h.cookieOffset != 0 {
-		if int(h.cookieOffset) > len(data) {
-			return nil, errors.New("save file cookie offset out of range")
-		}
-		rest := data[h.cookieOffset:]
-		i := bytes.IndexByte(rest, 0)
-		if i < 0 {
-			return nil, errors.New("save file cookie is not terminated")
-		}
-		cookie = rest[:i+1]
-	}
 	var dom libvirtxml.Domain
-	if err := dom.Unmarshal(string(data[:xmlEnd])); err != nil {
+	if err := dom.Unmarshal(x); err != nil {
 		return nil, fmt.Errorf("save file XML: %w", err)
 	}
 	if err := edit(&dom); err != nil {
 		return nil, err
 	}
-	x, err := dom.Marshal()
+	if x, err = dom.Marshal(); err != nil {
+		return nil, err
+	}
+	return joinSave(b, x, cookie)
+}
+
+// splitSave returns the domain XML and the cookie (NUL-terminated, or nil)
+// of a save file's header and data.
+func splitSave(b []byte) (string, []byte, error) {
+	h, err := parseSaveHeader(b)
+	if err != nil {
+		return "", nil, err
+	}
+	data := b[saveHeaderLen:]
+	if uint32(len(data)) != h.dataLen {
+		return "", nil, fmt.Errorf("save file data is %d bytes, header says %d", len(data), h.dataLen)
+	}
+	xmlEnd := bytes.IndexByte(data, 0)
+	if xmlEnd < 0 {
+		return "", nil, errors.New("save file XML is not terminated")
+	}
+	var cookie []byte
+	if h.cookieOffset != 0 {
+		if int(h.cookieOffset) > len(data) {
+			return "", nil, errors.New("save file cookie offset out of range")
+		}
+		rest := data[h.cookieOffset:]
+		i := bytes.IndexByte(rest, 0)
+		if i < 0 {
+			return "", nil, errors.New("save file cookie is not terminated")
+		}
+		cookie = rest[:i+1]
+	}
+	return string(data[:xmlEnd]), cookie, nil
+}
+
+// joinSave is b's header and data with the domain XML x and cookie, at
+// b's data length.
+func joinSave(b []byte, x string, cookie []byte) ([]byte, error) {
+	h, err := parseSaveHeader(b)
 	if err != nil {
 		return nil, err
 	}

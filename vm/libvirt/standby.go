@@ -1,7 +1,6 @@
 package libvirt
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -218,47 +217,20 @@ var (
 // renamed likewise. The data keeps its length, so QEMU's stream after it
 // stays where it was.
 func renameSave(b []byte, owner, standby, uuid string) ([]byte, error) {
-	h, err := parseSaveHeader(b)
+	x, cookie, err := splitSave(b)
 	if err != nil {
 		return nil, err
 	}
-	data := b[saveHeaderLen:]
-	if uint32(len(data)) != h.dataLen {
-		return nil, fmt.Errorf("save file data is %d bytes, header says %d", len(data), h.dataLen)
-	}
-	xmlEnd := bytes.IndexByte(data, 0)
-	if xmlEnd < 0 {
-		return nil, errors.New("save file XML is not terminated")
-	}
-	var cookie []byte
-	if h.cookieOffset != 0 {
-		if int(h.cookieOffset) > len(data) {
-			return nil, errors.New("save file cookie offset out of range")
-		}
-		rest := data[h.cookieOffset:]
-		i := bytes.IndexByte(rest, 0)
-		if i < 0 {
-			return nil, errors.New("save file cookie is not terminated")
-		}
-		cookie = rest[:i+1]
-	}
-	x := string(data[:xmlEnd])
 	if !strings.Contains(x, "<name>"+owner+"</name>") {
 		return nil, fmt.Errorf("save file is of another domain than %s", owner)
 	}
 	x = replaceFirst(x, nameElem, "<name>"+standby+"</name>")
 	x = replaceFirst(x, uuidElem, "<uuid>"+uuid+"</uuid>")
 	x = strings.ReplaceAll(x, "/"+owner+".console'", "/"+standby+".console'")
-	nd := append(append([]byte(x), 0), cookie...)
-	if uint32(len(nd)) > h.dataLen {
-		return nil, errors.New("renamed domain XML does not fit the save file")
+	out, err := joinSave(b, x, cookie)
+	if err != nil {
+		return nil, fmt.Errorf("renamed domain XML: %w", err)
 	}
-	out := make([]byte, saveHeaderLen+int(h.dataLen))
-	copy(out, b[:saveHeaderLen])
-	if len(cookie) > 0 {
-		binary.LittleEndian.PutUint32(out[32:], uint32(len(x)+1))
-	}
-	copy(out[saveHeaderLen:], nd)
 	return out, nil
 }
 
