@@ -63,11 +63,22 @@ func TerminalOptions(w io.Writer) RenderOptions {
 	return o
 }
 
-// RenderSolution writes the lab's reference fix: its summary, then each
+// RenderSolution writes, for the trainer, the lab's cause and notes (its
+// trainer section) and its reference fix: the fix's summary, then each
 // step with the VM it runs in.
 func RenderSolution(w io.Writer, lab *labfile.Lab, o RenderOptions) error {
-	if lab.Solution == nil {
+	if lab.Solution == nil && lab.Trainer == nil {
 		return fmt.Errorf("lab %s has no solution", lab.Name)
+	}
+	if err := renderTrainer(w, lab, o); err != nil {
+		return err
+	}
+	if lab.Solution == nil {
+		_, err := fmt.Fprintln(w, "The lab has no reference fix.")
+		return err
+	}
+	if lab.Trainer != nil {
+		fmt.Fprintln(w, o.style(ansiBold, "The fix on the day:"))
 	}
 	if err := Markdown(w, lab.Solution.Summary, o); err != nil {
 		return err

@@ -22,6 +22,9 @@ func Render(w io.Writer, sh Shown, o RenderOptions) error {
 	}
 	head := fmt.Sprintf("[%d/%d] %s  %s", sh.N, sh.Of, kind, termtext.Line(in.Title))
 	meta := fmt.Sprintf("at %s in the incident, revealed %s into your attempt", Short(in.At.D()), Short(sh.Since))
+	if sh.Preview {
+		meta = fmt.Sprintf("at %s in the incident", Short(in.At.D()))
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n%s\n", o.style(ansiBold, head), o.style(ansiDim, meta))
 	if strings.TrimSpace(in.Body) != "" {
@@ -31,9 +34,13 @@ func Render(w io.Writer, sh Shown, o RenderOptions) error {
 		}
 	}
 	if sh.Attachment != "" {
-		fmt.Fprintf(&b, "\nAttached: %s\n", sh.Attachment)
+		fmt.Fprintf(&b, "\nAttached: %s\n", termtext.Line(sh.Attachment))
 	}
-	if sh.Live != nil {
+	switch {
+	case sh.Live != nil && sh.Preview:
+		fmt.Fprintf(&b, "\n%s\n", o.style(ansiBold, fmt.Sprintf("Live from %s, when revealed: $ %s", sh.Live.VM, termtext.Line(sh.Live.Command))))
+		fmt.Fprintln(&b, "    (not run in a preview)")
+	case sh.Live != nil:
 		renderLive(&b, sh.Live, o)
 	}
 	_, err := io.WriteString(w, b.String())

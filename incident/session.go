@@ -64,6 +64,9 @@ type Shown struct {
 	// Live is the output of the inject's live command; nil when it has none
 	// or when only listed.
 	Live *Live
+	// Preview marks an inject shown to an author or trainer without an
+	// instance: not revealed, its live command named but not run.
+	Preview bool
 }
 
 func (s *Session) clock() probe.Clock {

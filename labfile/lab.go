@@ -15,7 +15,9 @@ import (
 // FileName is the name of the lab definition inside a lab folder.
 const FileName = "lab.yaml"
 
-// Lab is one incident lab as written in lab.yaml.
+// Lab is one incident lab as written in lab.yaml. Title and Summary are
+// what the trainee is told (the symptom); Trainer holds what only the
+// trainer sees (the cause).
 type Lab struct {
 	Name  string `yaml:"name"`
 	Title string `yaml:"title"`
@@ -24,6 +26,7 @@ type Lab struct {
 	Date       string    `yaml:"date,omitempty"`
 	Report     string    `yaml:"report,omitempty"`
 	Summary    string    `yaml:"summary,omitempty"`
+	Trainer    *Trainer  `yaml:"trainer,omitempty"`
 	Difficulty string    `yaml:"difficulty,omitempty"`
 	Services   []string  `yaml:"services,omitempty"`
 	Duration   Duration  `yaml:"duration,omitempty"`

@@ -52,7 +52,7 @@ func TestWriteTable(t *testing.T) {
 		{Name: "web", Lab: &Lab{Title: "Web\n  \x1b[31mdown", Duration: Duration(80 * time.Minute)}},
 	}
 	var b strings.Builder
-	if err := WriteTable(&b, found); err != nil {
+	if err := WriteTable(&b, found, ListOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want := "NAME    TITLE                                       DIFFICULTY  DURATION\n" +
@@ -60,6 +60,45 @@ func TestWriteTable(t *testing.T) {
 		"web     Web down                                    -           1h20m\n"
 	if b.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
+	}
+}
+
+// TestWriteTableTrainer: the trainer's table adds the cause after the
+// title (a dash without one); the trainee's never shows it, nor does its
+// JSON.
+func TestWriteTableTrainer(t *testing.T) {
+	found := []Entry{
+		{Name: "broken", Err: errors.New("line 2: bad")},
+		{Name: "shop", Lab: &Lab{Title: "502 on every call", Difficulty: "easy",
+			Trainer: &Trainer{Title: "shop-api 2.8.0 moved\n its \x1b[31msocket", Cause: "Long story."}}},
+		{Name: "tls", Lab: &Lab{Title: "Browsers refuse the shop", Trainer: &Trainer{Cause: "The certificate expired. Nobody renewed it."}}},
+		{Name: "web", Lab: &Lab{Title: "Web down"}},
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, found, ListOptions{Trainer: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME    TITLE                                       CAUSE                            DIFFICULTY  DURATION\n" +
+		"broken  (invalid: `vlab validate broken` says why)                                               \n" +
+		"shop    502 on every call                           shop-api 2.8.0 moved its socket  easy        -\n" +
+		"tls     Browsers refuse the shop                    The certificate expired          -           -\n" +
+		"web     Web down                                    -                                -           -\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	for _, o := range []ListOptions{{}, {Trainer: true}} {
+		var tb, js strings.Builder
+		if err := WriteTable(&tb, found, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteJSON(&js, found, o); err != nil {
+			t.Fatal(err)
+		}
+		for _, out := range []string{tb.String(), js.String()} {
+			if shown := strings.Contains(out, "moved"); shown != o.Trainer {
+				t.Errorf("trainer %v: the cause shown: %v\n%s", o.Trainer, shown, out)
+			}
+		}
 	}
 }
 

@@ -247,7 +247,10 @@ func cleanYAMLMessage(m string) string {
 	m = unknownField.ReplaceAllString(m, "unknown field $1")
 	if g := cannotDecode.FindStringSubmatch(m); g != nil {
 		want, ok := goTypes[g[3]]
-		if !ok {
+		switch {
+		case !ok && strings.HasPrefix(g[3], "labfile."):
+			want = "a mapping of fields" // a section such as trainer: or solution:
+		case !ok:
 			want = g[3]
 		}
 		found := yamlKinds[g[1]]

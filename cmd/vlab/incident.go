@@ -149,23 +149,11 @@ func solveCommand() *cli.Command {
 func solutionCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "solution",
-		Usage:     "show the lab's reference fix",
+		Usage:     "show the lab's cause and reference fix (for trainers)",
 		ArgsUsage: "<lab>",
-		Action: func(c *cli.Context) error {
-			ref, err := oneArg(c, "lab")
-			if err != nil {
-				return err
-			}
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			lab, err := e.lab(ref)
-			if err != nil {
-				return err
-			}
+		Action: onLab(func(e *env, lab *labfile.Lab) error {
 			return incident.RenderSolution(e.stdout, lab, incident.TerminalOptions(e.stdout))
-		},
+		}),
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/vlab-dev/vlab/incident"
 	"github.com/vlab-dev/vlab/instance"
-	"github.com/vlab-dev/vlab/internal/termtext"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 func upCommand() *cli.Command {
@@ -42,19 +42,25 @@ func upCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "%s is up (%.0fs)\n", inst.State.ID, time.Since(start).Seconds())
-			printNextSteps(e, termtext.Line(lab.Title), inst)
-			return nil
+			return printNextSteps(e, lab, inst)
 		}),
 	}
 }
 
-func printNextSteps(e *env, title string, inst *instance.Instance) {
+// printNextSteps tells the trainee, after up, what they are told of the
+// incident (the symptom, never the cause) and what to do next.
+func printNextSteps(e *env, lab *labfile.Lab, inst *instance.Instance) error {
 	id := inst.State.ID
-	fmt.Fprintf(e.stdout, "\n%s\n\nWhat now:\n", title)
+	fmt.Fprintln(e.stdout)
+	if err := incident.RenderBriefing(e.stdout, lab, incident.TerminalOptions(e.stdout)); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nWhat now:\n")
 	fmt.Fprintf(e.stdout, "  vlab inject %s      reveal the first sign of trouble, then the next\n", id)
 	fmt.Fprintf(e.stdout, "  vlab ssh %s [vm]    investigate inside the VMs (%v)\n", id, inst.State.VMNames())
 	fmt.Fprintf(e.stdout, "  vlab check %s       is the incident resolved?\n", id)
 	fmt.Fprintf(e.stdout, "  vlab reset %s       start over from the beginning, in seconds\n", id)
+	return nil
 }
 
 func resetCommand() *cli.Command {

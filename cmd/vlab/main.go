@@ -166,6 +166,7 @@ func commands() []*cli.Command {
 		checkCommand(),
 		solveCommand(),
 		solutionCommand(),
+		previewCommand(),
 		debriefCommand(),
 		labsCommand(),
 		validateCommand(),

@@ -94,6 +94,9 @@ func validateOne(w io.Writer, dir, ref string, deep deepCheck) bool {
 		fmt.Fprintln(w, termtext.Line(err.Error()))
 		return false
 	}
+	for _, p := range lab.Warnings() {
+		fmt.Fprintln(w, termtext.Line(p.Error()))
+	}
 	if deep != nil {
 		r := deep(lab)
 		for _, n := range r.Notes {
