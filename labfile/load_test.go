@@ -224,8 +224,12 @@ func TestFormatDoc(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatal("no yaml block under ## Example")
 	}
-	if _, err := labfile.Parse("testdata/example.yaml", []byte(example)); err != nil {
-		t.Errorf("the documented example is invalid:\n%v", err)
+	lab, err := labfile.Parse("testdata/example.yaml", []byte(example))
+	if err != nil {
+		t.Fatalf("the documented example is invalid:\n%v", err)
+	}
+	if ws := lab.Warnings(); len(ws) > 0 || lab.Trainer == nil {
+		t.Errorf("the documented example warns or has no trainer section: %v", ws)
 	}
 	for _, word := range append(append([]string{}, labfile.InjectKinds...), labfile.ValueOps...) {
 		if !strings.Contains(string(doc), "`"+word+"`") {

@@ -103,3 +103,25 @@ func TestWarnings(t *testing.T) {
 		t.Errorf("valid-full warns: %v", good.Warnings())
 	}
 }
+
+// TestLabsKeepTheCauseForTheTrainer: no lab under labs/ gives its cause
+// away in the title it shows trainees, and every incident lab records
+// its cause for the trainer.
+func TestLabsKeepTheCauseForTheTrainer(t *testing.T) {
+	found, err := labfile.List("../labs")
+	if err != nil || len(found) == 0 {
+		t.Fatalf("List: %d labs, %v", len(found), err)
+	}
+	for _, f := range found {
+		if f.Err != nil {
+			t.Errorf("%s: %v", f.Name, f.Err)
+			continue
+		}
+		if ws := f.Lab.Warnings(); len(ws) > 0 {
+			t.Errorf("%s: %v", f.Name, ws)
+		}
+		if f.Lab.Solution != nil && (f.Lab.Trainer == nil || f.Lab.Trainer.Title == "" || f.Lab.Trainer.Cause == "") {
+			t.Errorf("%s has a fix but no trainer.title and trainer.cause", f.Name)
+		}
+	}
+}

@@ -51,7 +51,9 @@ func TestLabsTraineeAndTrainer(t *testing.T) {
 		t.Errorf("labs --trainer: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = runVlab(t, home, "--labs", labs, "labs", "--trainer", "--json")
-	var got []struct{ Trainer struct{ Title, Cause, Notes string } }
+	var got []struct {
+		Trainer struct{ Title, Cause, Notes string }
+	}
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || len(got) != 1 ||
 		got[0].Trainer.Title != "shop-api 2.8.0 moved its socket" || got[0].Trainer.Notes == "" {
 		t.Errorf("labs --trainer --json: exit %d, %v\n%s", code, err, out)
