@@ -44,6 +44,7 @@ func TestTypedProbeFixtures(t *testing.T) {
 			`:42: probes[9].sql.database: "shop; drop" is not a database name`,
 			`:42: probes[9].sql: say what value is expected: at least one of equals, match, min, max`,
 			`:45: probes[10].replication-lag.max: missing; the most Seconds_Behind_Master allowed, e.g. 30s`,
+			`:48: probes[11].http.body: a HEAD request gets no body; use GET`,
 		}},
 	} {
 		t.Run(tt.file, func(t *testing.T) {

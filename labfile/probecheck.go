@@ -111,6 +111,9 @@ func (v *validator) httpProbe(p path, h *HTTPProbe) {
 	}
 	if h.Body != "" {
 		v.pattern(p.with("body"), h.Body, false)
+		if h.Method == "HEAD" {
+			v.errf(p.with("body"), "a HEAD request gets no body; use GET")
+		}
 	}
 	v.timeout(p.with("timeout"), h.Timeout)
 	if h.Latency < 0 || h.Latency > h.Timeout {
