@@ -75,12 +75,16 @@ func (h httpProbe) command() string {
 	return script("curl") + "exec " + strings.Join(args, " ")
 }
 
-func (h httpProbe) want() string {
-	status := strconv.Itoa(h.lo)
-	if h.lo != h.hi {
-		status = h.spec.Status
+// status says which statuses pass: "200" or "2xx".
+func (h httpProbe) status() string {
+	if h.lo == h.hi {
+		return strconv.Itoa(h.lo)
 	}
-	parts := []string{"status " + status}
+	return h.spec.Status
+}
+
+func (h httpProbe) want() string {
+	parts := []string{"status " + h.status()}
 	for _, m := range h.headers {
 		parts = append(parts, fmt.Sprintf("%s ~ %s", m.name, m.re))
 	}
@@ -125,7 +129,7 @@ func (h httpProbe) take(ctx context.Context, g guest) (observation, error) {
 // judge returns why a response does not pass, or "".
 func (h httpProbe) judge(code int, took time.Duration, headers map[string][]string, body string) string {
 	if code < h.lo || code > h.hi {
-		return fmt.Sprintf("status %d, want %s", code, strings.TrimPrefix(h.want(), "status "))
+		return fmt.Sprintf("status %d, want %s", code, h.status())
 	}
 	for _, m := range h.headers {
 		vals, ok := headers[strings.ToLower(m.name)]

@@ -90,6 +90,8 @@ func TestHTTPProbe(t *testing.T) {
 		{"passes", full, []probetest.Reply{ok200("")}, Pass, "200 in 12ms", ""},
 		{"status", full, []probetest.Reply{{Stdout: "HTTP/1.1 502 Bad Gateway\r\nServer: nginx\r\n\r\n<html>", Stderr: "vlab-http 502 0.003\n"}},
 			Fail, "502 in 3ms", "status 502, want 200"},
+		{"status range", "http: {url: 'http://127.0.0.1/', status: 200-299, body: x}", []probetest.Reply{{Stdout: "HTTP/1.1 404 Not Found\r\n\r\n", Stderr: "vlab-http 404 0.003\n"}},
+			Fail, "404 in 3ms", "status 404, want 200-299"},
 		{"class", "http: {url: 'http://127.0.0.1/', status: 2xx}", []probetest.Reply{{Stdout: "HTTP/2 204\r\n\r\n", Stderr: "vlab-http 204 0.1\n"}},
 			Pass, "204 in 100ms", ""},
 		{"interim 100 skipped", full, []probetest.Reply{{Stdout: "HTTP/1.1 100 Continue\r\n\r\n" + ok200("").Stdout, Stderr: "vlab-http 200 0.012\n"}},
