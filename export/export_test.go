@@ -201,3 +201,18 @@ func TestVagrantUnknownImage(t *testing.T) {
 		t.Fatalf("got %v, want the missing image and how to build it", err)
 	}
 }
+
+// TestTypedProbeExported: a typed probe has no command for vagrant ssh to
+// run (which would open a shell); its script says it is skipped.
+func TestTypedProbeExported(t *testing.T) {
+	lab := newLab(t)
+	lab.Probes = append(lab.Probes, labfile.Probe{Name: "health", VM: "web", HTTP: &labfile.HTTPProbe{URL: "http://127.0.0.1/"}})
+	out := filepath.Join(t.TempDir(), "export")
+	if err := Vagrant(context.Background(), lab, out, testOptions(t)); err != nil {
+		t.Fatal(err)
+	}
+	s := read(t, filepath.Join(out, "probes", "health.sh"))
+	if strings.Contains(s, "vagrant ssh") || !strings.Contains(s, "SKIP $(basename $0 .sh): a http probe; only vlab check runs it") {
+		t.Fatalf("script of a typed probe:\n%s", s)
+	}
+}

@@ -122,32 +122,6 @@ type Live struct {
 	Command string `yaml:"command"`
 }
 
-// Probe checks over SSH whether the incident's symptom is gone.
-type Probe struct {
-	Name     string   `yaml:"name"`
-	VM       string   `yaml:"vm"`
-	Command  string   `yaml:"command"`
-	Guard    bool     `yaml:"guard,omitempty"`
-	Expect   Expect   `yaml:"expect"`
-	Samples  int      `yaml:"samples,omitempty"`
-	Interval Duration `yaml:"interval,omitempty"`
-	Hold     Duration `yaml:"hold,omitempty"`
-}
-
-// Expect is what a probe's command must show.
-type Expect struct {
-	Exit  *int   `yaml:"exit,omitempty"`
-	Match string `yaml:"match,omitempty"`
-	Value *Value `yaml:"value,omitempty"`
-}
-
-// Value draws a number from a probe's output and compares it to Threshold.
-type Value struct {
-	Pattern   string  `yaml:"pattern"`
-	Op        string  `yaml:"op"`
-	Threshold float64 `yaml:"threshold"`
-}
-
 // Solution is the fix applied on the day of the incident.
 type Solution struct {
 	Summary string         `yaml:"summary,omitempty"`
@@ -251,6 +225,7 @@ func (l *Lab) applyDefaults() {
 		if p.Interval == 0 {
 			p.Interval = Duration(2 * time.Second)
 		}
+		p.applyDefaults()
 	}
 }
 

@@ -3,7 +3,6 @@ package labfile
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -236,54 +235,6 @@ func (v *validator) injects() {
 				v.errf(p.with("live", "command"), "missing")
 			}
 		}
-	}
-}
-
-func (v *validator) probes() {
-	l := v.lab
-	v.unique(path{"probes"}, len(l.Probes), func(i int) string { return l.Probes[i].Name })
-	for i, pr := range l.Probes {
-		p := path{"probes", i}
-		v.vmRef(p.with("vm"), pr.VM)
-		if strings.TrimSpace(pr.Command) == "" {
-			v.errf(p.with("command"), "missing")
-		}
-		e := pr.Expect
-		if e.Exit == nil && e.Match == "" && e.Value == nil {
-			v.errf(p.with("expect"), "give at least one of exit, match, value")
-		}
-		if e.Match != "" {
-			if _, err := regexp.Compile(e.Match); err != nil {
-				v.errf(p.with("expect", "match"), "bad pattern: %v", err)
-			}
-		}
-		if e.Value != nil {
-			v.value(p.with("expect", "value"), e.Value)
-		}
-		if pr.Samples < 1 || pr.Samples > 10000 {
-			v.errf(p.with("samples"), "%d is out of range 1..10000", pr.Samples)
-		}
-		if pr.Hold < 0 || pr.Interval <= 0 {
-			v.errf(p.with("interval"), "interval must be positive and hold not negative")
-		}
-	}
-}
-
-// ValueOps are the comparisons a probe value may use.
-var ValueOps = []string{"<", "<=", ">", ">=", "==", "!="}
-
-func (v *validator) value(p path, val *Value) {
-	re, err := regexp.Compile(val.Pattern)
-	switch {
-	case val.Pattern == "":
-		v.errf(p.with("pattern"), "missing; a regexp whose first group captures the number")
-	case err != nil:
-		v.errf(p.with("pattern"), "bad pattern: %v", err)
-	case re.NumSubexp() < 1:
-		v.errf(p.with("pattern"), "needs a capture group around the number, e.g. `errors=([0-9.]+)`")
-	}
-	if !slices.Contains(ValueOps, val.Op) {
-		v.errf(p.with("op"), "%q is not one of %s", val.Op, strings.Join(ValueOps, " "))
 	}
 }
 

@@ -27,7 +27,8 @@ const (
 	// Fail means a sample ran and did not meet the expectation.
 	Fail Status = "fail"
 	// Error means the probe could not be run: VM unreachable, SSH failing,
-	// command cut off. It says nothing about the incident.
+	// command cut off, a tool a typed probe needs missing, an answer it
+	// cannot read. It says nothing about the incident.
 	Error Status = "error"
 )
 
@@ -43,12 +44,14 @@ type Result struct {
 	Status Status `json:"status"`
 	// Observed is what the last sample showed: the number drawn from the
 	// output, else its first line, else the exit status.
-	Observed string   `json:"observed,omitempty"`
+	Observed string `json:"observed,omitempty"`
+	// Expected says what passes: "status 200", "exit 0, matches ^ok$".
+	Expected string   `json:"expected,omitempty"`
 	Value    *float64 `json:"value,omitempty"`
 	Exit     *int     `json:"exit,omitempty"`
 	// Message says why a probe failed or could not run, or how long it held.
 	Message string `json:"message,omitempty"`
-	// Samples counts the command's runs.
+	// Samples counts the samples taken.
 	Samples int     `json:"samples"`
 	Seconds float64 `json:"seconds"`
 }

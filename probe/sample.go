@@ -3,8 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strconv"
+	"io"
 	"strings"
 	"time"
 
@@ -18,19 +17,48 @@ const maxOutput = 64 << 10
 // defaultInterval is used when a probe comes without one (labfile.Load fills it).
 const defaultInterval = 2 * time.Second
 
+// sampler takes the samples of one probe: a lab's command and its
+// expectation, or a typed probe's fixed command and judgement.
+type sampler interface {
+	// take runs one sample in g. An error means the sample could not be
+	// taken (connection lost, a tool missing, an answer it cannot read);
+	// it says nothing about the incident.
+	take(ctx context.Context, g guest) (observation, error)
+	// want says in a few words what passes.
+	want() string
+}
+
+// observation is one sample judged against what the probe expects.
+type observation struct {
+	ok       bool
+	observed string
+	value    *float64
+	exit     *int
+	msg      string
+}
+
+// guest runs commands in the probe's VM over its connection.
+type guest struct {
+	c  Checker
+	r  provision.Runner
+	vm string
+}
+
 // run samples p until it has run Samples times and held for Hold, stopping
 // at the first sample that fails or cannot run.
 func (c Checker) run(ctx context.Context, r provision.Runner, p labfile.Probe) (res Result) {
 	res = newResult(p)
-	exp, err := compile(p.Expect)
+	s, err := newSampler(p)
 	if err != nil {
 		res.Status, res.Message = Error, err.Error()
 		return res
 	}
+	res.Expected = s.want()
 	interval := p.Interval.D()
 	if interval <= 0 {
 		interval = defaultInterval
 	}
+	g := guest{c: c, r: r, vm: p.VM}
 	start := c.Clock.Now()
 	defer func() { res.Seconds = c.Clock.Now().Sub(start).Seconds() }()
 	for i := 0; ; i++ {
@@ -40,14 +68,13 @@ func (c Checker) run(ctx context.Context, r provision.Runner, p labfile.Probe) (
 				return res
 			}
 		}
-		out, err := c.sample(ctx, r, p.Command)
+		obs, err := s.take(ctx, g)
 		res.Samples = i + 1
 		if err != nil {
-			res.Status, res.Message = Error, fmt.Sprintf("run %q: %v", p.Command, err)
+			res.Status, res.Message = Error, err.Error()
 			return res
 		}
-		obs := exp.eval(out)
-		res.Observed, res.Value, res.Exit = obs.observed, obs.value, &out.exit
+		res.Observed, res.Value, res.Exit = obs.observed, obs.value, obs.exit
 		if !obs.ok {
 			res.Status, res.Message = Fail, obs.msg
 			if i > 0 {
@@ -72,8 +99,9 @@ type output struct {
 	exit           int
 }
 
-func (c Checker) sample(ctx context.Context, r provision.Runner, cmd string) (output, error) {
-	timeout := c.Timeout
+// exec runs cmd in the guest with stdin, within the checker's timeout.
+func (g guest) exec(ctx context.Context, cmd, stdin string) (output, error) {
+	timeout := g.c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
@@ -81,127 +109,10 @@ func (c Checker) sample(ctx context.Context, r provision.Runner, cmd string) (ou
 	defer cancel()
 	var stdout, stderr Capped
 	stdout.Max, stderr.Max = maxOutput, maxOutput
-	exit, err := r.Run(ctx, cmd, nil, &stdout, &stderr)
+	var in io.Reader
+	if stdin != "" {
+		in = strings.NewReader(stdin)
+	}
+	exit, err := g.r.Run(ctx, cmd, in, &stdout, &stderr)
 	return output{stdout: stdout.String(), stderr: stderr.String(), exit: exit}, err
-}
-
-// expectation is a probe's Expect with its patterns compiled.
-type expectation struct {
-	exit      *int
-	match     *regexp.Regexp
-	value     *regexp.Regexp
-	op        string
-	threshold float64
-}
-
-func compile(e labfile.Expect) (expectation, error) {
-	x := expectation{exit: e.Exit}
-	var err error
-	if e.Match != "" {
-		if x.match, err = regexp.Compile(e.Match); err != nil {
-			return x, fmt.Errorf("expect.match: %w", err)
-		}
-	}
-	if v := e.Value; v != nil {
-		if x.value, err = regexp.Compile(v.Pattern); err != nil {
-			return x, fmt.Errorf("expect.value.pattern: %w", err)
-		}
-		if x.value.NumSubexp() < 1 {
-			return x, fmt.Errorf("expect.value.pattern %q has no capture group", v.Pattern)
-		}
-		if _, ok := compare(0, v.Op, 0); !ok {
-			return x, fmt.Errorf("expect.value.op %q is not one of %s", v.Op, strings.Join(labfile.ValueOps, " "))
-		}
-		x.op, x.threshold = v.Op, v.Threshold
-	}
-	if x.exit == nil && x.match == nil && x.value == nil {
-		return x, fmt.Errorf("expect has none of exit, match, value")
-	}
-	return x, nil
-}
-
-// observation is one sample judged against an expectation.
-type observation struct {
-	ok       bool
-	observed string
-	value    *float64
-	msg      string
-}
-
-// eval judges one sample. Patterns see stdout without its trailing
-// newlines, so "^200$" matches the output "200\n".
-func (x expectation) eval(out output) observation {
-	text := strings.TrimRight(out.stdout, "\r\n")
-	obs := observation{ok: true, observed: firstLine(text)}
-	if x.match == nil && x.value == nil {
-		obs.observed = fmt.Sprintf("exit %d", out.exit)
-	}
-	if x.exit != nil && out.exit != *x.exit {
-		obs.ok = false
-		obs.msg = fmt.Sprintf("exit status %d, want %d", out.exit, *x.exit)
-		if e := firstLine(strings.TrimSpace(out.stderr)); e != "" {
-			obs.msg += ": " + e
-		}
-		return obs
-	}
-	if x.match != nil && !x.match.MatchString(text) {
-		obs.ok = false
-		obs.msg = fmt.Sprintf("output %q does not match %q", obs.observed, x.match.String())
-		return obs
-	}
-	if x.value != nil {
-		x.evalValue(text, &obs)
-	}
-	return obs
-}
-
-func (x expectation) evalValue(text string, obs *observation) {
-	m := x.value.FindStringSubmatch(text)
-	if m == nil {
-		obs.ok = false
-		obs.msg = fmt.Sprintf("%q not found in output %q", x.value.String(), obs.observed)
-		return
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(m[1]), 64)
-	if err != nil {
-		obs.ok = false
-		obs.msg = fmt.Sprintf("%q is not a number", m[1])
-		return
-	}
-	obs.value = &v
-	obs.observed = strconv.FormatFloat(v, 'g', -1, 64)
-	if ok, _ := compare(v, x.op, x.threshold); !ok {
-		obs.ok = false
-		obs.msg = fmt.Sprintf("%s is not %s %s", obs.observed, x.op, strconv.FormatFloat(x.threshold, 'g', -1, 64))
-	}
-}
-
-// compare reports whether v op t holds; known is false for an unknown op.
-func compare(v float64, op string, t float64) (holds, known bool) {
-	switch op {
-	case "<":
-		return v < t, true
-	case "<=":
-		return v <= t, true
-	case ">":
-		return v > t, true
-	case ">=":
-		return v >= t, true
-	case "==":
-		return v == t, true
-	case "!=":
-		return v != t, true
-	}
-	return false, false
-}
-
-// firstLine returns s up to its first newline, cut to 80 characters.
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i] + " …"
-	}
-	if r := []rune(s); len(r) > 80 {
-		s = string(r[:79]) + "…"
-	}
-	return s
 }

@@ -13,7 +13,7 @@ import (
 // verdict line.
 func (r Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATUS\tPROBE\tVM\tOBSERVED\tNOTE")
+	fmt.Fprintln(tw, "STATUS\tPROBE\tVM\tOBSERVED\tWANT\tNOTE")
 	pass := 0
 	for _, res := range r.Results {
 		name := res.Name
@@ -23,8 +23,8 @@ func (r Report) WriteText(w io.Writer) error {
 		if res.Status == Pass {
 			pass++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(string(res.Status)), name, res.VM,
-			termtext.Line(res.Observed), termtext.Line(res.Message))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(string(res.Status)), name, res.VM,
+			termtext.Line(res.Observed), termtext.Line(res.Expected), termtext.Line(res.Message))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -36,7 +36,7 @@ func (r Report) WriteText(w io.Writer) error {
 	case 1:
 		verdict = fmt.Sprintf("not resolved: %d of %d probes pass", pass, len(r.Results))
 	default:
-		verdict = fmt.Sprintf("could not check: %v", r.Err())
+		verdict = fmt.Sprintf("check could not run: %v", r.Err())
 	}
 	_, err := fmt.Fprintln(w, termtext.Line(verdict))
 	return err

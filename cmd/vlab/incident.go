@@ -105,10 +105,14 @@ func checkCommand() *cli.Command {
 			if err := e.printResult(c, r, r.WriteText); err != nil {
 				return err
 			}
-			if code := r.ExitCode(); code != 0 {
-				return exitError{code: code, err: r.Err()}
+			switch code := r.ExitCode(); code {
+			case 0:
+				return nil
+			case 2:
+				return exitError{code: code, err: fmt.Errorf("check could not run: %w", r.Err())}
+			default:
+				return exitError{code: code}
 			}
-			return nil
 		}),
 	}
 }
