@@ -175,5 +175,6 @@ func commands() []*cli.Command {
 		exportCommand(),
 		bundleCommand(),
 		standbyCommand(),
+		classCommand(),
 	}
 }
