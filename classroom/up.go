@@ -31,7 +31,7 @@ type UpOptions struct {
 // end. A room that does not fit in the host's memory is refused before
 // anything starts.
 func (c *Class) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) error {
-	todo, up, err := c.notUp(opt.Trainees)
+	todo, up, err := c.notUp(lab.Name, opt.Trainees)
 	if err != nil {
 		return err
 	}
@@ -66,16 +66,18 @@ func (c *Class) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) error {
 	return failed("up", lab.Name, rs)
 }
 
-// notUp splits trainees into those whose instance is still to bring up
-// and those whose instance is up already (an up would start it over).
-func (c *Class) notUp(ts []Trainee) (todo, up []Trainee, err error) {
+// notUp splits trainees into those whose instance of lab is still to
+// bring up and those whose instance is up already (an up would start it
+// over). An instance of another lab under the name is left to Up, which
+// refuses it.
+func (c *Class) notUp(lab string, ts []Trainee) (todo, up []Trainee, err error) {
 	for _, t := range ts {
 		dir, err := c.Settings.Home.Instance(t.Instance)
 		if err != nil {
 			return nil, nil, err
 		}
 		st, err := instance.LoadState(dir)
-		if err == nil && st.Phase == instance.PhaseReady {
+		if err == nil && st.Phase == instance.PhaseReady && st.Lab == lab {
 			up = append(up, t)
 			continue
 		}

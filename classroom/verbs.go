@@ -2,9 +2,12 @@ package classroom
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/vlab-dev/vlab/incident"
+	"github.com/vlab-dev/vlab/instance"
 )
 
 // Reset returns trainee's instance of lab (every trainee's when trainee
@@ -17,6 +20,9 @@ func (c *Class) Reset(ctx context.Context, lab, trainee string) error {
 	}
 	rs := c.each(ctx, ts, c.parallel(1), func(ctx context.Context, t Trainee) (string, error) {
 		start := time.Now()
+		if err := c.ofLab(lab, t); err != nil {
+			return "", err
+		}
 		m := c.settingsFor(t, c.Settings.Verbose).ManagerFor(t.Instance)
 		defer m.Close()
 		inst, err := m.Reset(ctx, t.Instance)
@@ -38,6 +44,9 @@ func (c *Class) Down(ctx context.Context, lab string) error {
 		return err
 	}
 	rs := c.each(ctx, ts, c.parallel(1), func(ctx context.Context, t Trainee) (string, error) {
+		if err := c.ofLab(lab, t); err != nil {
+			return "", err
+		}
 		m := c.settingsFor(t, c.Settings.Verbose).ManagerFor(t.Instance)
 		defer m.Close()
 		return t.Instance + " is down", m.Down(ctx, t.Instance)
@@ -54,6 +63,9 @@ func (c *Class) Destroy(ctx context.Context, lab string) error {
 		return err
 	}
 	rs := c.each(ctx, ts, c.parallel(1), func(ctx context.Context, t Trainee) (string, error) {
+		if err := c.ofLab(lab, t); err != nil {
+			return "", err
+		}
 		m := c.settingsFor(t, c.Settings.Verbose).ManagerFor(t.Instance)
 		defer m.Close()
 		return t.Instance + " destroyed", m.Destroy(ctx, t.Instance)
@@ -84,4 +96,19 @@ func (c *Class) trainees(lab, name string) ([]Trainee, error) {
 		return nil, err
 	}
 	return r.pick(name)
+}
+
+// ofLab refuses to act on trainee t's instance when it runs another lab
+// than the class's: "a" with trainee "b-c" and "a-b" with trainee "c"
+// name the same instance, and a class must not destroy another's. An
+// instance that is gone or does not read is left to the verb.
+func (c *Class) ofLab(lab string, t Trainee) error {
+	dir, err := c.Settings.Home.Instance(t.Instance)
+	if err != nil {
+		return err
+	}
+	if st, err := instance.LoadState(dir); err == nil && st.Lab != lab {
+		return fmt.Errorf("instance %s runs lab %s, not %s: it is not this class's; remove the trainee from %s", t.Instance, st.Lab, lab, filepath.Join(c.Settings.Home.Dir, "classes", lab+".json"))
+	}
+	return nil
 }

@@ -119,13 +119,14 @@ func classStatus(t *testing.T, f *fakeCLI) []classroom.TraineeStatus {
 }
 
 // TestClassUpOneFails: a trainee whose instance cannot come up (its name
-// is taken by an instance of another lab) does not stop the others; the
-// command names it at the end and exits non-zero.
+// is taken by an instance of another lab, up) does not stop the others;
+// the command names it at the end and exits non-zero. The class's
+// destroy leaves that other lab's instance alone.
 func TestClassUpOneFails(t *testing.T) {
 	f := newFakeCLI(t, quietGuest)
 	dir := filepath.Join(f.home, "instances", "hello-bob")
 	os.MkdirAll(dir, 0o755)
-	if err := instance.SaveState(dir, &instance.State{ID: "hello-bob", Lab: "other", Phase: instance.PhaseCreating}); err != nil {
+	if err := instance.SaveState(dir, &instance.State{ID: "hello-bob", Lab: "other", Phase: instance.PhaseReady}); err != nil {
 		t.Fatal(err)
 	}
 	code, _, errOut := f.run(t, "class", "up", "hello", "--trainees", "bob,alice,carol", "--force")
@@ -135,6 +136,16 @@ func TestClassUpOneFails(t *testing.T) {
 	}
 	if n := strings.Count(errOut, "provisioning vm"); n != 1 {
 		t.Errorf("provisioned %d times, want once (alice, after bob failed alone):\n%s", n, errOut)
+	}
+	code, _, errOut = f.run(t, "class", "destroy", "hello")
+	if code == 0 || !strings.Contains(errOut, "✗ bob: instance hello-bob runs lab other, not hello") || strings.Count(errOut, " destroyed") != 2 {
+		t.Errorf("class destroy with bob's name taken: exit %d\n%s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state.json")); err != nil {
+		t.Errorf("class destroy removed another lab's instance: %v", err)
+	}
+	if r, err := classroom.LoadRoster(instance.Home{Dir: f.home}, "hello"); err != nil || len(r.Trainees) != 1 || r.Trainees[0].Name != "bob" {
+		t.Errorf("roster after a partial destroy: %+v, %v", r, err)
 	}
 }
 
