@@ -22,7 +22,7 @@ func classCommand() *cli.Command {
 				ArgsUsage: "<lab> --trainees NAMES|FILE",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "trainees", Required: true, Usage: "names separated by commas, or a file (a path with / or .) with one name a line"},
-					&cli.IntFlag{Name: "parallel", Usage: "instances brought up at once after the first (default: the host's CPUs per VM of the lab)"},
+					&cli.IntFlag{Name: "parallel", Usage: "instances brought up at once after the first", DefaultText: "the host's CPUs per VM of the lab"},
 					&cli.BoolFlag{Name: "force", Usage: "start even when the capacity check says the room does not fit"},
 					&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long to wait for a guest's SSH"},
 				},

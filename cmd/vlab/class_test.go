@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vlab-dev/vlab/classroom"
+	"github.com/vlab-dev/vlab/incident"
 	"github.com/vlab-dev/vlab/instance"
 	"github.com/vlab-dev/vlab/vm"
 )
@@ -21,8 +22,8 @@ func quietGuest(_ context.Context, _, _ string, stdin io.Reader, _, _ io.Writer)
 
 // TestClassOnFakeDriver: class up of three trainees provisions once and
 // adopts twice; status shows each trainee's attempt and checks; reset of
-// one trainee restores only theirs; destroy removes every instance and
-// the class, and keeps the golden state.
+// one trainee restores only theirs; down stops every VM; destroy removes
+// every instance and the class, and keeps the golden state.
 func TestClassOnFakeDriver(t *testing.T) {
 	f := newFakeCLI(t, quietGuest)
 	// --force: the fake's VMs take no memory, whatever the host has free.
@@ -65,8 +66,15 @@ func TestClassOnFakeDriver(t *testing.T) {
 	if code, out, errOut := f.run(t, "check", "hello", "-i", "hello-alice"); code != 1 {
 		t.Errorf("alice's check: exit %d, want 1 (not resolved)\n%s%s", code, out, errOut)
 	}
+	// hello has no injects: alice's journal records one as a lab with some would.
+	j, err := incident.Open(instanceDir(t, home, "hello-alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Append(incident.Event{Kind: incident.InjectRevealed, Inject: "alert"})
+	j.Close()
 	rows := classStatus(t, f)
-	if len(rows) != 3 || rows[0].Trainee != "alice" || rows[0].State != "running" || rows[0].Checks != 1 || rows[0].LastCheck == nil ||
+	if len(rows) != 3 || rows[0].Trainee != "alice" || rows[0].State != "running" || rows[0].Injects != 1 || rows[0].Checks != 1 || rows[0].LastCheck == nil ||
 		rows[0].LastCheck.Total != 1 || rows[0].LastCheck.Resolved || rows[1].Checks != 0 || rows[1].Attempts != 1 {
 		t.Errorf("class status: %+v", rows)
 	}
@@ -87,6 +95,18 @@ func TestClassOnFakeDriver(t *testing.T) {
 	}
 	if code, _, errOut := f.run(t, "class", "reset", "hello", "dave"); code != 2 || !strings.Contains(errOut, `no trainee "dave"; it has alice, bob, carol`) {
 		t.Errorf("class reset of a stranger: exit %d: %s", code, errOut)
+	}
+
+	if code, _, errOut := f.run(t, "class", "down", "hello"); code != 0 || strings.Count(errOut, " is down") != 3 {
+		t.Errorf("class down: exit %d: %s", code, errOut)
+	}
+	for who, st := range states {
+		if v, _ := f.drv.VM(st.VMs["box"].Domain); v.State != vm.StateStopped {
+			t.Errorf("%s's VM after class down: %s", who, v.State)
+		}
+	}
+	if rows := classStatus(t, f); rows[2].State != "stopped" {
+		t.Errorf("status after class down: %+v", rows[2])
 	}
 
 	if code, _, errOut := f.run(t, "class", "destroy", "hello"); code != 0 || strings.Count(errOut, " destroyed") != 3 {
