@@ -176,5 +176,6 @@ func commands() []*cli.Command {
 		exportCommand(),
 		bundleCommand(),
 		standbyCommand(),
+		classCommand(),
 	}
 }

@@ -1,0 +1,163 @@
+package classroom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vlab-dev/vlab/incident"
+	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/labfile"
+	"github.com/vlab-dev/vlab/vm/libvirt"
+)
+
+// UpOptions tune Up.
+type UpOptions struct {
+	Trainees []Trainee
+	// Force skips the capacity check.
+	Force bool
+	// BootTimeout bounds the wait for a guest's SSH; 0 is the manager's.
+	BootTimeout time.Duration
+	// Host reads the host's memory; nil reads /proc/meminfo and
+	// /sys/kernel/mm/ksm.
+	Host func() (HostMemory, error)
+}
+
+// Up brings up an instance of lab for each trainee not yet up. The first
+// goes up alone (it provisions, unless the host keeps the lab's golden
+// state), then the others adopt its golden state, Parallel at a time. One
+// trainee's failure does not stop the others; it is in the error at the
+// end. A room that does not fit in the host's memory is refused before
+// anything starts.
+func (c *Class) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) error {
+	todo, up, err := c.notUp(lab.Name, opt.Trainees)
+	if err != nil {
+		return err
+	}
+	for _, t := range up {
+		c.line(result{t: t, msg: t.Instance + " is already up (`vlab class reset` starts it over)"})
+	}
+	if len(todo) > 0 && !opt.Force && !libvirt.IsRemote(c.Settings.Connect) {
+		if err := c.checkRoom(lab, len(todo), opt.Host); err != nil {
+			return err
+		}
+	}
+	// Recorded first: a class cut short is still known to later verbs.
+	if err := updateRoster(ctx, c.Settings.Home, lab.Name, func(r *Roster) { r.add(opt.Trainees) }); err != nil {
+		return err
+	}
+	upOne := func(progress bool) func(context.Context, Trainee) (string, error) {
+		return func(ctx context.Context, t Trainee) (string, error) {
+			return c.upOne(ctx, lab, t, progress, opt.BootTimeout)
+		}
+	}
+	var rs []result
+	// One at a time until one is up: it leaves the golden state the
+	// others adopt, instead of each provisioning.
+	for len(todo) > 0 && ctx.Err() == nil {
+		r := c.each(ctx, todo[:1], 1, upOne(true))
+		rs, todo = append(rs, r...), todo[1:]
+		if r[0].err == nil {
+			break
+		}
+	}
+	rs = append(rs, c.each(ctx, todo, c.parallel(len(lab.VMs)), upOne(false))...)
+	return failed("up", lab.Name, rs)
+}
+
+// notUp splits trainees into those whose instance of lab is still to
+// bring up and those whose instance is up already (an up would start it
+// over). An instance of another lab under the name is left to Up, which
+// refuses it.
+func (c *Class) notUp(lab string, ts []Trainee) (todo, up []Trainee, err error) {
+	for _, t := range ts {
+		dir, err := c.Settings.Home.Instance(t.Instance)
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := instance.LoadState(dir)
+		if err == nil && st.Phase == instance.PhaseReady && st.Lab == lab {
+			up = append(up, t)
+			continue
+		}
+		todo = append(todo, t)
+	}
+	return todo, up, nil
+}
+
+// upOne brings up trainee t's instance and starts their first attempt;
+// progress shows its steps.
+func (c *Class) upOne(ctx context.Context, lab *labfile.Lab, t Trainee, progress bool, boot time.Duration) (string, error) {
+	start := time.Now()
+	out := c.Settings.Verbose
+	if progress {
+		out = c.Settings.Progress
+	}
+	s := c.settingsFor(t, out)
+	m := s.ManagerFor(t.Instance)
+	defer m.Close()
+	if boot > 0 {
+		m.BootTimeout = boot
+	}
+	p, err := s.Provisioner(t.Instance)
+	if err != nil {
+		return "", err
+	}
+	inst, err := m.Up(ctx, lab, instance.UpOptions{ID: t.Instance, Provisioner: p})
+	if err != nil {
+		return "", err
+	}
+	if err := incident.StartAttempt(inst.Dir, "up"); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s is up (%s)", t.Instance, elapsed(start)), nil
+}
+
+// checkRoom refuses n more instances of lab when the host's memory does
+// not hold them.
+func (c *Class) checkRoom(lab *labfile.Lab, n int, host func() (HostMemory, error)) error {
+	if host == nil {
+		host = func() (HostMemory, error) { return ReadHost("/proc/meminfo", "/sys/kernel/mm/ksm") }
+	}
+	h, err := host()
+	if err != nil {
+		return err
+	}
+	running, err := c.runningHere()
+	if err != nil {
+		return err
+	}
+	r := Room{Trainees: n, Standby: !c.Settings.NoStandby, AvailableMiB: h.AvailableMiB, KSMSavedMiB: h.KSMSavedMiB, Running: running}
+	for _, v := range lab.VMs {
+		r.VMMiB = append(r.VMMiB, v.Memory)
+	}
+	if msg := Plan(r).Refusal(r); msg != "" {
+		return fmt.Errorf("%s (--force starts them anyway)", msg)
+	}
+	return nil
+}
+
+// runningHere counts the instances in VLAB_HOME up on this machine, those
+// among which KSM's saving is measured.
+func (c *Class) runningHere() (int, error) {
+	ids, err := c.Settings.Home.IDs()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		dir, err := c.Settings.Home.Instance(id)
+		if err != nil {
+			return 0, err
+		}
+		st, err := instance.LoadState(dir)
+		if errors.Is(err, instance.ErrNotFound) {
+			continue
+		}
+		if err == nil && st.Phase == instance.PhaseReady && st.Connect == "" {
+			n++
+		}
+	}
+	return n, nil
+}

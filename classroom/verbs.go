@@ -1,0 +1,114 @@
+package classroom
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/vlab-dev/vlab/incident"
+	"github.com/vlab-dev/vlab/instance"
+)
+
+// Reset returns trainee's instance of lab (every trainee's when trainee
+// is empty) to the start of the incident and starts a new attempt, in
+// parallel.
+func (c *Class) Reset(ctx context.Context, lab, trainee string) error {
+	ts, err := c.trainees(lab, trainee)
+	if err != nil {
+		return err
+	}
+	rs := c.each(ctx, ts, c.parallel(1), func(ctx context.Context, t Trainee) (string, error) {
+		start := time.Now()
+		if err := c.ofLab(lab, t); err != nil {
+			return "", err
+		}
+		m := c.settingsFor(t, c.Settings.Verbose).ManagerFor(t.Instance)
+		defer m.Close()
+		inst, err := m.Reset(ctx, t.Instance)
+		if err != nil {
+			return "", err
+		}
+		if err := incident.StartAttempt(inst.Dir, "reset"); err != nil {
+			return "", err
+		}
+		return t.Instance + " is back at the start (" + elapsed(start) + ")", nil
+	})
+	return failed("reset", lab, rs)
+}
+
+// Down stops the VMs of every trainee's instance of lab, keeping them.
+func (c *Class) Down(ctx context.Context, lab string) error {
+	ts, err := c.trainees(lab, "")
+	if err != nil {
+		return err
+	}
+	rs := c.each(ctx, ts, c.parallel(1), func(ctx context.Context, t Trainee) (string, error) {
+		if err := c.ofLab(lab, t); err != nil {
+			return "", err
+		}
+		m := c.settingsFor(t, c.Settings.Verbose).ManagerFor(t.Instance)
+		defer m.Close()
+		return t.Instance + " is down", m.Down(ctx, t.Instance)
+	})
+	return failed("down", lab, rs)
+}
+
+// Destroy removes every trainee's instance of lab, and the class once
+// none is left; the host keeps the lab's golden state (`vlab golden rm`
+// removes it).
+func (c *Class) Destroy(ctx context.Context, lab string) error {
+	ts, err := c.trainees(lab, "")
+	if err != nil {
+		return err
+	}
+	rs := c.each(ctx, ts, c.parallel(1), func(ctx context.Context, t Trainee) (string, error) {
+		if err := c.ofLab(lab, t); err != nil {
+			return "", err
+		}
+		m := c.settingsFor(t, c.Settings.Verbose).ManagerFor(t.Instance)
+		defer m.Close()
+		return t.Instance + " destroyed", m.Destroy(ctx, t.Instance)
+	})
+	gone := map[Trainee]bool{}
+	for _, r := range rs {
+		gone[r.t] = r.err == nil
+	}
+	err = updateRoster(ctx, c.Settings.Home, lab, func(r *Roster) {
+		var left []Trainee
+		for _, t := range r.Trainees {
+			if !gone[t] {
+				left = append(left, t)
+			}
+		}
+		r.Trainees = left
+	})
+	if ferr := failed("destroy", lab, rs); ferr != nil {
+		return ferr
+	}
+	return err
+}
+
+// trainees are those of lab's class a verb acts on: all, or the one named.
+func (c *Class) trainees(lab, name string) ([]Trainee, error) {
+	r, err := LoadRoster(c.Settings.Home, lab)
+	if err != nil {
+		return nil, err
+	}
+	return r.pick(name)
+}
+
+// ofLab refuses to act on trainee t's instance when it runs another lab
+// than the class's: "a" with trainee "b-c" and "a-b" with trainee "c"
+// name the same instance, and a class must not destroy another's. An
+// instance that is gone or does not read is left to the verb.
+func (c *Class) ofLab(lab string, t Trainee) error {
+	dir, err := c.Settings.Home.Instance(t.Instance)
+	if err != nil {
+		return err
+	}
+	if st, err := instance.LoadState(dir); err == nil && st.Lab != lab {
+		return fmt.Errorf("instance %s runs lab %s, not %s: it is not this class's; remove the trainee from %s", t.Instance, st.Lab, lab, filepath.Join(c.Settings.Home.Dir, "classes", lab+".json"))
+	}
+	return nil
+}
