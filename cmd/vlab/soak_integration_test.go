@@ -45,7 +45,7 @@ func TestIntegrationFaultSoak(t *testing.T) {
 		var within time.Duration
 		switch p := rnd.IntN(100); {
 		case round == 0:
-			args, within = []string{"up", "hello", "--fresh"}, 90*time.Second
+			args, within = []string{"up", "hello", "--fresh"}, 40*time.Second // hello provisions in about as long
 		case p < 50:
 			args, within = []string{"reset", "hello"}, 4*time.Second
 		case p < 85:
@@ -69,7 +69,7 @@ func TestIntegrationFaultSoak(t *testing.T) {
 		if code, out, errOut := vlab(t, rerun...); code != 0 {
 			t.Fatalf("round %d: rerun of %s after a kill at %s: exit %d\n%s%s", round, what, after, code, out, errOut)
 		}
-		if out := mustVlab(t, append([]string{"ssh", "hello", "--", "cat /etc/motd"}, in...)...); out != "vlab hello lab\n" {
+		if out := mustVlab(t, "ssh", "hello", "--instance", id, "--", "cat /etc/motd"); out != "vlab hello lab\n" {
 			t.Fatalf("round %d: after the rerun the guest says %q", round, out)
 		}
 	}
