@@ -43,15 +43,21 @@ func TestIntegrationFaultSoak(t *testing.T) {
 	for round := 0; round < rounds; round++ {
 		var args []string
 		var within time.Duration
+		// Each kill lands within the time the command takes here, so
+		// that most land mid-way: up from the golden state and reset
+		// take 1-2 s, a standby preparation 1-2.5 s.
 		switch p := rnd.IntN(100); {
 		case round == 0:
 			args, within = []string{"up", "hello", "--fresh"}, 40*time.Second // hello provisions in about as long
 		case p < 50:
-			args, within = []string{"reset", "hello"}, 4*time.Second
+			args, within = []string{"reset", "hello"}, 1500*time.Millisecond
 		case p < 85:
-			args, within = []string{"standby", "hello"}, 4*time.Second
+			// A standby to prepare: a reset without one uses none and
+			// leaves none ready.
+			mustVlab(t, append([]string{"--standby=false", "reset", "hello"}, in...)...)
+			args, within = []string{"standby", "hello"}, 2500*time.Millisecond
 		default:
-			args, within = []string{"up", "hello"}, 8*time.Second
+			args, within = []string{"up", "hello"}, 2*time.Second
 		}
 		args = append(args, in...)
 		after := time.Duration(rnd.Int64N(int64(within)))
