@@ -16,6 +16,7 @@ import (
 // command's help, whatever else the line holds.
 func interspersed(app *cli.App, args []string) ([]string, error) {
 	cmdAt, cmd := findCommand(app, args)
+	verbAt := cmdAt
 	name := []string{"vlab"}
 	if cmd != nil {
 		name = append(name, cmd.Name)
@@ -30,7 +31,7 @@ func interspersed(app *cli.App, args []string) ([]string, error) {
 		return args, nil
 	}
 	head := append([]string{}, args[:cmdAt+1]...)
-	var flags, rest []string
+	var global, flags, rest []string
 	tail := args[cmdAt+1:]
 	for i := 0; i < len(tail); i++ {
 		a := tail[i]
@@ -45,16 +46,23 @@ func interspersed(app *cli.App, args []string) ([]string, error) {
 		if a == "--help" || a == "-h" {
 			return append(head, a), nil
 		}
-		flags = append(flags, a)
-		if takesValue(cmd, a) && !strings.Contains(a, "=") {
+		// A global flag after the verb (`vlab up web --standby=false`)
+		// goes in front of it, where urfave/cli reads global flags.
+		to, set := &flags, cmd.Flags
+		if !hasFlag(cmd.Flags, a) && hasFlag(app.Flags, a) {
+			to, set = &global, app.Flags
+		}
+		*to = append(*to, a)
+		if flagTakesValue(set, a) && !strings.Contains(a, "=") {
 			if i+1 == len(tail) {
 				return nil, fmt.Errorf("flag %s needs a value; `%s --help` lists the flags", a, strings.Join(name, " "))
 			}
 			i++
-			flags = append(flags, tail[i])
+			*to = append(*to, tail[i])
 		}
 	}
-	return append(append(head, flags...), rest...), nil
+	out := append(append(append([]string{}, head[:verbAt]...), global...), head[verbAt:]...)
+	return append(append(out, flags...), rest...), nil
 }
 
 // findCommand finds the verb among args, skipping global flags.
@@ -72,12 +80,27 @@ func findCommand(app *cli.App, args []string) (int, *cli.Command) {
 	return 0, nil
 }
 
-func takesValue(cmd *cli.Command, arg string) bool { return flagTakesValue(cmd.Flags, arg) }
-
 func globalTakesValue(app *cli.App, arg string) bool { return flagTakesValue(app.Flags, arg) }
 
+// flagName is the name a command-line flag gives: --instance=x → instance.
+func flagName(arg string) string {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return name
+}
+
+func hasFlag(flags []cli.Flag, arg string) bool {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == flagName(arg) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func flagTakesValue(flags []cli.Flag, arg string) bool {
-	name := strings.TrimLeft(arg, "-")
+	name := flagName(arg)
 	for _, f := range flags {
 		for _, n := range f.Names() {
 			if n == name {

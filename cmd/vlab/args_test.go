@@ -19,6 +19,10 @@ func TestInterspersed(t *testing.T) {
 		{"vlab new x --help --labs d", "vlab new --help"},
 		{"vlab ssh web -- ls --help", "vlab ssh web -- ls --help"},
 		{"vlab", "vlab"},
+		// Global flags after the verb go in front of it.
+		{"vlab up web --standby=false", "vlab --standby=false up web"},
+		{"vlab class up web --trainees a,b --connect qemu:///system -v", "vlab --connect qemu:///system -v class up --trainees a,b web"},
+		{"vlab --labs x reset web --labs y", "vlab --labs x --labs y reset web"},
 	} {
 		args, err := interspersed(app, strings.Fields(tt.in))
 		if got := strings.Join(args, " "); got != tt.want || err != nil {
