@@ -39,9 +39,22 @@ func (c *Class) Reset(ctx context.Context, lab, trainee string) error {
 
 // Down stops the VMs of every trainee's instance of lab, keeping them.
 func (c *Class) Down(ctx context.Context, lab string) error {
-	ts, err := c.trainees(lab, "")
+	rs, err := c.onEvery(ctx, lab, "is down", func(ctx context.Context, m *instance.Manager, id string) error {
+		return m.Down(ctx, id)
+	})
 	if err != nil {
 		return err
+	}
+	return failed("down", lab, rs)
+}
+
+// onEvery runs do on every trainee's instance of lab, in parallel, each
+// through the manager of its own driver and host; done is what a line
+// says after the instance's name when do succeeded.
+func (c *Class) onEvery(ctx context.Context, lab, done string, do func(context.Context, *instance.Manager, string) error) ([]result, error) {
+	ts, err := c.trainees(lab, "")
+	if err != nil {
+		return nil, err
 	}
 	rs := c.each(ctx, ts, c.parallel(1), func(ctx context.Context, t Trainee) (string, error) {
 		if err := c.ofLab(lab, t); err != nil {
@@ -49,27 +62,21 @@ func (c *Class) Down(ctx context.Context, lab string) error {
 		}
 		m := c.settingsFor(t, c.Settings.Verbose).ManagerFor(t.Instance)
 		defer m.Close()
-		return t.Instance + " is down", m.Down(ctx, t.Instance)
+		return t.Instance + " " + done, do(ctx, m, t.Instance)
 	})
-	return failed("down", lab, rs)
+	return rs, nil
 }
 
 // Destroy removes every trainee's instance of lab, and the class once
 // none is left; the host keeps the lab's golden state (`vlab golden rm`
 // removes it).
 func (c *Class) Destroy(ctx context.Context, lab string) error {
-	ts, err := c.trainees(lab, "")
+	rs, err := c.onEvery(ctx, lab, "destroyed", func(ctx context.Context, m *instance.Manager, id string) error {
+		return m.Destroy(ctx, id)
+	})
 	if err != nil {
 		return err
 	}
-	rs := c.each(ctx, ts, c.parallel(1), func(ctx context.Context, t Trainee) (string, error) {
-		if err := c.ofLab(lab, t); err != nil {
-			return "", err
-		}
-		m := c.settingsFor(t, c.Settings.Verbose).ManagerFor(t.Instance)
-		defer m.Close()
-		return t.Instance + " destroyed", m.Destroy(ctx, t.Instance)
-	})
 	gone := map[Trainee]bool{}
 	for _, r := range rs {
 		gone[r.t] = r.err == nil
