@@ -144,8 +144,8 @@ func (i *Instance) makeOwn(ctx context.Context, gr vm.GuestRunner, vmName string
 	return nil
 }
 
-// errNoAdopt is wrapped when adopting failed half-way; Up then throws
-// away what was made and provisions.
+// errNoAdopt starts the line Up prints when adopting failed half-way and
+// it throws away what was made and provisions instead.
 var errNoAdopt = errors.New("could not start from the host's golden state")
 
 // Goldens lists the golden states the host keeps for later instances

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/vlab-dev/vlab/vm"
+	"golang.org/x/sys/unix"
 )
 
 // api lists the go-libvirt calls this package makes; *golibvirt.Libvirt
@@ -153,11 +154,14 @@ func Connect(ctx context.Context, opt Options) (*Driver, error) {
 		return nil, fmt.Errorf("%w: connect to libvirtd (%s): %v; %s", vm.ErrUnavailable, opt.URI, err, hint)
 	}
 	d.l = l
-	d.direct = t.ssh == "" && opt.Socket == "" && t.socket == ""
 	if err := d.ensurePool(ctx); err != nil {
 		d.Close()
 		return nil, err
 	}
+	// The pool's files are read and written directly only on this
+	// machine and by a user who may (root: the pool is libvirt's); a
+	// member of the libvirt group goes through libvirt as before.
+	d.direct = t.ssh == "" && opt.Socket == "" && t.socket == "" && unix.Access(d.dir, unix.R_OK|unix.W_OK|unix.X_OK) == nil
 	return d, nil
 }
 

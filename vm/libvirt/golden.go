@@ -42,8 +42,8 @@ func (d *Driver) Fingerprint(ctx context.Context) (string, error) {
 // own copy of the save file, rewritten to its name, labels, networks and
 // port, on an overlay of the entry's disk; instances come and go, the
 // entry stays until removed. The store is kept only where vlab reaches the
-// pool's files itself (this machine): on a remote host every instance
-// provisions.
+// pool's files itself (this machine, as root): on a remote host, or for a
+// member of the libvirt group, every instance provisions.
 
 const goldenPrefix = "vlab-golden-"
 
