@@ -1,9 +1,7 @@
 package labfile_test
 
 import (
-	"errors"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/vlab-dev/vlab/labfile"
@@ -47,27 +45,7 @@ func TestTypedProbeFixtures(t *testing.T) {
 			`:48: probes[11].http.body: a HEAD request gets no body; use GET`,
 		}},
 	} {
-		t.Run(tt.file, func(t *testing.T) {
-			path := filepath.Join("testdata", tt.file)
-			lab, err := labfile.Load(path)
-			if tt.want == nil {
-				if err != nil || lab == nil {
-					t.Fatalf("Load: %v", err)
-				}
-				return
-			}
-			var inv *labfile.InvalidError
-			if !errors.As(err, &inv) {
-				t.Fatalf("got %v, want an *InvalidError", err)
-			}
-			var got []string
-			for _, p := range inv.Problems {
-				got = append(got, strings.TrimPrefix(p.Error(), path))
-			}
-			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
-				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
-			}
-		})
+		t.Run(tt.file, func(t *testing.T) { wantProblems(t, tt.file, tt.want) })
 	}
 }
 
