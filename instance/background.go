@@ -24,6 +24,8 @@ func (m *Manager) PrepareStandbyWithin(ctx context.Context, id string, delay, bu
 	select {
 	case err := <-done:
 		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	case <-time.After(budget):
 		return fmt.Errorf("standby of %s not ready after %s: gave up so that other commands need not wait; the next reset restores the slow way", id, budget)
 	}

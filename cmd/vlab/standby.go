@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"time"
 
@@ -28,6 +29,15 @@ func standbyCommand() *cli.Command {
 		Flags: []cli.Flag{&cli.StringFlag{Name: "instance", Hidden: true},
 			&cli.DurationFlag{Name: "delay", Usage: "wait this long before starting"}},
 		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
+			// The process ends with the budget whatever it is blocked in (a
+			// libvirt call or a disconnect on a dead connection), so that
+			// the instance's lock is free before a waiting command gives up.
+			overrun := c.Duration("delay") + standbyBudget + standbyGrace
+			t := time.AfterFunc(overrun, func() {
+				fmt.Fprintf(c.App.ErrWriter, "vlab: standby of %s: still busy %s after it started; the process ends so that the instance's lock is free\n", id, overrun)
+				os.Exit(2)
+			})
+			defer t.Stop()
 			return m.PrepareStandbyWithin(c.Context, id, c.Duration("delay"), standbyBudget)
 		}),
 	}
@@ -35,6 +45,10 @@ func standbyCommand() *cli.Command {
 
 // standbyBudget is instance.StandbyBudget; a test shortens it.
 var standbyBudget = instance.StandbyBudget
+
+// standbyGrace is how long past its budget the standby's process may take
+// to end on its own (closing its connection) before it is ended.
+const standbyGrace = 10 * time.Second
 
 // standbyDelay is how long the background preparation waits before it
 // starts: restoring the next standby loads the host for a second or two,
