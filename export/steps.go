@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,14 @@ func (p *project) provisioners(ctx context.Context, j int, v labfile.VM) ([]vagr
 		if t.VM != v.Name {
 			continue
 		}
+		if t.Client != nil {
+			ps, err := p.clientTrigger(ctx, v.Name, t)
+			if err != nil {
+				return nil, fmt.Errorf("trigger %s: %w", t.Name, err)
+			}
+			out = append(out, ps...)
+			continue
+		}
 		pr, err := p.script(v.Name, 90, "trigger-"+t.Name, fmt.Sprintf("systemd-run --unit=vlab-trigger-%s sh -c %s",
 			unsafeName.ReplaceAllString(t.Name, "-"), shellQuote(t.Command)))
 		if err != nil {
@@ -40,6 +49,39 @@ func (p *project) provisioners(ctx context.Context, j int, v labfile.VM) ([]vagr
 		out = append(out, pr)
 	}
 	return out, nil
+}
+
+// clientTrigger exports a trigger that runs vlab's traffic client: the
+// binary and its config travel in the project, and a unit runs them.
+func (p *project) clientTrigger(ctx context.Context, vmName string, t labfile.Trigger) ([]vagrant.Provisioner, error) {
+	bin, err := provision.FindClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	binRel := filepath.Join("files", "vlab-client")
+	if _, err := os.Stat(filepath.Join(p.dir, binRel)); err != nil { // one copy for every client trigger
+		if err := copyFileOf(filepath.Dir(bin.Path), filepath.Base(bin.Path), filepath.Join(p.dir, binRel)); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := json.MarshalIndent(provision.ClientConfig(t), "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	cfgRel := filepath.Join("files", vmName, "client-"+t.Name+".json")
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(p.dir, cfgRel)), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(p.dir, cfgRel), cfg, 0o644); err != nil {
+		return nil, err
+	}
+	unit := provision.TriggerUnit(t)
+	body := fmt.Sprintf("install -D -m 0755 /tmp/vlab-client %s\ninstall -D -m 0644 /tmp/vlab-client-%s.json /etc/vlab/clients/%s.json\n"+
+		"cat > /etc/systemd/system/%s <<'UNIT'\n%sUNIT\nsystemctl daemon-reload\nsystemctl enable --now %s",
+		provision.ClientGuestBin, t.Name, t.Name, unit, provision.RenderTrigger(t), unit)
+	pr, err := p.script(vmName, 90, "trigger-"+t.Name, body)
+	return []vagrant.Provisioner{{Source: binRel, Dest: "/tmp/vlab-client"},
+		{Source: cfgRel, Dest: "/tmp/vlab-client-" + t.Name + ".json"}, pr}, err
 }
 
 // script writes a provisioning script and returns its provisioner.

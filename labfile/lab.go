@@ -93,10 +93,16 @@ type File struct {
 // Trigger is a client that reproduces the incident's traffic or load; it
 // runs as a systemd unit in a guest.
 type Trigger struct {
-	Name        string `yaml:"name"`
-	VM          string `yaml:"vm"`
-	Command     string `yaml:"command"`
-	Description string `yaml:"description,omitempty"`
+	Name string `yaml:"name"`
+	VM   string `yaml:"vm"`
+	// Role is RoleIncident (default: the trainee may stop it as a fix) or
+	// RoleTraffic (users' traffic, which must keep flowing).
+	Role string `yaml:"role,omitempty"`
+	// Exactly one of Command (run with /bin/sh) and Client (vlab's
+	// traffic client) says what the trigger runs.
+	Command     string  `yaml:"command,omitempty"`
+	Client      *Client `yaml:"client,omitempty"`
+	Description string  `yaml:"description,omitempty"`
 	// Ready is a shell command that succeeds once the trigger's load is
 	// flowing (a server listening, a client connected). The golden state is
 	// saved only then, so that a reset does not replay the start-up.
@@ -227,6 +233,7 @@ func (l *Lab) applyDefaults() {
 		}
 		p.applyDefaults()
 	}
+	l.fillClientDefaults()
 }
 
 // String names the lab for messages.

@@ -25,6 +25,9 @@ type Probe struct {
 	Rate           *RateProbe           `yaml:"rate,omitempty"`
 	SQL            *SQLProbe            `yaml:"sql,omitempty"`
 	ReplicationLag *ReplicationLagProbe `yaml:"replication-lag,omitempty"`
+	ErrorRate      *ErrorRateProbe      `yaml:"error-rate,omitempty"`
+	Throughput     *ThroughputProbe     `yaml:"throughput,omitempty"`
+	Latency        *LatencyProbe        `yaml:"latency,omitempty"`
 
 	Guard    bool     `yaml:"guard,omitempty"`
 	Samples  int      `yaml:"samples,omitempty"`
@@ -33,7 +36,7 @@ type Probe struct {
 }
 
 // ProbeTypes names the typed probes' keys, in the order documented.
-var ProbeTypes = []string{"http", "tcp", "systemd", "disk-free", "rate", "sql", "replication-lag"}
+var ProbeTypes = []string{"http", "tcp", "systemd", "disk-free", "rate", "sql", "replication-lag", "error-rate", "throughput", "latency"}
 
 // Type returns the key of the probe's type ("http", ...), "command" for a
 // command probe, or "" when the probe sets none or several (validation
@@ -41,7 +44,7 @@ var ProbeTypes = []string{"http", "tcp", "systemd", "disk-free", "rate", "sql", 
 func (p *Probe) Type() string {
 	var found []string
 	for i, set := range []bool{p.HTTP != nil, p.TCP != nil, p.Systemd != nil, p.DiskFree != nil,
-		p.Rate != nil, p.SQL != nil, p.ReplicationLag != nil} {
+		p.Rate != nil, p.SQL != nil, p.ReplicationLag != nil, p.ErrorRate != nil, p.Throughput != nil, p.Latency != nil} {
 		if set {
 			found = append(found, ProbeTypes[i])
 		}

@@ -15,8 +15,8 @@ func TestTypedProbeFixtures(t *testing.T) {
 		{"valid-typed-probes.yaml", nil},
 		{"invalid-typed-unknown-key.yaml", []string{":10: probes[0].http.stauts: unknown field stauts"}},
 		{"invalid-typed-probes.yaml", []string{
-			`:6: probes[0]: a probe has exactly one of command, http, tcp, systemd, disk-free, rate, sql, replication-lag`,
-			`:10: probes[1]: a probe has exactly one of command, http, tcp, systemd, disk-free, rate, sql, replication-lag`,
+			`:6: probes[0]: a probe has exactly one of command, http, tcp, systemd, disk-free, rate, sql, replication-lag, error-rate, throughput, latency`,
+			`:10: probes[1]: a probe has exactly one of command, http, tcp, systemd, disk-free, rate, sql, replication-lag, error-rate, throughput, latency`,
 			`:15: probes[2].expect: only for command probes; a systemd probe says what it wants in its own fields`,
 			`:19: probes[3].http.url: "file:///etc/passwd" must be an http:// or https:// URL with a host`,
 			`:20: probes[3].http.method: "FETCH" is not one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS`,

@@ -86,6 +86,8 @@ func (v *validator) typedProbe(p path, pr *Probe) {
 		if pr.ReplicationLag.Max == nil {
 			v.errf(p.with("replication-lag", "max"), "missing; the most Seconds_Behind_Master allowed, e.g. 30s")
 		}
+	case pr.ErrorRate != nil, pr.Throughput != nil, pr.Latency != nil:
+		v.clientStatsProbe(p, pr.Type(), pr)
 	}
 }
 

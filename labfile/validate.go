@@ -199,9 +199,21 @@ func (v *validator) triggers() {
 	l := v.lab
 	v.unique(path{"triggers"}, len(l.Triggers), func(i int) string { return l.Triggers[i].Name })
 	for i, t := range l.Triggers {
-		v.vmRef(path{"triggers", i, "vm"}, t.VM)
-		if strings.TrimSpace(t.Command) == "" {
-			v.errf(path{"triggers", i, "command"}, "missing")
+		p := path{"triggers", i}
+		v.vmRef(p.with("vm"), t.VM)
+		switch {
+		case t.Client != nil && t.Command != "":
+			v.errf(p, "a trigger has one of command, client")
+		case t.Client != nil:
+			v.client(p.with("client"), &l.Triggers[i])
+		case strings.TrimSpace(t.Command) == "":
+			v.errf(p.with("command"), "missing; a command, or client: for vlab's traffic client")
+		}
+		if t.Role != "" {
+			v.oneOf(p.with("role"), t.Role, RoleIncident, RoleTraffic)
+		}
+		if t.Role == RoleTraffic && t.Client == nil {
+			v.errf(p.with("role"), "users' traffic is played by a client: give client:, or role: incident")
 		}
 	}
 }

@@ -138,10 +138,11 @@ func (c Checker) Check(ctx context.Context, lab *labfile.Lab) Report {
 		c.Clock = SystemClock{}
 	}
 	start := c.Clock.Now()
-	results := make([]Result, len(lab.Probes))
+	probes := append(append([]labfile.Probe(nil), lab.Probes...), lab.Guards()...)
+	results := make([]Result, len(probes))
 	byVM := map[string][]int{}
 	var order []string
-	for i, p := range lab.Probes {
+	for i, p := range probes {
 		if _, seen := byVM[p.VM]; !seen {
 			order = append(order, p.VM)
 		}
@@ -149,7 +150,7 @@ func (c Checker) Check(ctx context.Context, lab *labfile.Lab) Report {
 	}
 	var wg sync.WaitGroup
 	for _, vm := range order {
-		wg.Go(func() { c.checkVM(ctx, vm, lab.Probes, byVM[vm], results) })
+		wg.Go(func() { c.checkVM(ctx, vm, probes, byVM[vm], results) })
 	}
 	wg.Wait()
 	r := Report{Lab: lab.Name, Started: start, Results: results}

@@ -32,6 +32,8 @@ func newSampler(p labfile.Probe) (sampler, error) {
 			return nil, fmt.Errorf("replication-lag.max is missing")
 		}
 		return replicationLag{max: p.ReplicationLag.Max.D()}, nil
+	case p.ErrorRate != nil, p.Throughput != nil, p.Latency != nil:
+		return newClientStats(p)
 	}
 	exp, err := compile(p.Expect)
 	if err != nil {

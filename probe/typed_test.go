@@ -19,8 +19,15 @@ import (
 // gets the defaults and validation of a real lab.yaml.
 func typedLab(t *testing.T, spec string) *labfile.Lab {
 	t.Helper()
+	return labWithProbe(t, "name: t\ntitle: t\nvms:\n  - name: web\nprobes:\n  - name: p\n    vm: web\n", spec)
+}
+
+// labWithProbe is the lab head followed by the lines of spec, indented
+// under the last probe of head.
+func labWithProbe(t *testing.T, head, spec string) *labfile.Lab {
+	t.Helper()
 	var b strings.Builder
-	b.WriteString("name: t\ntitle: t\nvms:\n  - name: web\nprobes:\n  - name: p\n    vm: web\n")
+	b.WriteString(head)
 	for _, line := range strings.Split(strings.TrimSpace(spec), "\n") {
 		b.WriteString("    " + line + "\n")
 	}

@@ -89,7 +89,7 @@ func Apply(ctx context.Context, opts ApplyOptions) (Record, error) {
 	}
 	logStep(opts.Log, opts.VM, "triggers "+triggerNames(plan.Triggers))
 	err = timed(opts.Progress, shown, "triggers "+triggerNames(plan.Triggers), func() error {
-		return StartTriggers(ctx, opts.Runner, plan.Triggers, opts.Verbose)
+		return StartTriggers(ctx, opts.Runner, plan.Triggers, plan.Client, opts.Verbose)
 	})
 	if err != nil {
 		return rec, fmt.Errorf("vm %s: %w", opts.VM, err)

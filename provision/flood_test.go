@@ -74,7 +74,7 @@ func TestReadyOutputIsCapped(t *testing.T) {
 	r := &floodRunner{fakeRunner: *newFakeRunner(nil), flood: "sh -c ", size: 32 << 20}
 	ts := []labfile.Trigger{{Name: "web", VM: "b", Command: "serve", Ready: "cat /dev/zero"}}
 	var err error
-	grew := allocated(func() { err = StartTriggers(context.Background(), r, ts, nil) })
+	grew := allocated(func() { err = StartTriggers(context.Background(), r, ts, ClientBinary{}, nil) })
 	if err == nil || len(err.Error()) > 600 || !strings.Contains(err.Error(), "trigger web is not ready") {
 		t.Fatalf("error is %d bytes: %.300q", len(err.Error()), err)
 	}

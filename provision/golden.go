@@ -27,6 +27,8 @@ type Plan struct {
 	Files map[int]FileDigest
 	// Triggers are the lab's triggers that run in this VM.
 	Triggers []labfile.Trigger
+	// Client is vlab's traffic client, when a trigger here runs it.
+	Client ClientBinary
 }
 
 // PlanOptions says where NewPlan may look for puppet repositories.
@@ -38,6 +40,9 @@ type PlanOptions struct {
 	Offline bool
 	// Verbose receives git's output.
 	Verbose io.Writer
+	// FindClient locates vlab's traffic client for a VM whose triggers run
+	// it; nil: FindClient.
+	FindClient func(context.Context) (ClientBinary, error)
 }
 
 // NewPlan resolves every host-side input of VM vm of lab.
@@ -55,6 +60,16 @@ func NewPlan(ctx context.Context, lab *labfile.Lab, vm string, opts PlanOptions)
 	for _, t := range lab.Triggers {
 		if t.VM == vm {
 			p.Triggers = append(p.Triggers, t)
+		}
+	}
+	if hasClient(p.Triggers) {
+		find := opts.FindClient
+		if find == nil {
+			find = FindClient
+		}
+		var err error
+		if p.Client, err = find(ctx); err != nil {
+			return nil, fmt.Errorf("vm %s: %w", vm, err)
 		}
 	}
 	return p, nil
@@ -92,6 +107,7 @@ type goldenInputs struct {
 	Triggers    []labfile.Trigger  `json:"triggers"`
 	Units       map[string][]byte  `json:"units"`
 	Extra       []string           `json:"extra"`
+	Client      string             `json:"client,omitempty"` // the traffic client's digest
 }
 
 // Key names the golden state of the planned VM on top of the base image
@@ -105,6 +121,7 @@ func (p *Plan) Key(imageDigest string, extra ...string) (string, error) {
 	in := goldenInputs{
 		Version: goldenKeyVersion, ImageDigest: imageDigest, Lab: p.Lab.Name, VM: *p.VM,
 		Puppet: p.Puppet, Files: p.Files, Triggers: p.Triggers, Units: map[string][]byte{}, Extra: extra,
+		Client: p.Client.Digest,
 	}
 	for _, t := range p.Triggers {
 		in.Units[TriggerUnit(t)] = RenderTrigger(t)

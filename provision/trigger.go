@@ -19,7 +19,7 @@ const unitDir = "/etc/systemd/system"
 func TriggerUnit(t labfile.Trigger) string { return "vlab-trigger-" + t.Name + ".service" }
 
 // RenderTrigger returns the systemd unit that runs t's command with
-// /bin/sh and restarts it whenever it stops, without limit: a trigger must
+// /bin/sh, or vlab's traffic client with t's config, and restarts it whenever it stops, without limit: a trigger must
 // outlive the trainee's fixes and the services it talks to coming up late.
 func RenderTrigger(t labfile.Trigger) []byte {
 	desc := "vlab trigger " + t.Name
@@ -30,7 +30,11 @@ func RenderTrigger(t labfile.Trigger) []byte {
 	fmt.Fprintf(&b, "# Written by vlab: a client that reproduces the incident's traffic or load.\n")
 	fmt.Fprintf(&b, "[Unit]\nDescription=%s\n", unitEscape(desc))
 	fmt.Fprintf(&b, "After=network-online.target\nWants=network-online.target\nStartLimitIntervalSec=0\n\n")
-	fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=/bin/sh -c %s\n", execQuote(t.Command))
+	if t.Client != nil {
+		fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=%s\n", clientCommand(t))
+	} else {
+		fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=/bin/sh -c %s\n", execQuote(t.Command))
+	}
 	fmt.Fprintf(&b, "Restart=always\nRestartSec=2\n\n")
 	fmt.Fprintf(&b, "[Install]\nWantedBy=multi-user.target\n")
 	return []byte(b.String())
@@ -73,9 +77,12 @@ func execQuote(s string) string {
 // StartTriggers writes the units of triggers into the guest, reloads
 // systemd and enables and starts them all, so that they run in the golden
 // state and again after every boot.
-func StartTriggers(ctx context.Context, r Runner, triggers []labfile.Trigger, out io.Writer) error {
+func StartTriggers(ctx context.Context, r Runner, triggers []labfile.Trigger, client ClientBinary, out io.Writer) error {
 	if len(triggers) == 0 {
 		return nil
+	}
+	if err := installClients(ctx, r, client, triggers, out); err != nil {
+		return err
 	}
 	units := make([]string, len(triggers))
 	for i, t := range triggers {

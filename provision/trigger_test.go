@@ -67,7 +67,7 @@ func TestExecQuote(t *testing.T) {
 func TestStartTriggers(t *testing.T) {
 	r := newFakeRunner(nil)
 	ts := []labfile.Trigger{{Name: "a", VM: "client", Command: "x"}, {Name: "b", VM: "client", Command: "y"}}
-	if err := StartTriggers(context.Background(), r, ts, nil); err != nil {
+	if err := StartTriggers(context.Background(), r, ts, ClientBinary{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"vlab-trigger-a.service", "vlab-trigger-b.service"} {
@@ -80,7 +80,7 @@ func TestStartTriggers(t *testing.T) {
 		t.Errorf("commands = %q, want one reload and enable", r.cmds)
 	}
 	r = newFakeRunner(func(string) (string, int) { return "Failed to enable unit\n", 1 })
-	err := StartTriggers(context.Background(), r, ts[:1], nil)
+	err := StartTriggers(context.Background(), r, ts[:1], ClientBinary{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "start triggers vlab-trigger-a.service") || !strings.Contains(err.Error(), "Failed to enable unit") {
 		t.Errorf("err = %v", err)
 	}
@@ -118,7 +118,7 @@ func TestStartTriggersWaitsUntilReady(t *testing.T) {
 		return "", 0
 	})
 	ts := []labfile.Trigger{{Name: "web", VM: "b", Command: "python3 -m http.server 8080", Ready: "curl -sf localhost:8080"}}
-	if err := StartTriggers(context.Background(), r, ts, nil); err != nil {
+	if err := StartTriggers(context.Background(), r, ts, ClientBinary{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if checks != 3 || r.cmds[len(r.cmds)-1] != "sh -c 'curl -sf localhost:8080'" {
@@ -134,7 +134,7 @@ func TestStartTriggersWaitsUntilReady(t *testing.T) {
 		}
 		return "", 0
 	})
-	err := StartTriggers(context.Background(), never, ts, nil)
+	err := StartTriggers(context.Background(), never, ts, ClientBinary{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "trigger web is not ready") || !strings.Contains(err.Error(), "Failed to connect") {
 		t.Errorf("a trigger that never gets ready: %v", err)
 	}

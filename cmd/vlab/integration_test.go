@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/provision"
 )
 
 // These tests drive the real vlab CLI in-process against the real libvirtd,
@@ -48,6 +50,21 @@ func init() {
 	testSetup = func() {
 		if os.Getenv("VLAB_HOME") == "" {
 			os.Setenv("VLAB_HOME", "/var/lib/vlab-test")
+		}
+		// The labs' client triggers upload vlab's traffic client; scripts/test
+		// builds it, a bare `go test` builds it here.
+		if os.Getenv(provision.ClientEnv) == "" {
+			dir, err := os.MkdirTemp("", "vlab-client")
+			if err == nil {
+				bin := filepath.Join(dir, "vlab-client")
+				cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-buildid=", "-o", bin, "../vlab-client")
+				cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+				if out, err := cmd.CombinedOutput(); err == nil {
+					os.Setenv(provision.ClientEnv, bin)
+				} else {
+					fmt.Fprintf(os.Stderr, "build vlab-client: %v\n%s", err, out)
+				}
+			}
 		}
 	}
 }
