@@ -19,6 +19,9 @@ type Attempt struct {
 	// Resolved is the time of the first check that found the incident
 	// resolved; zero while unresolved.
 	Resolved time.Time
+	// Mitigated is the time of the first check that found users served
+	// (mitigated or resolved); zero before.
+	Mitigated time.Time
 	// Solved is the time the reference fix was first applied; zero when
 	// the trainee did without it.
 	Solved time.Time
@@ -75,6 +78,9 @@ func (a *Attempt) addCheck(ev Event) {
 	a.Checks = append(a.Checks, c)
 	if ev.Resolved && a.Resolved.IsZero() {
 		a.Resolved = ev.Time
+	}
+	if (ev.Resolved || ev.Mitigated) && a.Mitigated.IsZero() {
+		a.Mitigated = ev.Time
 	}
 }
 

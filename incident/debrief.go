@@ -3,6 +3,7 @@ package incident
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,9 +14,18 @@ import (
 
 // Debrief sets each attempt at a lab beside the real incident.
 type Debrief struct {
-	Lab      string           `json:"lab"`
-	Title    string           `json:"title"`
+	Lab   string `json:"lab"`
+	Title string `json:"title"`
+	// OnTheDay holds the real incident's times from its start (the
+	// outage beginning), from lab.yaml's outage section; nil without it.
+	OnTheDay *OutageTimes     `json:"on_the_day,omitempty"`
 	Attempts []AttemptDebrief `json:"attempts"`
+}
+
+// OutageTimes are seconds from the start of an outage; 0 when unknown.
+type OutageTimes struct {
+	MitigateSeconds float64 `json:"mitigate_seconds,omitempty"`
+	ResolveSeconds  float64 `json:"resolve_seconds,omitempty"`
 }
 
 // AttemptDebrief is how one attempt went.
@@ -27,6 +37,10 @@ type AttemptDebrief struct {
 	// ResolveSeconds is the time from the start of the attempt to the first
 	// check that found the incident resolved.
 	ResolveSeconds float64 `json:"resolve_seconds,omitempty"`
+	// Mitigated and MitigateSeconds are the same for the first check that
+	// found users served (mitigated or resolved).
+	Mitigated       bool    `json:"mitigated"`
+	MitigateSeconds float64 `json:"mitigate_seconds,omitempty"`
 	// InjectsUsed counts the injects revealed before resolving; all those
 	// revealed while unresolved.
 	InjectsUsed int `json:"injects_used"`
@@ -57,6 +71,9 @@ type TimelineEntry struct {
 // NewDebrief builds the debrief of lab from its attempts.
 func NewDebrief(lab *labfile.Lab, attempts []Attempt) Debrief {
 	d := Debrief{Lab: lab.Name, Title: lab.Title, Attempts: []AttemptDebrief{}}
+	if o := lab.Outage; o != nil {
+		d.OnTheDay = &OutageTimes{MitigateSeconds: o.Mitigated.D().Seconds(), ResolveSeconds: o.Resolved.D().Seconds()}
+	}
 	for _, a := range attempts {
 		d.Attempts = append(d.Attempts, debriefAttempt(lab, a))
 	}
@@ -66,6 +83,9 @@ func NewDebrief(lab *labfile.Lab, attempts []Attempt) Debrief {
 func debriefAttempt(lab *labfile.Lab, a Attempt) AttemptDebrief {
 	ad := AttemptDebrief{N: a.N, By: a.By, Started: a.Started, Checks: len(a.Checks), Injects: len(lab.Injects)}
 	ad.Resolved = !a.Resolved.IsZero()
+	if ad.Mitigated = !a.Mitigated.IsZero(); ad.Mitigated {
+		ad.MitigateSeconds = a.Mitigated.Sub(a.Started).Seconds()
+	}
 	before := func(t time.Time) bool { return !ad.Resolved || !t.After(a.Resolved) }
 	if ad.Resolved {
 		ad.ResolveSeconds = a.Resolved.Sub(a.Started).Seconds()
@@ -100,20 +120,26 @@ func (d Debrief) WriteText(w io.Writer) error {
 		_, err := fmt.Fprintln(w, "\nno attempt recorded yet; `vlab up` starts one")
 		return err
 	}
+	if o := d.OnTheDay; o != nil {
+		fmt.Fprintf(w, "On the day: %s\n", o.text())
+	}
 	for _, a := range d.Attempts {
-		if err := a.writeText(w); err != nil {
+		if err := a.writeText(w, d.OnTheDay); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (a AttemptDebrief) writeText(w io.Writer) error {
+func (a AttemptDebrief) writeText(w io.Writer, day *OutageTimes) error {
 	by := ""
 	if a.By != "" {
 		by = " by " + a.By
 	}
 	fmt.Fprintf(w, "\nAttempt %d, started%s %s\n", a.N, by, a.Started.Local().Format("2006-01-02 15:04 MST"))
+	if a.Mitigated && (!a.Resolved || a.MitigateSeconds < a.ResolveSeconds) {
+		fmt.Fprintf(w, "  mitigated in %s (users served again)\n", Short(seconds(a.MitigateSeconds)))
+	}
 	if a.Resolved {
 		fmt.Fprintf(w, "  resolved in %s, after %d of %d injects and %d checks", Short(seconds(a.ResolveSeconds)), a.InjectsUsed, a.Injects, a.ChecksToResolve)
 		if a.UsedSolution {
@@ -132,10 +158,41 @@ func (a AttemptDebrief) writeText(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", e.N, e.ID, e.Kind, Short(seconds(e.IncidentSeconds)), you)
 	}
+	if a.Mitigated && (!a.Resolved || a.MitigateSeconds < a.ResolveSeconds) {
+		fmt.Fprintf(tw, "  \tmitigated\t\t%s\t%s\n", day.at(true), Short(seconds(a.MitigateSeconds)))
+	}
 	if a.Resolved {
-		fmt.Fprintf(tw, "  \tresolved\t\t\t%s\n", Short(seconds(a.ResolveSeconds)))
+		fmt.Fprintf(tw, "  \tresolved\t\t%s\t%s\n", day.at(false), Short(seconds(a.ResolveSeconds)))
 	}
 	return tw.Flush()
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// at is the day's time to mitigate (or resolve) for a timeline row; "-"
+// when unknown.
+func (o *OutageTimes) at(mitigate bool) string {
+	if o == nil {
+		return "-"
+	}
+	s := o.ResolveSeconds
+	if mitigate {
+		s = o.MitigateSeconds
+	}
+	if s == 0 {
+		return "-"
+	}
+	return Short(seconds(s))
+}
+
+// text says the day's times in a line.
+func (o *OutageTimes) text() string {
+	var parts []string
+	if o.MitigateSeconds > 0 {
+		parts = append(parts, "mitigated after "+Short(seconds(o.MitigateSeconds)))
+	}
+	if o.ResolveSeconds > 0 {
+		parts = append(parts, "resolved after "+Short(seconds(o.ResolveSeconds)))
+	}
+	return strings.Join(parts, ", ") + " (from the outage's start)"
+}

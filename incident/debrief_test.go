@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe"
 )
 
@@ -76,7 +77,7 @@ func TestDebrief(t *testing.T) {
 		"  resolved in 12m30s, after 3 of 5 injects and 2 checks\n",
 		"  2  graph     graph  4m        3m\n",
 		"  5  fix       fix    25m       -\n",
-		"     resolved                   12m30s\n",
+		"     resolved         -         12m30s\n",
 		"(with the reference fix applied)",
 		"  not resolved; 1 of 5 injects revealed, 0 checks run\n",
 	} {
@@ -93,6 +94,51 @@ func TestDebrief(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("JSON lacks %s: %s", want, data)
 		}
+	}
+}
+
+// TestDebriefMitigated: a check that finds users served before the cause
+// is gone marks the attempt mitigated, and the day's own times stand
+// beside the trainee's.
+func TestDebriefMitigated(t *testing.T) {
+	s, clock := newSession(t)
+	s.Lab.Outage = &labfile.Outage{Mitigated: labfile.Duration(29 * time.Minute), Resolved: labfile.Duration(36 * time.Minute)}
+	fail := probe.Report{Results: []probe.Result{{Status: probe.Fail}, {Status: probe.Fail, Cause: true}}}
+	mitigated := probe.Report{Results: []probe.Result{{Status: probe.Pass}, {Status: probe.Fail, Cause: true}}}
+	resolved := probe.Report{Results: []probe.Result{{Status: probe.Pass}, {Status: probe.Pass, Cause: true}}}
+	if !mitigated.Mitigated() || mitigated.Resolved() || fail.Mitigated() || !resolved.Mitigated() {
+		t.Fatal("Mitigated and Resolved disagree with the results")
+	}
+	clock.Advance(time.Minute)
+	s.RecordCheck(fail)
+	clock.Advance(2 * time.Minute)
+	s.RecordCheck(mitigated)
+	clock.Advance(2 * time.Minute)
+	s.RecordCheck(resolved)
+	as, err := s.Journal.Attempts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDebrief(s.Lab, as)
+	a := d.Attempts[0]
+	if !a.Mitigated || a.MitigateSeconds != 180 || !a.Resolved || a.ResolveSeconds != 300 {
+		t.Errorf("attempt: %+v", a)
+	}
+	var b strings.Builder
+	d.WriteText(&b)
+	for _, want := range []string{
+		"On the day: mitigated after 29m, resolved after 36m (from the outage's start)\n",
+		"  mitigated in 3m (users served again)\n",
+		"     mitigated         29m       3m\n",
+		"     resolved          36m       5m\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
+	}
+	data, _ := json.Marshal(d)
+	if !strings.Contains(string(data), `"on_the_day":{"mitigate_seconds":1740,"resolve_seconds":2160}`) || !strings.Contains(string(data), `"mitigate_seconds":180`) {
+		t.Errorf("JSON: %s", data)
 	}
 }
 

@@ -41,9 +41,10 @@ type Event struct {
 	By string `json:"by,omitempty"`
 	// Inject is the id of a revealed inject.
 	Inject string `json:"inject,omitempty"`
-	// Resolved and Results record a check.
-	Resolved bool           `json:"resolved,omitempty"`
-	Results  []probe.Result `json:"results,omitempty"`
+	// Resolved, Mitigated and Results record a check.
+	Resolved  bool           `json:"resolved,omitempty"`
+	Mitigated bool           `json:"mitigated,omitempty"`
+	Results   []probe.Result `json:"results,omitempty"`
 }
 
 // Journal is the append-only record of one lab instance: a JSON line per

@@ -83,7 +83,7 @@ func (s *Session) StartAttempt(by string) error {
 
 // RecordCheck records a check's report.
 func (s *Session) RecordCheck(r probe.Report) error {
-	return s.Journal.Append(Event{Kind: CheckRun, Time: s.clock().Now(), Resolved: r.Resolved(), Results: r.Results})
+	return s.Journal.Append(Event{Kind: CheckRun, Time: s.clock().Now(), Resolved: r.Resolved(), Mitigated: r.Mitigated(), Results: r.Results})
 }
 
 // RecordSolve records that the reference fix was applied.

@@ -89,7 +89,7 @@ func (m *Manager) adopt(ctx context.Context, drv vm.Driver, inst *Instance, lab 
 
 // adoptVMs makes each VM's saved state from the store's and records it.
 func (m *Manager) adoptVMs(ctx context.Context, drv vm.Driver, g vm.Golden, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image, key string) error {
-	accel, pub, nics, err := m.prepare(ctx, drv, inst, lab)
+	accel, pubs, nics, err := m.prepare(ctx, drv, inst, lab)
 	if err != nil {
 		return err
 	}
@@ -98,8 +98,8 @@ func (m *Manager) adoptVMs(ctx context.Context, drv vm.Driver, g vm.Golden, inst
 		if err != nil {
 			return err
 		}
-		spec := vmSpec(inst, v, imgs[v.Name], accel, pub, nics[v.Name], port)
-		inst.State.VMs[v.Name] = &VMState{Domain: spec.Name, SSHPort: port, Image: imgs[v.Name].Name, Digest: imgs[v.Name].Digest}
+		spec := vmSpec(inst, v, imgs[v.Name], accel, pubs[v.Name], nics[v.Name], port)
+		inst.State.VMs[v.Name] = &VMState{Domain: spec.Name, SSHPort: port, Image: imgs[v.Name].Name, Digest: imgs[v.Name].Digest, Observer: v.Observer}
 		if err := SaveState(inst.Dir, inst.State); err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ const reseed = `open(my $f, ">", "/dev/urandom") or die "urandom: $!"; binmode S
 // only the key of the instance it was saved from).
 func (i *Instance) makeOwn(ctx context.Context, gr vm.GuestRunner, vmName string) error {
 	dom := i.State.VMs[vmName].Domain
-	b64, err := i.authorizedKey()
+	b64, err := i.authorizedKey(vmName)
 	if err != nil {
 		return err
 	}

@@ -85,10 +85,10 @@ func (m *Manager) progress(format string, args ...any) {
 type Instance struct {
 	Dir   string
 	State *State
-	// mu guards key and State while goroutines wait for VMs in parallel.
-	mu  sync.Mutex
-	key []byte
-	m   *Manager // reaches a remote VM host; nil for a bare Instance
+	// mu guards keys and State while goroutines wait for VMs in parallel.
+	mu   sync.Mutex
+	keys map[string][]byte // by file name
+	m    *Manager          // reaches a remote VM host; nil for a bare Instance
 }
 
 func (m *Manager) newInstance(dir string, st *State) *Instance {
@@ -118,7 +118,7 @@ func (i *Instance) dialer(ctx context.Context) (func(context.Context, string, st
 // sshConfig says how to reach one VM, with the host key recorded for it.
 func (i *Instance) sshConfig(ctx context.Context, vmName string) (provision.SSHConfig, error) {
 	v := i.State.VMs[vmName]
-	key, err := i.sshKey()
+	key, err := i.sshKey(vmName)
 	if err != nil {
 		return provision.SSHConfig{}, err
 	}
@@ -148,17 +148,35 @@ func (i *Instance) Lab() (*labfile.Lab, error) {
 	return labfile.Load(filepath.Join(i.State.LabDir, labfile.FileName))
 }
 
-func (i *Instance) sshKey() ([]byte, error) {
+// keyFileOf is the file of the key that opens vmName: the observer's own,
+// or the trainee's.
+func (i *Instance) keyFileOf(vmName string) string {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if i.key != nil {
-		return i.key, nil
+	if v := i.State.VMs[vmName]; v != nil && v.Observer {
+		return observerKeyFile
 	}
-	k, err := os.ReadFile(filepath.Join(i.Dir, keyFile))
+	return keyFile
+}
+
+// sshKey is the private key that opens vmName.
+func (i *Instance) sshKey(vmName string) ([]byte, error) { return i.readKey(i.keyFileOf(vmName)) }
+
+// readKey reads (once) the instance's private key in file name.
+func (i *Instance) readKey(name string) ([]byte, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if k, ok := i.keys[name]; ok {
+		return k, nil
+	}
+	k, err := os.ReadFile(filepath.Join(i.Dir, name))
 	if err != nil {
 		return nil, fmt.Errorf("instance %s SSH key: %w; `vlab destroy %s` and `vlab up` again", i.State.ID, err, i.State.ID)
 	}
-	i.key = k
+	if i.keys == nil {
+		i.keys = map[string][]byte{}
+	}
+	i.keys[name] = k
 	return k, nil
 }
 

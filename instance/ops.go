@@ -10,17 +10,33 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 	"github.com/vlab-dev/vlab/vm"
 )
 
-// authorizedKey is the instance's public key, base64 for the kernel command line.
-func (i *Instance) authorizedKey() (string, error) {
-	priv, err := i.sshKey()
+// authorizedKey is the public key that opens vmName, base64 for the
+// kernel command line.
+func (i *Instance) authorizedKey(vmName string) (string, error) {
+	return i.publicKey(i.keyFileOf(vmName))
+}
+
+// publicKey is the public half of the instance's key in file name, base64.
+func (i *Instance) publicKey(name string) (string, error) {
+	priv, err := i.readKey(name)
 	if err != nil {
 		return "", err
 	}
 	return provision.AuthorizedBase64(priv)
+}
+
+// keyFileFor is the key file of a lab's VM: the observer's own, or the
+// trainee's.
+func keyFileFor(v labfile.VM) string {
+	if v.Observer {
+		return observerKeyFile
+	}
+	return keyFile
 }
 
 // Reset returns every VM of the instance to the golden state.
@@ -284,6 +300,9 @@ type VMStatus struct {
 	// Standby tells that a paused copy of the golden state waits to take
 	// the VM's place at the next reset.
 	Standby bool `json:"standby"`
+	// Observer marks the lab's observer VM, which the status table leaves
+	// out: it is not the trainee's.
+	Observer bool `json:"observer,omitempty"`
 	// Host is the libvirt URI of the remote host the VM runs on; empty for
 	// this machine. SSH is then an address on that host.
 	Host string `json:"host,omitempty"`
@@ -322,7 +341,8 @@ func (m *Manager) Status(ctx context.Context, ids ...string) ([]VMStatus, error)
 		for _, n := range st.VMNames() {
 			v := st.VMs[n]
 			row := VMStatus{Instance: id, Lab: st.Lab, VM: n, Domain: v.Domain, Phase: string(st.Phase),
-				SSH: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Golden: st.Golden != nil, Accel: st.Accel, Standby: v.Standby, Host: st.Connect}
+				SSH: fmt.Sprintf("127.0.0.1:%d", v.SSHPort), Golden: st.Golden != nil, Accel: st.Accel, Standby: v.Standby, Host: st.Connect,
+				Observer: v.Observer}
 			state, err := drv.State(ctx, v.Domain)
 			row.State = string(state)
 			if err != nil {

@@ -72,6 +72,9 @@ type VMState struct {
 	// Standby tells that the other domain of the VM's pair (see partner)
 	// holds the golden state, restored and paused, ready to take over.
 	Standby bool `json:"standby,omitempty"`
+	// Observer marks the lab's observer: the trainee does not get it, and
+	// it takes the observer's key, not the trainee's.
+	Observer bool `json:"observer,omitempty"`
 }
 
 // Golden records the saved state every reset returns to.
@@ -79,6 +82,18 @@ type Golden struct {
 	Key   string    `json:"key"`
 	Tag   string    `json:"tag"`
 	Taken time.Time `json:"taken"`
+}
+
+// TraineeVMNames returns the VMs the trainee may enter, sorted: all but
+// the observer.
+func (s *State) TraineeVMNames() []string {
+	var out []string
+	for _, n := range s.VMNames() {
+		if !s.VMs[n].Observer {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // VMNames returns the instance's VM names, sorted.
@@ -162,6 +177,9 @@ func (h Home) IDs() ([]string, error) {
 const (
 	stateFile = "state.json"
 	keyFile   = "id_ed25519"
+	// observerKeyFile is the key of the lab's observer VM: the trainee's
+	// key (keyFile) does not open it.
+	observerKeyFile = "observer_ed25519"
 	lockName  = "lock"
 )
 

@@ -41,6 +41,9 @@ func WriteStatus(out, problems io.Writer, rows []VMStatus) error {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "INSTANCE\tLAB\tVM\tSTATE\tPHASE\tSSH\tGOLDEN\tSTANDBY\tACCEL")
 	for _, r := range rows {
+		if r.Observer {
+			continue
+		}
 		ssh := r.SSH
 		if r.Host != "" {
 			ssh += " on " + hostOf(r.Host)

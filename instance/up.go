@@ -156,13 +156,19 @@ func (m *Manager) load(dir, id string, lab *labfile.Lab) (*Instance, error) {
 	}
 	st.LabDir, _ = filepath.Abs(lab.Dir)
 	inst := m.newInstance(dir, st)
-	if _, err := os.Stat(filepath.Join(dir, keyFile)); errors.Is(err, os.ErrNotExist) {
-		priv, _, err := provision.NewKey("vlab-" + id)
-		if err != nil {
-			return nil, err
-		}
-		if err := writeAtomic(filepath.Join(dir, keyFile), priv, 0o600); err != nil {
-			return nil, err
+	keys := []string{keyFile}
+	if _, ok := lab.Observer(); ok {
+		keys = append(keys, observerKeyFile)
+	}
+	for _, name := range keys {
+		if _, err := os.Stat(filepath.Join(dir, name)); errors.Is(err, os.ErrNotExist) {
+			priv, _, err := provision.NewKey("vlab-" + id)
+			if err != nil {
+				return nil, err
+			}
+			if err := writeAtomic(filepath.Join(dir, name), priv, 0o600); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return inst, SaveState(dir, st)
@@ -215,12 +221,12 @@ func (m *Manager) goldenKey(ctx context.Context, drv vm.Driver, lab *labfile.Lab
 
 // create makes and boots every VM that is not there yet and waits for SSH.
 func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab, imgs map[string]*images.Image) error {
-	accel, pub, nics, err := m.prepare(ctx, drv, inst, lab)
+	accel, pubs, nics, err := m.prepare(ctx, drv, inst, lab)
 	if err != nil {
 		return err
 	}
 	for _, v := range lab.VMs {
-		if err := m.createVM(ctx, drv, inst, v, imgs[v.Name], accel, pub, nics[v.Name]); err != nil {
+		if err := m.createVM(ctx, drv, inst, v, imgs[v.Name], accel, pubs[v.Name], nics[v.Name]); err != nil {
 			return err
 		}
 	}
@@ -253,7 +259,7 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 			return err
 		}
 		spec := vmSpec(inst, v, img, accel, pub, nics, port)
-		inst.State.VMs[v.Name] = &VMState{Domain: name, SSHPort: port, Image: img.Name, Digest: img.Digest}
+		inst.State.VMs[v.Name] = &VMState{Domain: name, SSHPort: port, Image: img.Name, Digest: img.Digest, Observer: v.Observer}
 		if err := SaveState(inst.Dir, inst.State); err != nil {
 			return err
 		}
@@ -270,22 +276,25 @@ func (m *Manager) createVM(ctx context.Context, drv vm.Driver, inst *Instance, v
 }
 
 // prepare readies what the instance's new VMs share: the accelerator
-// (recorded), the public key their kernel command line carries, and the
-// lab networks (made) with each VM's interfaces on them.
-func (m *Manager) prepare(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab) (vm.Accel, string, map[string][]nic, error) {
+// (recorded), the public key each VM's kernel command line carries (the
+// observer's own for the observer), and the lab networks (made) with each
+// VM's interfaces on them.
+func (m *Manager) prepare(ctx context.Context, drv vm.Driver, inst *Instance, lab *labfile.Lab) (vm.Accel, map[string]string, map[string][]nic, error) {
 	accel, err := m.accel(ctx)
 	if err != nil {
-		return "", "", nil, err
+		return "", nil, nil, err
 	}
 	inst.State.Accel = string(accel)
-	pub, err := inst.authorizedKey()
-	if err != nil {
-		return "", "", nil, err
+	pubs := map[string]string{}
+	for _, v := range lab.VMs {
+		if pubs[v.Name], err = inst.publicKey(keyFileFor(v)); err != nil {
+			return "", nil, nil, err
+		}
 	}
 	if err := m.ensureNetworks(ctx, drv, inst, lab); err != nil {
-		return "", "", nil, err
+		return "", nil, nil, err
 	}
-	return accel, pub, labNICs(lab), nil
+	return accel, pubs, labNICs(lab), nil
 }
 
 // accel decides KVM or TCG for new VMs.

@@ -44,6 +44,14 @@ func TestClientFixtures(t *testing.T) {
 	}
 }
 
+func TestObserverRules(t *testing.T) {
+	wantProblems(t, "invalid-observer.yaml", []string{
+		":8: vms[2].observer: the lab already has an observer, watch; it has at most one",
+		`:11: probes[0].vm: "web": in a lab with an observer, a probe that decides users are served runs on the observer (watch), where the trainee cannot fake it; make this one a guard, or run it from watch`,
+		`:22: solution.steps[0].vm: "watch" is the observer: a fix happens in the trainee's VMs`,
+	})
+}
+
 func TestClientDefaultsAndGuards(t *testing.T) {
 	lab, err := labfile.Load(filepath.Join("testdata", "valid-clients.yaml"))
 	if err != nil {

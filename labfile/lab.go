@@ -37,6 +37,8 @@ type Lab struct {
 	Injects    []Inject  `yaml:"injects,omitempty"`
 	Probes     []Probe   `yaml:"probes,omitempty"`
 	Solution   *Solution `yaml:"solution,omitempty"`
+	// Outage holds the real incident's own times, for the debrief.
+	Outage *Outage `yaml:"outage,omitempty"`
 
 	// Dir is the lab's folder; relative paths in the lab are resolved against it.
 	Dir string `yaml:"-"`
@@ -56,6 +58,8 @@ type VM struct {
 	CPUs      int      `yaml:"cpus,omitempty"`
 	Networks  []string `yaml:"networks,omitempty"`
 	Provision []Step   `yaml:"provision,omitempty"`
+	// Observer marks the VM the trainee does not get (see observer.go).
+	Observer bool `yaml:"observer,omitempty"`
 }
 
 // Network is a lab-internal network joining some of the lab's VMs; the host
@@ -88,6 +92,13 @@ type File struct {
 	Dest  string `yaml:"dest"`
 	Mode  string `yaml:"mode,omitempty"`
 	Owner string `yaml:"owner,omitempty"`
+}
+
+// Outage is when the real incident was mitigated and resolved, as
+// offsets from the outage's start (the injects' clock).
+type Outage struct {
+	Mitigated Duration `yaml:"mitigated,omitempty"`
+	Resolved  Duration `yaml:"resolved,omitempty"`
 }
 
 // Trigger is a client that reproduces the incident's traffic or load; it

@@ -29,7 +29,10 @@ type Probe struct {
 	Throughput     *ThroughputProbe     `yaml:"throughput,omitempty"`
 	Latency        *LatencyProbe        `yaml:"latency,omitempty"`
 
-	Guard    bool     `yaml:"guard,omitempty"`
+	Guard bool `yaml:"guard,omitempty"`
+	// Cause marks a probe that tells whether the cause is gone, not
+	// whether users are served: it counts for resolved, not for mitigated.
+	Cause    bool     `yaml:"cause,omitempty"`
 	Samples  int      `yaml:"samples,omitempty"`
 	Interval Duration `yaml:"interval,omitempty"`
 	Hold     Duration `yaml:"hold,omitempty"`

@@ -39,6 +39,9 @@ func (v *validator) probes() {
 			}
 			v.typedProbe(p, pr)
 		}
+		if pr.Cause && pr.Guard {
+			v.errf(p.with("cause"), "a probe is a guard or a cause, not both")
+		}
 		if pr.Samples < 1 || pr.Samples > 10000 {
 			v.errf(p.with("samples"), "%d is out of range 1..10000", pr.Samples)
 		}

@@ -129,6 +129,8 @@ func (v *validator) testScripts() {
 			if _, ok := v.lab.VM(sec.VM); !ok {
 				v.inv.Problems = append(v.inv.Problems, Problem{File: s.Path, Line: sec.Line, Field: "# vm",
 					Msg: fmt.Sprintf("%q is not a VM of the lab; it has %s", sec.VM, strings.Join(v.lab.VMNames(), ", "))})
+			} else if err := v.lab.observerSection(sec.VM); err != nil {
+				v.inv.Problems = append(v.inv.Problems, Problem{File: s.Path, Line: sec.Line, Field: "# vm", Msg: err.Error()})
 			}
 		}
 	}

@@ -74,6 +74,10 @@ func (v *validator) validate() {
 	v.vms()
 	v.unique(path{"networks"}, len(l.Networks), func(i int) string { return l.Networks[i].Name })
 	v.triggers()
+	v.observer()
+	if o := v.lab.Outage; o != nil && o.Mitigated > 0 && o.Resolved > 0 && o.Mitigated > o.Resolved {
+		v.errf(path{"outage", "mitigated"}, "%s is after resolved (%s)", o.Mitigated.D(), o.Resolved.D())
+	}
 	v.injects()
 	v.probes()
 	v.solution()

@@ -26,6 +26,7 @@ type guest struct {
 	mu       sync.Mutex
 	drv      *drivertest.Fake
 	fixed    bool
+	eased    bool // a workaround ran: users served, cause still there
 	restores int
 	always   string // the state answered whatever happened, if set
 }
@@ -35,11 +36,14 @@ func (g *guest) handle(_ context.Context, vmName, cmd string, stdin io.Reader, s
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if n := len(g.drv.CallsLike("restore ")); n != g.restores {
-		g.restores, g.fixed = n, false
+		g.restores, g.fixed, g.eased = n, false, false
 	}
 	switch {
 	case strings.Contains(cmd, "cat /etc/state"):
 		st := "broken"
+		if g.eased {
+			st = "eased"
+		}
 		if g.fixed {
 			st = "fixed"
 		}
@@ -49,6 +53,8 @@ func (g *guest) handle(_ context.Context, vmName, cmd string, stdin io.Reader, s
 		io.WriteString(stdout, st+"\n")
 	case strings.Contains(cmd, "FIX"):
 		g.fixed = true
+	case strings.Contains(cmd, "EASE"):
+		g.eased = true
 	case strings.Contains(cmd, "FAIL"):
 		return 1
 	}
@@ -166,6 +172,43 @@ func TestBadLabsFail(t *testing.T) {
 			}
 			if !strings.Contains(text.String(), "FAIL "+tt.step+": ") || !strings.Contains(text.String(), "lab shop FAILED") {
 				t.Errorf("text report:\n%s", text.String())
+			}
+		})
+	}
+}
+
+// TestWorkaroundMitigates: in a lab with a cause probe, a workaround must
+// reach mitigated (users served) and not resolved; one that only hides
+// nothing, or fixes everything, fails its step.
+func TestWorkaroundMitigates(t *testing.T) {
+	lab := func(t *testing.T, scripts map[string]string) *labfile.Lab {
+		l := testLab(t, "echo FIX", scripts)
+		l.Probes[0].Expect.Match = "^(eased|fixed)$"
+		cause := l.Probes[0]
+		cause.Name, cause.Cause, cause.Expect.Match = "cause-gone", true, "^fixed$"
+		l.Probes = append(l.Probes, cause)
+		return l
+	}
+	for _, tt := range []struct {
+		script, body string
+		ok           bool
+	}{
+		{"workaround-ease.sh", "# vm: box\necho EASE\n", true},
+		{"workaround-nothing.sh", "# vm: box\necho nothing\n", false},
+		{"workaround-fixes.sh", "# vm: box\necho FIX\n", false},
+	} {
+		t.Run(tt.script, func(t *testing.T) {
+			g := &guest{}
+			r, err := Run(context.Background(), lab(t, map[string]string{tt.script: tt.body}), Options{Manager: manager(t, g)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			step := r.Steps[len(r.Steps)-2]
+			if step.OK != tt.ok || !strings.HasPrefix(step.Name, "workaround ") {
+				t.Errorf("step %+v, want ok=%v", step, tt.ok)
+			}
+			if !tt.ok && !strings.Contains(step.Message, "want mitigated, not resolved") {
+				t.Errorf("message %q", step.Message)
 			}
 		})
 	}

@@ -40,6 +40,8 @@ type Result struct {
 	Name  string `json:"name"`
 	VM    string `json:"vm"`
 	Guard bool   `json:"guard,omitempty"`
+	// Cause is set for a probe of the cause (it counts for resolved only).
+	Cause bool `json:"cause,omitempty"`
 	// Status is pass, fail or error.
 	Status Status `json:"status"`
 	// Observed is what the last sample showed: the number drawn from the
@@ -62,7 +64,8 @@ type Report struct {
 	Lab     string    `json:"lab"`
 	Started time.Time `json:"started"`
 	Seconds float64   `json:"seconds"`
-	// State is "resolved", "unresolved" or "error", as Resolved and Err say.
+	// State is "resolved", "mitigated", "unresolved" or "error", as
+	// Resolved, Mitigated and Err say.
 	State   string   `json:"state"`
 	Results []Result `json:"results"`
 }
@@ -77,6 +80,25 @@ func (r Report) Resolved() bool {
 		}
 	}
 	return len(r.Results) > 0
+}
+
+// Mitigated reports whether users are served again: every probe that is
+// not a cause probe passed (guards included). Without cause probes it is
+// Resolved.
+func (r Report) Mitigated() bool {
+	symptoms := 0
+	for _, res := range r.Results {
+		if res.Cause {
+			continue
+		}
+		if res.Status != Pass {
+			return false
+		}
+		if !res.Guard {
+			symptoms++
+		}
+	}
+	return symptoms > 0
 }
 
 // Err returns why the check could not decide, joining every probe that
@@ -111,6 +133,9 @@ func (r Report) state() string {
 	case 0:
 		return "resolved"
 	case 1:
+		if r.Mitigated() {
+			return "mitigated"
+		}
 		return "unresolved"
 	}
 	return "error"
@@ -178,5 +203,5 @@ func (c Checker) checkVM(ctx context.Context, vm string, probes []labfile.Probe,
 }
 
 func newResult(p labfile.Probe) Result {
-	return Result{Name: p.Name, VM: p.VM, Guard: p.Guard}
+	return Result{Name: p.Name, VM: p.VM, Guard: p.Guard, Cause: p.Cause}
 }

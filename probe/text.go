@@ -20,6 +20,9 @@ func (r Report) WriteText(w io.Writer) error {
 		if res.Guard {
 			name += " (guard)"
 		}
+		if res.Cause {
+			name += " (cause)"
+		}
 		if res.Status == Pass {
 			pass++
 		}
@@ -35,6 +38,9 @@ func (r Report) WriteText(w io.Writer) error {
 		verdict = fmt.Sprintf("resolved: all %d probes pass", pass)
 	case 1:
 		verdict = fmt.Sprintf("not resolved: %d of %d probes pass", pass, len(r.Results))
+		if r.Mitigated() {
+			verdict = fmt.Sprintf("mitigated, not resolved: users are served, but %d cause probes fail", len(r.Results)-pass)
+		}
 	default:
 		verdict = fmt.Sprintf("check could not run: %v", r.Err())
 	}

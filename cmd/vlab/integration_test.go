@@ -57,7 +57,7 @@ func init() {
 			dir, err := os.MkdirTemp("", "vlab-client")
 			if err == nil {
 				bin := filepath.Join(dir, "vlab-client")
-				cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-buildid=", "-o", bin, "../vlab-client")
+				cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", bin, "../vlab-client")
 				cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 				if out, err := cmd.CombinedOutput(); err == nil {
 					os.Setenv(provision.ClientEnv, bin)

@@ -57,7 +57,7 @@ func printNextSteps(e *env, lab *labfile.Lab, inst *instance.Instance) error {
 	}
 	fmt.Fprintf(e.stdout, "\nWhat now:\n")
 	fmt.Fprintf(e.stdout, "  vlab inject %s      reveal the first sign of trouble, then the next\n", id)
-	fmt.Fprintf(e.stdout, "  vlab ssh %s [vm]    investigate inside the VMs (%v)\n", id, inst.State.VMNames())
+	fmt.Fprintf(e.stdout, "  vlab ssh %s [vm]    investigate inside the VMs (%v)\n", id, inst.State.TraineeVMNames())
 	fmt.Fprintf(e.stdout, "  vlab check %s       is the incident resolved?\n", id)
 	fmt.Fprintf(e.stdout, "  vlab reset %s       start over from the beginning, in seconds\n", id)
 	return nil

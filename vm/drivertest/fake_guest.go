@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -46,7 +47,33 @@ type served struct {
 	v    *fakeVM
 	port int
 	key  ssh.Signer
+	auth string // the vlab.key kernel argument: the only client key accepted, when set
 	srv  *sshtest.Server
+}
+
+// authorizedOf returns the client key a guest booted with spec accepts,
+// as real guests do: the base64 authorized_keys line of its vlab.key
+// kernel argument. None accepts any key.
+func authorizedOf(b64 string) []ssh.PublicKey {
+	line, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || b64 == "" {
+		return nil
+	}
+	k, _, _, _, err := ssh.ParseAuthorizedKey(line)
+	if err != nil {
+		return nil
+	}
+	return []ssh.PublicKey{k}
+}
+
+// vlabKey is the vlab.key kernel argument of spec.
+func vlabKey(spec vm.Spec) string {
+	for _, a := range spec.KernelArgs {
+		if k, ok := strings.CutPrefix(a, "vlab.key="); ok {
+			return k
+		}
+	}
+	return ""
 }
 
 // NewFakeSSH returns a fake whose running VMs serve SSH on their spec's
@@ -96,7 +123,7 @@ func (f *Fake) sync() {
 	want := f.wantServed()
 	var stop []*sshtest.Server
 	for n, s := range g.srvs {
-		if w, ok := want[n]; g.closed || !ok || *w != (served{v: s.v, port: s.port, key: s.key}) {
+		if w, ok := want[n]; g.closed || !ok || *w != (served{v: s.v, port: s.port, key: s.key, auth: s.auth}) {
 			stop = append(stop, s.srv)
 			delete(g.srvs, n)
 		}
@@ -115,7 +142,7 @@ func (f *Fake) sync() {
 			continue
 		}
 		srv, err := sshtest.Listen(sshtest.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(w.port)),
-			HostKey: w.key, Handler: f.serve(n), NoSFTP: true})
+			HostKey: w.key, Handler: f.serve(n), NoSFTP: true, Authorized: authorizedOf(w.auth)})
 		if err != nil {
 			g.failed[n] = err
 			continue
@@ -157,7 +184,7 @@ func (f *Fake) wantServed() map[string]*served {
 	want := map[string]*served{}
 	for n, v := range f.vms {
 		if v.serves() && claims[v.spec.SSHPort] == 1 {
-			want[n] = &served{v: v, port: v.spec.SSHPort, key: v.guest.hostKey}
+			want[n] = &served{v: v, port: v.spec.SSHPort, key: v.guest.hostKey, auth: vlabKey(v.spec)}
 		}
 	}
 	return want
