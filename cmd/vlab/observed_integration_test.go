@@ -1,0 +1,85 @@
+//go:build integration
+
+package main
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/vlab-dev/vlab/incident"
+)
+
+// TestIntegrationObservedLab proves on real VMs, with one lab of two VMs
+// (testdata/observed): the lab network (the VMs reach each other by name,
+// the host has no address there); every traffic client mode (a weighted
+// URL mix with drawn parts, a rate with a ramp, two source addresses, a
+// closed loop without keep-alive, slow clients) and the probe types a base
+// image serves (http, tcp, error-rate, latency, throughput from the
+// observer; systemd, disk-free and rate inside the trainee's VM); that
+// `vlab test` passes it, a workaround reaching mitigated and a cheat that
+// makes every tool in the trainee's VM lie not turning the check green;
+// that the observer is not the trainee's; and that the debrief shows the
+// times to mitigate and to resolve beside the day's.
+func TestIntegrationObservedLab(t *testing.T) {
+	const id = "it-observed"
+	v := func(args ...string) (int, string, string) {
+		return vlab(t, append([]string{"--labs", "testdata"}, args...)...)
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := v(args...)
+		if code != 0 {
+			t.Fatalf("vlab %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+	v("destroy", "observed", "-i", id)
+	t.Cleanup(func() { v("destroy", "observed", "-i", id) })
+	if code, out, errOut := v("test", "observed", "-i", id, "--keep"); code != 0 {
+		t.Fatalf("vlab test observed: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// The lab network: web has its address there and knows watch by name;
+	// the observer's checks reached web over it; the host is not on it.
+	if out := must("ssh", "observed", "-i", id, "web", "--", "ip -4 -o addr show eth1; getent hosts watch"); !strings.Contains(out, "10.77.0.10/24") || !strings.Contains(out, "10.77.0.11") {
+		t.Errorf("web on the lab network: %q", out)
+	}
+	if addrs, _ := exec.Command("ip", "-4", "-o", "addr", "show").CombinedOutput(); strings.Contains(string(addrs), "10.77.") {
+		t.Errorf("the host has an address on a lab network:\n%s", addrs)
+	}
+	if code, _, errOut := v("ssh", "observed", "-i", id, "watch", "--", "true"); code == 0 || !strings.Contains(errOut, "observer") {
+		t.Errorf("ssh to the observer: exit %d: %s", code, errOut)
+	}
+
+	// One attempt: a workaround mitigates, the fix resolves.
+	must("reset", "observed", "-i", id)
+	must("ssh", "observed", "-i", id, "web", "--", "systemctl stop shopd; mkdir -p /srv/static/item; echo shop > /srv/static/index.html; "+
+		"for i in $(seq 50); do echo item > /srv/static/item/$i; done; systemd-run --unit=stand-in python3 -m http.server 80 --directory /srv/static; sleep 6")
+	if code, out, _ := v("check", "observed", "-i", id); code != 1 || !strings.Contains(out, "mitigated, not resolved") {
+		t.Errorf("check after the workaround: exit %d\n%s", code, out)
+	}
+	must("ssh", "observed", "-i", id, "web", "--", "systemctl stop stand-in; echo ok > /etc/shop/mode; systemctl start shopd; sleep 6")
+	if code, out, _ := v("check", "observed", "-i", id); code != 0 {
+		t.Errorf("check after the fix: exit %d\n%s", code, out)
+	}
+	var d incident.Debrief
+	if err := json.Unmarshal([]byte(must("debrief", "observed", "-i", id, "--json")), &d); err != nil || len(d.Attempts) == 0 {
+		t.Fatalf("debrief --json: %v %+v", err, d)
+	}
+	a := d.Attempts[len(d.Attempts)-1]
+	if !a.Mitigated || !a.Resolved || a.MitigateSeconds <= 0 || a.MitigateSeconds >= a.ResolveSeconds ||
+		d.OnTheDay == nil || d.OnTheDay.MitigateSeconds != 600 || d.OnTheDay.ResolveSeconds != 1200 {
+		t.Errorf("debrief: attempt %+v, on the day %+v", a, d.OnTheDay)
+	}
+
+	uid := instanceUID(t, id)
+	must("destroy", "observed", "-i", id)
+	if left := leftovers(t, uid); len(left) > 0 {
+		t.Errorf("destroy left %v", left)
+	}
+	if nets, _ := exec.Command("virsh", "-c", "qemu:///system", "net-list", "--all", "--name").CombinedOutput(); strings.Contains(string(nets), "-"+id+"-net-") {
+		t.Errorf("destroy left the lab network: %s", nets)
+	}
+}
