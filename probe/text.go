@@ -39,7 +39,7 @@ func (r Report) WriteText(w io.Writer) error {
 	case 1:
 		verdict = fmt.Sprintf("not resolved: %d of %d probes pass", pass, len(r.Results))
 		if r.Mitigated() {
-			verdict = fmt.Sprintf("mitigated, not resolved: users are served, but %d cause probes fail", len(r.Results)-pass)
+			verdict = "mitigated, not resolved: users are served, but the cause is not gone (the cause probes fail)"
 		}
 	default:
 		verdict = fmt.Sprintf("check could not run: %v", r.Err())
