@@ -16,7 +16,7 @@ var layers = [][]string{
 	{"cmd/"},
 	{"instance", "incident", "report", "bundle", "export", "labtest", "classroom"},
 	{"vm", "provision", "images", "probe", "hostcheck"},
-	{"labfile", "traffic"},
+	{"labfile", "traffic", "kit"},
 	{"internal/"},
 }
 

@@ -144,7 +144,7 @@ func (p *project) fileStep(vmName string, n int, name string, f labfile.File) ([
 // `vlab up` applies, and applies it.
 func (p *project) puppetStep(ctx context.Context, vmName string, n int, name string, pp labfile.Puppet) ([]vagrant.Provisioner, error) {
 	rel := filepath.Join("files", vmName, fmt.Sprintf("%02d-puppet", n))
-	t, err := provision.ExportPuppet(ctx, p.opts.CacheDir, p.lab.Dir, pp.Repo, pp.Revision, false, p.opts.Verbose)
+	t, err := provision.ExportStep(ctx, p.opts.CacheDir, p.lab.Dir, pp, false, p.opts.Verbose)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +165,12 @@ func (p *project) puppetStep(ctx context.Context, vmName string, n int, name str
 	}
 	body := fmt.Sprintf("mkdir -p /var/lib/vlab/puppet\nrm -rf %s\nmv /tmp/vlab-upload-%02d %s\ncd %s\n%s %s || [ $? -eq 2 ]",
 		tree, n, tree, tree, strings.Join(args, " "), manifest)
+	if pp.Role != "" {
+		// The kit's role and checkout, as vlab writes them (a plain tree
+		// here, not a clone with its history).
+		body = fmt.Sprintf("mkdir -p /etc/facter/facts.d\nprintf 'vlab_role: %%s\\nvlab_puppet_dir: %%s\\n' %s %s > /etc/facter/facts.d/vlab.yaml\n",
+			shellQuote(pp.Role), shellQuote(tree)) + body
+	}
 	pr, err := p.script(vmName, n, name, body)
 	return []vagrant.Provisioner{{Source: rel, Dest: fmt.Sprintf("/tmp/vlab-upload-%02d", n)}, pr}, err
 }

@@ -44,6 +44,8 @@ var Recipes = map[string]Recipe{
 			"initramfs-tools", "puppet-agent", "python3", "curl", "ca-certificates",
 			"iproute2", "iputils-ping", "procps", "psmisc", "less", "vim-tiny",
 			"netcat-openbsd", "lsof", "strace", "tcpdump", "logrotate", "cron", "jq",
+			// The clone of a lab's puppet repository (git log, diff, revert).
+			"git",
 			// vlab sets the clock through it after a restore, with no login.
 			"qemu-guest-agent",
 		},

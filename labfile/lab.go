@@ -79,11 +79,18 @@ type Step struct {
 
 // Puppet applies a puppet tree at a pinned revision.
 type Puppet struct {
-	Repo       string   `yaml:"repo"`
-	Revision   string   `yaml:"revision"`
+	Repo       string   `yaml:"repo,omitempty"`
+	Revision   string   `yaml:"revision,omitempty"`
 	Manifest   string   `yaml:"manifest,omitempty"`
 	ModulePath []string `yaml:"modulepath,omitempty"`
 	Hiera      string   `yaml:"hiera,omitempty"`
+	// Kit pins vlab's kit at a revision (kit-N); see kitstep.go.
+	Kit string `yaml:"kit,omitempty"`
+	// Role is the VM's role, written for puppet as the fact vlab_role.
+	Role string `yaml:"role,omitempty"`
+	// Clone, when set, is where the guest keeps a clone of the repository
+	// with its history, from which puppet is applied.
+	Clone string `yaml:"clone,omitempty"`
 }
 
 // File copies a file or directory from the lab folder into a guest.
@@ -232,6 +239,11 @@ func (l *Lab) applyDefaults() {
 		}
 		if v.Image == "" {
 			v.Image = "debian-12"
+		}
+		for j := range v.Provision {
+			if pp := v.Provision[j].Puppet; pp != nil {
+				pp.kitDefaults()
+			}
 		}
 	}
 	for i := range l.Probes {

@@ -143,15 +143,7 @@ func (v *validator) step(p path, s Step) {
 		v.errf(p, "a step has exactly one of puppet, packages, file, run (found %d)", n)
 	}
 	if s.Puppet != nil {
-		if s.Puppet.Repo == "" {
-			v.errf(p.with("puppet", "repo"), "missing; a local path or a git URL")
-		} else {
-			v.puppetRepo(p.with("puppet", "repo"), s.Puppet.Repo)
-		}
-		if s.Puppet.Revision == "" {
-			v.errf(p.with("puppet", "revision"), "missing; pin a commit, tag or branch")
-		}
-		v.treePaths(p.with("puppet"), s.Puppet)
+		v.puppetStep(p.with("puppet"), s.Puppet)
 	}
 	for name, ver := range s.Packages {
 		if strings.TrimSpace(ver) == "" {

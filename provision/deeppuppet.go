@@ -34,7 +34,7 @@ func (d *deepCheck) puppet(ctx context.Context) {
 			if s.Puppet == nil {
 				continue
 			}
-			tree, err := ExportPuppet(ctx, d.opts.CacheDir, d.lab.Dir, s.Puppet.Repo, s.Puppet.Revision, d.opts.Offline, d.opts.Verbose)
+			tree, err := ExportStep(ctx, d.opts.CacheDir, d.lab.Dir, *s.Puppet, d.opts.Offline, d.opts.Verbose)
 			var rev *RevisionError
 			switch {
 			case errors.As(err, &rev):

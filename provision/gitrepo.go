@@ -22,6 +22,9 @@ type PuppetTree struct {
 	Commit   string `json:"commit"`   // full commit id the revision resolved to
 	Tree     string `json:"tree"`     // git tree id of what is exported
 	Archive  string `json:"-"`        // host path of the tree as .tar.gz
+	// History is the host path of a git bundle of the history up to
+	// Commit, for a step that keeps a clone in the guest; "" otherwise.
+	History string `json:"-"`
 }
 
 // Short is the commit abbreviated for progress lines.
@@ -44,12 +47,22 @@ type gitSource struct {
 // and to follow a branch or tag, which offline forbids. Git never runs in
 // the lab's repository nor with its config (see gitTool).
 func ExportPuppet(ctx context.Context, cacheDir, labDir, repo, revision string, offline bool, verbose io.Writer) (PuppetTree, error) {
-	return exportPuppet(ctx, cacheDir, labDir, repo, revision, offline, verbose, false)
+	return exportPuppet(ctx, cacheDir, labDir, labfile.Puppet{Repo: repo, Revision: revision}, offline, verbose, false)
 }
 
-// exportPuppet is ExportPuppet; fileURLs lets tests stand a file:// URL
+// ExportStep is ExportPuppet for a lab's puppet step, which may be on
+// vlab's kit (see kitsource.go) and may keep a clone in the guest.
+func ExportStep(ctx context.Context, cacheDir, labDir string, p labfile.Puppet, offline bool, verbose io.Writer) (PuppetTree, error) {
+	return exportPuppet(ctx, cacheDir, labDir, p, offline, verbose, false)
+}
+
+// exportPuppet is ExportStep; fileURLs lets tests stand a file:// URL
 // in for a remote repository.
-func exportPuppet(ctx context.Context, cacheDir, labDir, repo, revision string, offline bool, verbose io.Writer, fileURLs bool) (PuppetTree, error) {
+func exportPuppet(ctx context.Context, cacheDir, labDir string, p labfile.Puppet, offline bool, verbose io.Writer, fileURLs bool) (PuppetTree, error) {
+	repo, revision := p.Repo, p.Revision
+	if repo == "" && p.Kit != "" {
+		repo = kitRepo
+	}
 	t := PuppetTree{Repo: repo, Revision: revision}
 	if revision == "" || strings.HasPrefix(revision, "-") {
 		return t, fmt.Errorf("puppet repo %s: revision %q is not a commit, tag or branch; pin one", repo, revision)
@@ -66,12 +79,27 @@ func exportPuppet(ctx context.Context, cacheDir, labDir, repo, revision string, 
 		return t, fmt.Errorf("export puppet repo %s: %w", repo, err)
 	}
 	defer g.close()
-	src, err := openGitSource(ctx, g, cacheDir, labDir, repo, revision, offline, fileURLs)
+	var src *gitSource
+	if repo == kitRepo {
+		src, err = openKit(ctx, g, cacheDir)
+	} else {
+		src, err = openGitSource(ctx, g, cacheDir, labDir, repo, revision, offline, fileURLs)
+	}
 	if err != nil {
 		return t, err
 	}
 	if t.Commit, err = src.resolve(ctx, revision, offline); err != nil {
 		return t, fmt.Errorf("puppet repo %s: %w", repo, err)
+	}
+	if p.Kit != "" && repo != kitRepo {
+		if err := onKit(ctx, g, cacheDir, src, p.Kit, t.Commit); err != nil {
+			return t, fmt.Errorf("puppet repo %s at %s: %w", repo, t.Short(), err)
+		}
+	}
+	if p.Clone != "" {
+		if t.History, err = src.history(ctx, t.Commit, filepath.Join(cacheDir, "puppet")); err != nil {
+			return t, fmt.Errorf("puppet repo %s at %s: history for the guest's clone: %w", repo, t.Short(), err)
+		}
 	}
 	if t.Tree, err = src.tree(ctx, t.Commit); err != nil {
 		return t, fmt.Errorf("puppet repo %s at %s: %w", repo, t.Short(), err)

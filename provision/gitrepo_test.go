@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // testRepo is a real git repository in a temporary folder.
@@ -157,7 +159,7 @@ func TestExportPuppetSubfolder(t *testing.T) {
 
 // exportFile exports from a file:// URL standing in for a remote one.
 func exportFile(ctx context.Context, cache, url, rev string, offline bool, verbose io.Writer) (PuppetTree, error) {
-	return exportPuppet(ctx, cache, "", url, rev, offline, verbose, true)
+	return exportPuppet(ctx, cache, "", labfile.Puppet{Repo: url, Revision: rev}, offline, verbose, true)
 }
 
 func TestExportPuppetMirror(t *testing.T) {

@@ -78,7 +78,7 @@ func NewPlan(ctx context.Context, lab *labfile.Lab, vm string, opts PlanOptions)
 func (p *Plan) resolveStep(ctx context.Context, i int, s labfile.Step, opts PlanOptions) error {
 	switch {
 	case s.Puppet != nil:
-		t, err := ExportPuppet(ctx, opts.CacheDir, p.Lab.Dir, s.Puppet.Repo, s.Puppet.Revision, opts.Offline, opts.Verbose)
+		t, err := ExportStep(ctx, opts.CacheDir, p.Lab.Dir, *s.Puppet, opts.Offline, opts.Verbose)
 		p.Puppet[i] = t
 		return err
 	case s.File != nil:

@@ -56,7 +56,13 @@ func (e *PuppetError) Unwrap() error { return e.Cmd }
 // changes) and 2 (changes) are success; anything else is a *PuppetError.
 // out receives everything puppet printed.
 func ApplyPuppet(ctx context.Context, r Runner, tree PuppetTree, p labfile.Puppet, out io.Writer) error {
-	cmd, err := puppetCommand(tree, p)
+	if err := writeFacts(ctx, r, p); err != nil {
+		return err
+	}
+	if p.Clone != "" {
+		return applyClone(ctx, r, tree, p, out)
+	}
+	cmd, err := puppetCommand(guestTreeDir(tree), p)
 	if err != nil {
 		return err
 	}
@@ -76,9 +82,52 @@ func ApplyPuppet(ctx context.Context, r Runner, tree PuppetTree, p labfile.Puppe
 // guestTreeDir is where tree is unpacked in the guest.
 func guestTreeDir(tree PuppetTree) string { return path.Join(guestPuppetDir, shortID(tree.Tree)) }
 
-// puppetCommand is the guest command that applies the unpacked tree.
-func puppetCommand(tree PuppetTree, p labfile.Puppet) (string, error) {
-	dir := guestTreeDir(tree)
+// applyClone replaces the step's clone in the guest with the history up to
+// the tree's commit and applies puppet from it: the trainee finds a real
+// repository there (git log, diff, revert) that puppet-run applies again.
+func applyClone(ctx context.Context, r Runner, tree PuppetTree, p labfile.Puppet, out io.Writer) error {
+	if tree.History == "" {
+		return fmt.Errorf("puppet step with clone %s: no history was exported", p.Clone)
+	}
+	cmd, err := puppetCommand(p.Clone, p)
+	if err != nil {
+		return err
+	}
+	bundle := path.Join(guestPuppetCache, tree.Commit+".bundle")
+	if err := r.Upload(ctx, tree.History, bundle); err != nil {
+		return fmt.Errorf("upload puppet history at %s: %w", tree.Short(), err)
+	}
+	if err := guestRun(ctx, r, "guest", cloneCommand(bundle, p.Clone, tree.Commit), out); err != nil {
+		return fmt.Errorf("clone puppet repo at %s into %s: %w; the image needs git", tree.Short(), p.Clone, err)
+	}
+	return runPuppet(ctx, r, tree.Commit, cmd, out)
+}
+
+// factsFile is where vlab tells puppet (facter) the VM's role and where
+// its puppet checkout is, for vlab's runs and the trainee's puppet-run.
+const factsFile = "/etc/facter/facts.d/vlab.yaml"
+
+// writeFacts writes the step's role and clone as facts, when it has them.
+func writeFacts(ctx context.Context, r Runner, p labfile.Puppet) error {
+	if p.Role == "" && p.Clone == "" {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("# Written by vlab: this VM's role in its lab, and its puppet checkout.\n")
+	if p.Role != "" {
+		fmt.Fprintf(&b, "vlab_role: %s\n", p.Role)
+	}
+	if p.Clone != "" {
+		fmt.Fprintf(&b, "vlab_puppet_dir: %s\n", p.Clone)
+	}
+	if err := r.WriteFile(ctx, factsFile, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", factsFile, err)
+	}
+	return nil
+}
+
+// puppetCommand is the guest command that applies the tree in dir.
+func puppetCommand(dir string, p labfile.Puppet) (string, error) {
 	manifest := p.Manifest
 	if manifest == "" {
 		manifest = defaultManifest

@@ -36,7 +36,7 @@ func puppetSays(out string, exit int) func(string) (string, int) {
 
 func TestPuppetCommand(t *testing.T) {
 	tree := testTree(t)
-	got, err := puppetCommand(tree, labfile.Puppet{
+	got, err := puppetCommand(guestTreeDir(tree), labfile.Puppet{
 		Manifest: "manifests/web.pp", ModulePath: []string{"modules", "site/", "/usr/share/puppet/modules"}, Hiera: "hiera.yaml",
 	})
 	if err != nil {
@@ -48,11 +48,11 @@ func TestPuppetCommand(t *testing.T) {
 	if got != want {
 		t.Errorf("command:\n got %s\nwant %s", got, want)
 	}
-	got, _ = puppetCommand(tree, labfile.Puppet{})
+	got, _ = puppetCommand(guestTreeDir(tree), labfile.Puppet{})
 	if !strings.HasSuffix(got, "--color=false /var/lib/vlab/puppet/fedcba9/manifests/site.pp") {
 		t.Errorf("default manifest: %s", got)
 	}
-	if _, err := puppetCommand(tree, labfile.Puppet{ModulePath: []string{"../outside"}}); err == nil || !strings.Contains(err.Error(), "leaves the puppet tree") {
+	if _, err := puppetCommand(guestTreeDir(tree), labfile.Puppet{ModulePath: []string{"../outside"}}); err == nil || !strings.Contains(err.Error(), "leaves the puppet tree") {
 		t.Errorf("modulepath outside the tree: err = %v", err)
 	}
 }

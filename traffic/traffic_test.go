@@ -261,3 +261,28 @@ func TestSlowClients(t *testing.T) {
 		t.Errorf("slow connections open: at most %d (%+v), want 5", most, st.Seconds)
 	}
 }
+
+// TestRunHTTPS: the lab's own certificates are not checked by default;
+// with VerifyTLS an unknown issuer is a tls error.
+func TestRunHTTPS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	for _, verify := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "tls.json")
+		ctx, cancel := context.WithTimeout(context.Background(), 2200*time.Millisecond)
+		err := Run(ctx, Config{Name: "tls", Rate: 20, VerifyTLS: verify, Targets: []Target{{URL: srv.URL + "/"}}}, path)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(path)
+		st, err := ParseStats(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := st.Window(time.Minute)
+		if verify && (w.Errors["tls"] == 0 || w.Codes["200"] != 0) || !verify && (w.Codes["200"] == 0 || w.Errors["tls"] != 0) {
+			t.Errorf("verify %v: %s", verify, w)
+		}
+	}
+}

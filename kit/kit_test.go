@@ -1,0 +1,60 @@
+package kit
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// git runs git with no user or system configuration.
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// TestReleasedIsTheSource: the newest kit revision holds exactly
+// kit/puppet, so a kit change is not forgotten in the history labs pin.
+func TestReleasedIsTheSource(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("git is needed to read the kit's history")
+	}
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "history.bundle")
+	os.WriteFile(bundle, History(), 0o644)
+	clone := filepath.Join(dir, "kit")
+	git(t, dir, "clone", "-q", "--template=", bundle, clone)
+	tags := strings.Fields(git(t, clone, "tag", "-l", "kit-*", "--sort=-v:refname"))
+	if len(tags) == 0 {
+		t.Fatal("the kit's history has no kit-N tag")
+	}
+	for _, tag := range tags {
+		if !ValidTag(tag) {
+			t.Errorf("tag %q is not a kit revision name", tag)
+		}
+	}
+	git(t, clone, "checkout", "-q", tags[0])
+	diff := exec.Command("diff", "-r", "-x", ".git", clone, "puppet")
+	var out bytes.Buffer
+	diff.Stdout, diff.Stderr = &out, &out
+	if err := diff.Run(); err != nil {
+		t.Errorf("kit/puppet differs from %s, the newest kit revision: run scripts/kit-release \"what changed\"\n%s", tags[0], out.String())
+	}
+}
+
+func TestValidTag(t *testing.T) {
+	for s, want := range map[string]bool{"kit-1": true, "kit-42": true, "kit-0": false, "kit-": false, "v1": false, "kit-1;x": false, "../kit-1": false} {
+		if ValidTag(s) != want {
+			t.Errorf("ValidTag(%q) = %v", s, !want)
+		}
+	}
+}

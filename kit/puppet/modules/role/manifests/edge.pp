@@ -1,0 +1,5 @@
+# An HTTP edge: nginx in front of application servers.
+class role::edge {
+  include profile::base
+  include profile::nginx_edge
+}

@@ -1,0 +1,99 @@
+package provision
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/kit"
+)
+
+// kitRepo is how a puppet tree from vlab's kit names its repository.
+const kitRepo = "kit"
+
+// openKit returns a mirror of vlab's kit history, which vlab carries
+// (package kit): written to the cache as a bundle file once per content,
+// then mirrored like a lab's bundle.
+func openKit(ctx context.Context, g *gitTool, cacheDir string) (*gitSource, error) {
+	b := kit.History()
+	sum := sha256.Sum256(b)
+	file := filepath.Join(cacheDir, "kit", "history-"+hex.EncodeToString(sum[:8])+".bundle")
+	if _, err := os.Stat(file); err != nil {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			return nil, err
+		}
+		if err := atomicfile.Write(file, b, 0o644); err != nil {
+			return nil, fmt.Errorf("%s: %w", kit.Name, err)
+		}
+	}
+	return openBundle(ctx, g, cacheDir, file)
+}
+
+// onKit checks that commit of src builds on kit revision tag: its history
+// holds the tag's commit.
+func onKit(ctx context.Context, g *gitTool, cacheDir string, src *gitSource, tag, commit string) error {
+	k, err := openKit(ctx, g, cacheDir)
+	if err != nil {
+		return err
+	}
+	base, err := k.resolve(ctx, tag, true)
+	if err != nil {
+		return fmt.Errorf("%s has no revision %s: %w", kit.Name, tag, err)
+	}
+	if _, err := src.g.quiet(ctx, src.dir, "merge-base", "--is-ancestor", base, commit); err != nil {
+		return fmt.Errorf("does not build on %s (commit %s is not in its history); make the lab's commits on a clone of the kit at %s (docs/KIT.md)", tag, shortID(base), tag)
+	}
+	return nil
+}
+
+// history writes a git bundle of the history up to commit into dir, once,
+// with the commit as the bundle's one branch.
+func (s *gitSource) history(ctx context.Context, commit, dir string) (string, error) {
+	out := filepath.Join(dir, commit+".bundle")
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	ref := "refs/heads/vlab-" + commit
+	if _, err := s.git(ctx, "update-ref", ref, commit); err != nil {
+		return "", err
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
+	defer os.Remove(tmp)
+	if _, err := s.git(ctx, "bundle", "create", "--quiet", tmp, ref); err != nil {
+		return "", err
+	}
+	return out, os.Rename(tmp, out)
+}
+
+// cloneBranch is the branch of the guest's clone.
+const cloneBranch = "production"
+
+// cloneCommand is the guest command that replaces dir with a clone of the
+// history bundle at bundle, on branch production at commit, with an
+// identity for the trainee's commits.
+func cloneCommand(bundle, dir, commit string) string {
+	q := quote
+	tmp := dir + ".vlab-new"
+	return strings.Join([]string{
+		"set -e",
+		"rm -rf " + q(tmp),
+		"git clone -q --no-hardlinks --template= -b vlab-" + commit + " " + q(bundle) + " " + q(tmp),
+		"git -C " + q(tmp) + " branch -q -m " + cloneBranch,
+		"git -C " + q(tmp) + " remote remove origin",
+		"git -C " + q(tmp) + " config user.name 'On-call engineer'",
+		"git -C " + q(tmp) + " config user.email oncall@lab.invalid",
+		"rm -rf " + q(dir),
+		"mkdir -p " + q(path.Dir(dir)),
+		"mv " + q(tmp) + " " + q(dir),
+		"rm -f " + q(bundle),
+	}, "\n")
+}
