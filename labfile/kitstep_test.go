@@ -1,0 +1,29 @@
+package labfile_test
+
+import (
+	"testing"
+
+	"github.com/vlab-dev/vlab/labfile"
+)
+
+func TestKitSteps(t *testing.T) {
+	wantProblems(t, "kit-steps.yaml", []string{
+		`:9: vms[1].provision[0].puppet.kit: "v1" is not a kit revision such as kit-1 (scripts/kit-release lists them)`,
+		`:9: vms[1].provision[0].puppet.role: "Edge-1": a kit step names the VM's role, a puppet class name under role:: such as edge`,
+		`:10: vms[1].provision[1].puppet.revision: "main": the kit's revision is its kit: tag; give repo: for commits of the lab's own`,
+		`:11: vms[1].provision[2].puppet.clone: "tmp/x": the clone's folder is a clean absolute path in the guest, such as /etc/puppet/code/kit`,
+		`:12: vms[1].provision[3].puppet.repo: missing; a local path or a git URL, or kit: for vlab's kit`,
+		`:12: vms[1].provision[3].puppet.revision: missing; pin a commit, tag or branch`,
+	})
+}
+
+func TestKitStepDefaults(t *testing.T) {
+	lab, err := labfile.Parse("kit.yaml", []byte("name: k\ntitle: k\nvms:\n  - name: web\n    provision:\n      - puppet: {kit: kit-1, role: edge}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := lab.VMs[0].Provision[0].Puppet
+	if pp.Revision != "kit-1" || pp.Manifest != "manifests/site.pp" || len(pp.ModulePath) != 1 || pp.Hiera != "hiera.yaml" || pp.Clone != labfile.DefaultKitClone {
+		t.Errorf("kit step defaults: %+v", pp)
+	}
+}

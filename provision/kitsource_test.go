@@ -1,0 +1,94 @@
+package provision
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vlab-dev/vlab/kit"
+	"github.com/vlab-dev/vlab/labfile"
+)
+
+// TestExportKit: a kit step without a repository exports the kit at its
+// tag, from the history vlab carries, with its history for the clone.
+func TestExportKit(t *testing.T) {
+	p := labfile.Puppet{Kit: "kit-1", Revision: "kit-1", Role: "edge", Clone: labfile.DefaultKitClone}
+	got, err := ExportStep(context.Background(), t.TempDir(), t.TempDir(), p, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := archiveFiles(t, got.Archive)
+	if !strings.Contains(files["manifests/site.pp"], "vlab_role") || files["modules/role/manifests/edge.pp"] == "" {
+		t.Errorf("kit-1's tree: %v", keys(files))
+	}
+	if got.Repo != "kit" || got.History == "" {
+		t.Errorf("export: %+v", got)
+	}
+	if _, err := ExportStep(context.Background(), t.TempDir(), t.TempDir(), labfile.Puppet{Kit: "kit-999", Revision: "kit-999"}, true, nil); err == nil {
+		t.Error("a kit revision that does not exist exported")
+	}
+}
+
+// TestExportOnKit: a lab's bundle must build on the kit revision it names.
+func TestExportOnKit(t *testing.T) {
+	labDir := t.TempDir()
+	kitBundle := filepath.Join(t.TempDir(), "kit.bundle")
+	os.WriteFile(kitBundle, kit.History(), 0o644)
+	repo := newTestRepo(t, t.TempDir())
+	repo.git("fetch", "-q", kitBundle, "kit-1:refs/heads/kit")
+	repo.git("checkout", "-q", "kit")
+	incident := repo.commit(map[string]string{"data/common.yaml": "profile::nginx_edge::worker_connections: 8\n"})
+	repo.git("bundle", "create", filepath.Join(labDir, "on-kit.bundle"), "--all")
+
+	other := newTestRepo(t, t.TempDir())
+	alone := other.commit(map[string]string{"manifests/site.pp": "notify { 'x': }\n"})
+	other.git("bundle", "create", filepath.Join(labDir, "alone.bundle"), "--all")
+
+	cache := t.TempDir()
+	p := labfile.Puppet{Kit: "kit-1", Repo: "on-kit.bundle", Revision: incident, Role: "edge", Clone: "/etc/puppet/code/shop"}
+	got, err := ExportStep(context.Background(), cache, labDir, p, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Commit != incident || !strings.Contains(archiveFiles(t, got.Archive)["data/common.yaml"], "connections: 8") {
+		t.Errorf("export on the kit: %+v", got)
+	}
+	// The history for the guest's clone holds the kit's commits and the lab's.
+	clone := filepath.Join(t.TempDir(), "clone")
+	check := newTestRepo(t, t.TempDir())
+	check.git("clone", "-q", "-b", "vlab-"+incident, got.History, clone)
+	if log := check.git("-C", clone, "log", "--format=%s"); !strings.Contains(log, "kit-1:") || strings.Count(log, "\n") != 1 {
+		t.Errorf("the clone's history:\n%s", log)
+	}
+
+	p.Repo, p.Revision = "alone.bundle", alone
+	if _, err := ExportStep(context.Background(), cache, labDir, p, true, nil); err == nil || !strings.Contains(err.Error(), "does not build on kit-1") {
+		t.Errorf("a repository not on the kit: %v", err)
+	}
+}
+
+func TestApplyClone(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "h.bundle")
+	os.WriteFile(hist, []byte("bundle"), 0o644)
+	r := newFakeRunner(nil)
+	tree := PuppetTree{Commit: strings.Repeat("a", 40), Tree: strings.Repeat("b", 40), History: hist}
+	p := labfile.Puppet{Kit: "kit-1", Role: "edge", Clone: "/etc/puppet/code/shop", Manifest: "manifests/site.pp", ModulePath: []string{"modules"}, Hiera: "hiera.yaml"}
+	if err := ApplyPuppet(context.Background(), r, tree, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if f := string(r.files[factsFile].data); !strings.Contains(f, "vlab_role: edge\n") || !strings.Contains(f, "vlab_puppet_dir: /etc/puppet/code/shop\n") {
+		t.Errorf("facts: %q", f)
+	}
+	r.ran(t, "git clone -q --no-hardlinks --template= -b vlab-"+tree.Commit+" /var/cache/vlab/puppet/"+tree.Commit+".bundle",
+		"cd /etc/puppet/code/shop && puppet apply --detailed-exitcodes --color=false --modulepath=/etc/puppet/code/shop/modules")
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
