@@ -18,7 +18,10 @@ import (
 // DefaultKitClone is where a kit step's clone goes in the guest.
 const DefaultKitClone = "/etc/puppet/code/kit"
 
-var roleName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+var (
+	roleName  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	hieraName = regexp.MustCompile(`^(lookup_options|[a-z][a-z0-9_]*(::[a-z][a-z0-9_]*)+)$`)
+)
 
 // kitDefaults fills in a kit step's revision, layout and clone.
 func (pp *Puppet) kitDefaults() {
@@ -66,6 +69,14 @@ func (v *validator) puppetStep(p path, pp *Puppet) {
 	}
 	if pp.Clone != "" && (!gpath.IsAbs(pp.Clone) || gpath.Clean(pp.Clone) == "/" || gpath.Clean(pp.Clone) != pp.Clone) {
 		v.errf(p.with("clone"), "%q: the clone's folder is a clean absolute path in the guest, such as %s", pp.Clone, DefaultKitClone)
+	}
+	if len(pp.Data) > 0 && pp.Clone == "" {
+		v.errf(p.with("data"), "hiera data is committed into the guest's clone: give clone: (a kit step has one)")
+	}
+	for k := range pp.Data {
+		if !hieraName.MatchString(k) {
+			v.errf(p.with("data", k), "%q is not a hiera key such as profile::nginx_edge::worker_connections", k)
+		}
 	}
 	v.treePaths(p, pp)
 }

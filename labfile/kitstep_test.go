@@ -14,6 +14,10 @@ func TestKitSteps(t *testing.T) {
 		`:11: vms[1].provision[2].puppet.clone: "tmp/x": the clone's folder is a clean absolute path in the guest, such as /etc/puppet/code/kit`,
 		`:12: vms[1].provision[3].puppet.repo: missing; a local path or a git URL, or kit: for vlab's kit`,
 		`:12: vms[1].provision[3].puppet.revision: missing; pin a commit, tag or branch`,
+		`:13: vms[1].provision[4].puppet.repo: p.bundle not found in the lab folder`,
+		`:13: vms[1].provision[4].puppet.data: hiera data is committed into the guest's clone: give clone: (a kit step has one)`,
+		`:13: vms[1].provision[4].puppet.data.x: "x" is not a hiera key such as profile::nginx_edge::worker_connections`,
+		`:14: vms[1].provision[5].puppet.data.nginx worker: "nginx worker" is not a hiera key such as profile::nginx_edge::worker_connections`,
 	})
 }
 

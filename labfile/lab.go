@@ -91,6 +91,10 @@ type Puppet struct {
 	// Clone, when set, is where the guest keeps a clone of the repository
 	// with its history, from which puppet is applied.
 	Clone string `yaml:"clone,omitempty"`
+	// Data is hiera data of the lab's own (key → value), committed into
+	// the clone as data/lab.yaml, which the kit's hierarchy reads between
+	// a host's data and its role's.
+	Data map[string]any `yaml:"data,omitempty"`
 }
 
 // File copies a file or directory from the lab folder into a guest.

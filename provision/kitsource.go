@@ -5,13 +5,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/vlab-dev/vlab/internal/atomicfile"
 	"github.com/vlab-dev/vlab/kit"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // kitRepo is how a puppet tree from vlab's kit names its repository.
@@ -96,4 +100,31 @@ func cloneCommand(bundle, dir, commit string) string {
 		"mv " + q(tmp) + " " + q(dir),
 		"rm -f " + q(bundle),
 	}, "\n")
+}
+
+// labDataFile is where a step's hiera data goes in its clone; the kit's
+// hierarchy reads it between a host's data and its role's.
+const labDataFile = "data/lab.yaml"
+
+// commitLabData writes the step's hiera data into its clone and commits it,
+// so that the trainee's checkout is clean and `git log` says where it came
+// from.
+func commitLabData(ctx context.Context, r Runner, p labfile.Puppet, out io.Writer) error {
+	if len(p.Data) == 0 {
+		return nil
+	}
+	body, err := yaml.Marshal(p.Data)
+	if err != nil {
+		return fmt.Errorf("hiera data: %w", err)
+	}
+	doc := append([]byte("---\n# This lab's own hiera data (its lab.yaml), committed by vlab.\n"), body...)
+	if err := r.WriteFile(ctx, path.Join(p.Clone, labDataFile), doc, 0o644); err != nil {
+		return fmt.Errorf("write %s in the clone: %w", labDataFile, err)
+	}
+	commit := fmt.Sprintf("git -C %[1]s add %[2]s && git -C %[1]s -c user.name=vlab -c user.email=vlab@lab.invalid commit -q --no-verify -m %[3]s",
+		quote(p.Clone), labDataFile, quote("this lab's hiera data ("+labDataFile+")"))
+	if err := guestRun(ctx, r, "guest", commit, out); err != nil {
+		return fmt.Errorf("commit %s in the clone: %w", labDataFile, err)
+	}
+	return nil
 }

@@ -81,8 +81,30 @@ func TestApplyClone(t *testing.T) {
 	if f := string(r.files[factsFile].data); !strings.Contains(f, "vlab_role: edge\n") || !strings.Contains(f, "vlab_puppet_dir: /etc/puppet/code/shop\n") {
 		t.Errorf("facts: %q", f)
 	}
+	if _, ok := r.files["/etc/puppet/code/shop/data/lab.yaml"]; ok {
+		t.Error("lab data written for a step without data")
+	}
 	r.ran(t, "git clone -q --no-hardlinks --template= -b vlab-"+tree.Commit+" /var/cache/vlab/puppet/"+tree.Commit+".bundle",
 		"cd /etc/puppet/code/shop && puppet apply --detailed-exitcodes --color=false --modulepath=/etc/puppet/code/shop/modules")
+}
+
+// TestLabData: a step's hiera data is committed into its clone as
+// data/lab.yaml before puppet runs.
+func TestLabData(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "h.bundle")
+	os.WriteFile(hist, []byte("bundle"), 0o644)
+	r := newFakeRunner(nil)
+	tree := PuppetTree{Commit: strings.Repeat("a", 40), Tree: strings.Repeat("b", 40), History: hist}
+	p := labfile.Puppet{Kit: "kit-2", Role: "edge", Clone: "/etc/puppet/code/kit", Manifest: "manifests/site.pp",
+		Data: map[string]any{"profile::nginx_edge::worker_connections": 8, "profile::nginx_edge::sites": map[string]any{"www": map[string]any{"upstream": "app:80"}}}}
+	if err := ApplyPuppet(context.Background(), r, tree, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	f := string(r.files["/etc/puppet/code/kit/data/lab.yaml"].data)
+	if !strings.HasPrefix(f, "---\n") || !strings.Contains(f, "profile::nginx_edge::worker_connections: 8\n") || !strings.Contains(f, "upstream: app:80") {
+		t.Errorf("data/lab.yaml:\n%s", f)
+	}
+	r.ran(t, "git clone", "git -C /etc/puppet/code/kit add data/lab.yaml && git -C /etc/puppet/code/kit -c user.name=vlab", "puppet apply")
 }
 
 func keys(m map[string]string) []string {

@@ -100,6 +100,9 @@ func applyClone(ctx context.Context, r Runner, tree PuppetTree, p labfile.Puppet
 	if err := guestRun(ctx, r, "guest", cloneCommand(bundle, p.Clone, tree.Commit), out); err != nil {
 		return fmt.Errorf("clone puppet repo at %s into %s: %w; the image needs git", tree.Short(), p.Clone, err)
 	}
+	if err := commitLabData(ctx, r, p, out); err != nil {
+		return err
+	}
 	return runPuppet(ctx, r, tree.Commit, cmd, out)
 }
 

@@ -1,13 +1,16 @@
 # nginx as an HTTP edge: its main configuration (the knobs incidents turn:
 # worker processes and connections, keepalive) and one site per entry of
-# $sites, each proxying to its upstream. A site may have long-polling
-# paths, proxied without buffering and with their own read timeout.
+# $sites, each proxying to its upstream over kept-alive connections, with
+# its own access log, optional per-client rate limits on paths (429 when
+# exceeded) and long-polling paths (proxied without buffering).
 #
 #   profile::nginx_edge::sites:
 #     live:
 #       server_name: live.shop.example
-#       upstream: "127.0.0.1:8080"
+#       upstream: "app:8080"
 #       longpoll: {path: /events, timeout: 60}
+#       rate_limits:
+#         /search: {rate: 1r/s, burst: 5}
 class profile::nginx_edge (
   Hash    $sites,
   Variant[Integer, Enum['auto']] $worker_processes = 'auto',
@@ -36,14 +39,21 @@ class profile::nginx_edge (
   }
 
   $sites.each |String $name, Hash $site| {
-    file { "/etc/nginx/sites-enabled/${name}":
+    file { "/etc/nginx/sites-available/${name}":
       ensure  => file,
       content => epp('profile/site.epp', {
         'name'        => $name,
         'server_name' => $site['server_name'],
         'upstream'    => $site['upstream'],
         'longpoll'    => $site['longpoll'],
+        'rate_limits' => $site['rate_limits'] ? { undef => {}, default => $site['rate_limits'] },
       }),
+      require => Package['nginx'],
+      notify  => Service['nginx'],
+    }
+    file { "/etc/nginx/sites-enabled/${name}":
+      ensure  => link,
+      target  => "/etc/nginx/sites-available/${name}",
       require => Package['nginx'],
       notify  => Service['nginx'],
     }
