@@ -351,7 +351,7 @@ func TestSaveStateAtomic(t *testing.T) {
 
 func TestLabNICsAndHosts(t *testing.T) {
 	lab := &labfile.Lab{Networks: []labfile.Network{{Name: "front"}, {Name: "back"}},
-		VMs: []labfile.VM{{Name: "lb", Networks: []string{"front"}}, {Name: "app", Networks: []string{"front", "back"}},
+		VMs: []labfile.VM{{Name: "lb", Networks: []string{"front"}, Names: []string{"www.shop.example", "shop.example"}}, {Name: "app", Networks: []string{"front", "back"}},
 			{Name: "db", Networks: []string{"back"}}, {Name: "lonely"}}}
 	got := labNICs(lab)
 	want := map[string][]nic{
@@ -367,7 +367,7 @@ func TestLabNICsAndHosts(t *testing.T) {
 	if len(got["lonely"]) != 0 || len(got) != 3 {
 		t.Errorf("nics %v", got)
 	}
-	if h, w := hostsBlock(lab), "# vlab lab networks\n10.77.0.10 lb\n10.77.0.11 app\n10.77.1.12 db\n"; h != w {
+	if h, w := hostsBlock(lab), "# vlab lab networks\n10.77.0.10 lb www.shop.example shop.example\n10.77.0.11 app\n10.77.1.12 db\n"; h != w {
 		t.Errorf("hostsBlock:\n%s\nwant:\n%s", h, w)
 	}
 }

@@ -67,7 +67,7 @@ func hostsBlock(lab *labfile.Lab) string {
 	b.WriteString("# vlab lab networks\n")
 	for _, v := range lab.VMs {
 		if nics := labNICs(lab)[v.Name]; len(nics) > 0 {
-			fmt.Fprintf(&b, "%s %s\n", nics[0].addr, v.Name)
+			fmt.Fprintf(&b, "%s %s\n", nics[0].addr, strings.Join(append([]string{v.Name}, v.Names...), " "))
 		}
 	}
 	return b.String()

@@ -31,3 +31,12 @@ func TestKitStepDefaults(t *testing.T) {
 		t.Errorf("kit step defaults: %+v", pp)
 	}
 }
+
+func TestServiceNames(t *testing.T) {
+	wantProblems(t, "invalid-names.yaml", []string{
+		`:8: vms[0].names[1]: "-bad.example" is not a host name such as upload.example.org`,
+		`:8: vms[0].names[2]: "app" already names vm app`,
+		`:10: vms[1].names[0]: "www.shop.example" already names vm edge`,
+		`:10: vms[1].names: names resolve over a lab network: give the VM networks:`,
+	})
+}

@@ -60,6 +60,9 @@ type VM struct {
 	Provision []Step   `yaml:"provision,omitempty"`
 	// Observer marks the VM the trainee does not get (see observer.go).
 	Observer bool `yaml:"observer,omitempty"`
+	// Names are service names that resolve to the VM in every VM of the
+	// lab (its /etc/hosts), such as upload.example.org for the edge.
+	Names []string `yaml:"names,omitempty"`
 }
 
 // Network is a lab-internal network joining some of the lab's VMs; the host

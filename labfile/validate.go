@@ -3,6 +3,7 @@ package labfile
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -107,12 +108,20 @@ func (v *validator) unique(p path, n int, name func(int) string) {
 	}
 }
 
+// serviceName is a DNS name a lab gives a VM: labels of letters, digits
+// and inner dashes.
+var serviceName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
 func (v *validator) vms() {
 	l := v.lab
 	if len(l.VMs) == 0 {
 		v.errf(path{"vms"}, "a lab needs at least one VM")
 	}
 	v.unique(path{"vms"}, len(l.VMs), func(i int) string { return l.VMs[i].Name })
+	names := map[string]string{}
+	for _, vm := range l.VMs {
+		names[vm.Name] = vm.Name
+	}
 	for i, vm := range l.VMs {
 		p := path{"vms", i}
 		if vm.Memory < 128 || vm.Memory > 65536 {
@@ -120,6 +129,17 @@ func (v *validator) vms() {
 		}
 		if vm.CPUs < 1 || vm.CPUs > 64 {
 			v.errf(p.with("cpus"), "%d is out of range 1..64", vm.CPUs)
+		}
+		for j, n := range vm.Names {
+			if !serviceName.MatchString(n) {
+				v.errf(p.with("names", j), "%q is not a host name such as upload.example.org", n)
+			} else if owner, ok := names[n]; ok {
+				v.errf(p.with("names", j), "%q already names vm %s", n, owner)
+			}
+			names[n] = vm.Name
+		}
+		if len(vm.Names) > 0 && len(vm.Networks) == 0 {
+			v.errf(p.with("names"), "names resolve over a lab network: give the VM networks:")
 		}
 		for j, n := range vm.Networks {
 			if !slices.ContainsFunc(l.Networks, func(x Network) bool { return x.Name == n }) {
