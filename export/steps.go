@@ -108,6 +108,8 @@ func (p *project) step(ctx context.Context, vmName string, n int, s labfile.Step
 		return p.fileStep(vmName, n, name, *s.File)
 	case s.Puppet != nil:
 		return p.puppetStep(ctx, vmName, n, name, *s.Puppet)
+	case s.Git != nil:
+		return p.gitStep(ctx, vmName, n, name, *s.Git)
 	case len(s.Packages) > 0:
 		var pins []string
 		for pkg, ver := range s.Packages {
@@ -173,6 +175,22 @@ func (p *project) puppetStep(ctx context.Context, vmName string, n int, name str
 	}
 	pr, err := p.script(vmName, n, name, body)
 	return []vagrant.Provisioner{{Source: rel, Dest: fmt.Sprintf("/tmp/vlab-upload-%02d", n)}, pr}, err
+}
+
+// gitStep exports a repository's history up to its pinned revision and
+// clones it in the guest, as `vlab up` does.
+func (p *project) gitStep(ctx context.Context, vmName string, n int, name string, g labfile.Git) ([]vagrant.Provisioner, error) {
+	t, err := provision.ExportStep(ctx, p.opts.CacheDir, p.lab.Dir, labfile.Puppet{Repo: g.Repo, Revision: g.Revision, Clone: g.Dest}, false, p.opts.Verbose)
+	if err != nil {
+		return nil, err
+	}
+	rel := filepath.Join("files", vmName, fmt.Sprintf("%02d-git.bundle", n))
+	if err := copyFileOf(filepath.Dir(t.History), filepath.Base(t.History), filepath.Join(p.dir, rel)); err != nil {
+		return nil, err
+	}
+	tmp := fmt.Sprintf("/tmp/vlab-upload-%02d.bundle", n)
+	pr, err := p.script(vmName, n, name, provision.CloneCommand(tmp, g.Dest, t.Commit))
+	return []vagrant.Provisioner{{Source: rel, Dest: tmp}, pr}, err
 }
 
 // hosts is the shell that adds the lab's names to /etc/hosts.

@@ -18,6 +18,9 @@ func TestKitSteps(t *testing.T) {
 		`:13: vms[1].provision[4].puppet.data: hiera data is committed into the guest's clone: give clone: (a kit step has one)`,
 		`:13: vms[1].provision[4].puppet.data.x: "x" is not a hiera key such as profile::nginx_edge::worker_connections`,
 		`:14: vms[1].provision[5].puppet.data.nginx worker: "nginx worker" is not a hiera key such as profile::nginx_edge::worker_connections`,
+		`:15: vms[1].provision[6].git.repo: missing.bundle not found in the lab folder`,
+		`:15: vms[1].provision[6].git.revision: missing; pin a commit, tag or branch`,
+		`:15: vms[1].provision[6].git.dest: "srv/app": the clone's folder is a clean absolute path in the guest, such as /srv/deploy/shop-config`,
 	})
 }
 

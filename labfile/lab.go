@@ -78,6 +78,19 @@ type Step struct {
 	Packages map[string]string `yaml:"packages,omitempty"`
 	File     *File             `yaml:"file,omitempty"`
 	Run      string            `yaml:"run,omitempty"`
+	Git      *Git              `yaml:"git,omitempty"`
+}
+
+// Git puts a clone of a repository at a pinned revision into a guest: an
+// application's or a configuration's, with its history up to the
+// revision, so that a deploy or a revert in it is real.
+type Git struct {
+	// Repo is a folder or git bundle in the lab folder, or a git URL, as
+	// for puppet steps.
+	Repo     string `yaml:"repo"`
+	Revision string `yaml:"revision"`
+	// Dest is the clone's folder in the guest.
+	Dest string `yaml:"dest"`
 }
 
 // Puppet applies a puppet tree at a pinned revision.

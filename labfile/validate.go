@@ -2,6 +2,7 @@ package labfile
 
 import (
 	"fmt"
+	gpath "path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -154,13 +155,26 @@ func (v *validator) vms() {
 
 func (v *validator) step(p path, s Step) {
 	n := 0
-	for _, set := range []bool{s.Puppet != nil, s.Packages != nil, s.File != nil, s.Run != ""} {
+	for _, set := range []bool{s.Puppet != nil, s.Packages != nil, s.File != nil, s.Run != "", s.Git != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		v.errf(p, "a step has exactly one of puppet, packages, file, run (found %d)", n)
+		v.errf(p, "a step has exactly one of puppet, packages, file, run, git (found %d)", n)
+	}
+	if g := s.Git; g != nil {
+		if g.Repo == "" {
+			v.errf(p.with("git", "repo"), "missing; a folder or git bundle in the lab folder, or a git URL")
+		} else {
+			v.puppetRepo(p.with("git", "repo"), g.Repo)
+		}
+		if g.Revision == "" {
+			v.errf(p.with("git", "revision"), "missing; pin a commit, tag or branch")
+		}
+		if !gpath.IsAbs(g.Dest) || gpath.Clean(g.Dest) != g.Dest || g.Dest == "/" {
+			v.errf(p.with("git", "dest"), "%q: the clone's folder is a clean absolute path in the guest, such as /srv/deploy/shop-config", g.Dest)
+		}
 	}
 	if s.Puppet != nil {
 		v.puppetStep(p.with("puppet"), s.Puppet)

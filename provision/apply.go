@@ -122,8 +122,10 @@ func applyStep(ctx context.Context, opts ApplyOptions, plan *Plan, i int, s labf
 		return CopyFile(ctx, opts.Runner, opts.Lab.Dir, *s.File, opts.Verbose)
 	case s.Run != "":
 		return RunScript(ctx, opts.Runner, s.Run, opts.Verbose)
+	case s.Git != nil:
+		return CloneRepo(ctx, opts.Runner, plan.Repos[i], s.Git.Dest, opts.Verbose)
 	}
-	return errors.New("the step has none of puppet, packages, file, run; check lab.yaml with `vlab check`")
+	return errors.New("the step has none of puppet, packages, file, run, git; check lab.yaml with `vlab validate`")
 }
 
 // installStep fetches the pinned packages on the host and installs them.
@@ -171,6 +173,8 @@ func stepLabel(plan *Plan, i int, s labfile.Step) string {
 		kind, what = "file", s.File.Dest
 	case s.Run != "":
 		kind, what = "run", firstLine(s.Run)
+	case s.Git != nil:
+		kind, what = "git @ "+plan.Repos[i].Short(), s.Git.Dest
 	}
 	if s.Name != "" {
 		what = s.Name

@@ -23,6 +23,8 @@ type Plan struct {
 	VM  *labfile.VM
 	// Puppet holds the resolved tree of each puppet step, by step index.
 	Puppet map[int]PuppetTree
+	// Repos holds the resolved revision of each git step, by step index.
+	Repos map[int]PuppetTree
 	// Files holds the digest of each file step's source, by step index.
 	Files map[int]FileDigest
 	// Triggers are the lab's triggers that run in this VM.
@@ -51,7 +53,7 @@ func NewPlan(ctx context.Context, lab *labfile.Lab, vm string, opts PlanOptions)
 	if !ok {
 		return nil, fmt.Errorf("lab %s has no VM %q; it has %v", lab.Name, vm, lab.VMNames())
 	}
-	p := &Plan{Lab: lab, VM: v, Puppet: map[int]PuppetTree{}, Files: map[int]FileDigest{}}
+	p := &Plan{Lab: lab, VM: v, Puppet: map[int]PuppetTree{}, Repos: map[int]PuppetTree{}, Files: map[int]FileDigest{}}
 	for i, s := range v.Provision {
 		if err := p.resolveStep(ctx, i, s, opts); err != nil {
 			return nil, fmt.Errorf("vm %s: provision step %d: %w", vm, i+1, err)
@@ -81,6 +83,10 @@ func (p *Plan) resolveStep(ctx context.Context, i int, s labfile.Step, opts Plan
 		t, err := ExportStep(ctx, opts.CacheDir, p.Lab.Dir, *s.Puppet, opts.Offline, opts.Verbose)
 		p.Puppet[i] = t
 		return err
+	case s.Git != nil:
+		t, err := ExportStep(ctx, opts.CacheDir, p.Lab.Dir, labfile.Puppet{Repo: s.Git.Repo, Revision: s.Git.Revision, Clone: s.Git.Dest}, opts.Offline, opts.Verbose)
+		p.Repos[i] = t
+		return err
 	case s.File != nil:
 		src, err := confine.Resolve(p.Lab.Dir, s.File.Src)
 		if errors.Is(err, confine.ErrOutside) {
@@ -103,6 +109,7 @@ type goldenInputs struct {
 	Lab         string             `json:"lab"`
 	VM          labfile.VM         `json:"vm"` // name, size, networks and the provision section
 	Puppet      map[int]PuppetTree `json:"puppet"`
+	Repos       map[int]PuppetTree `json:"repos,omitempty"`
 	Files       map[int]FileDigest `json:"files"`
 	Triggers    []labfile.Trigger  `json:"triggers"`
 	Units       map[string][]byte  `json:"units"`
@@ -120,7 +127,7 @@ func (p *Plan) Key(imageDigest string, extra ...string) (string, error) {
 	}
 	in := goldenInputs{
 		Version: goldenKeyVersion, ImageDigest: imageDigest, Lab: p.Lab.Name, VM: *p.VM,
-		Puppet: p.Puppet, Files: p.Files, Triggers: p.Triggers, Units: map[string][]byte{}, Extra: extra,
+		Puppet: p.Puppet, Repos: p.Repos, Files: p.Files, Triggers: p.Triggers, Units: map[string][]byte{}, Extra: extra,
 		Client: p.Client.Digest,
 	}
 	for _, t := range p.Triggers {

@@ -81,10 +81,10 @@ func (s *gitSource) history(ctx context.Context, commit, dir string) (string, er
 // cloneBranch is the branch of the guest's clone.
 const cloneBranch = "production"
 
-// cloneCommand is the guest command that replaces dir with a clone of the
+// CloneCommand is the guest command that replaces dir with a clone of the
 // history bundle at bundle, on branch production at commit, with an
 // identity for the trainee's commits.
-func cloneCommand(bundle, dir, commit string) string {
+func CloneCommand(bundle, dir, commit string) string {
 	q := quote
 	tmp := dir + ".vlab-new"
 	return strings.Join([]string{
@@ -125,6 +125,22 @@ func commitLabData(ctx context.Context, r Runner, p labfile.Puppet, out io.Write
 		quote(p.Clone), labDataFile, quote("this lab's hiera data ("+labDataFile+")"))
 	if err := guestRun(ctx, r, "guest", commit, out); err != nil {
 		return fmt.Errorf("commit %s in the clone: %w", labDataFile, err)
+	}
+	return nil
+}
+
+// CloneRepo replaces dest in the guest with a clone of tree's repository:
+// its history up to tree's commit, checked out on branch production.
+func CloneRepo(ctx context.Context, r Runner, tree PuppetTree, dest string, out io.Writer) error {
+	if tree.History == "" {
+		return fmt.Errorf("clone into %s: no history was exported", dest)
+	}
+	bundle := path.Join(guestPuppetCache, tree.Commit+".bundle")
+	if err := r.Upload(ctx, tree.History, bundle); err != nil {
+		return fmt.Errorf("upload the history of %s at %s: %w", tree.Repo, tree.Short(), err)
+	}
+	if err := guestRun(ctx, r, "guest", CloneCommand(bundle, dest, tree.Commit), out); err != nil {
+		return fmt.Errorf("clone %s at %s into %s: %w; the image needs git", tree.Repo, tree.Short(), dest, err)
 	}
 	return nil
 }

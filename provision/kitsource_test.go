@@ -114,3 +114,40 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+// TestGitStep: a git step's revision is resolved in the plan (and keys the
+// golden state), and its history is cloned into the guest.
+func TestGitStep(t *testing.T) {
+	labDir := t.TempDir()
+	repo := newTestRepo(t, t.TempDir())
+	v1 := repo.commit(map[string]string{"config.yaml": "workers: 4\n"})
+	repo.commit(map[string]string{"config.yaml": "workers: 8\n"})
+	repo.git("bundle", "create", filepath.Join(labDir, "config.bundle"), "--all")
+	lab := &labfile.Lab{Name: "l", Dir: labDir, VMs: []labfile.VM{{Name: "app", Provision: []labfile.Step{
+		{Git: &labfile.Git{Repo: "config.bundle", Revision: v1[:8], Dest: "/srv/config"}}}}}}
+	p, err := NewPlan(context.Background(), lab, "app", PlanOptions{CacheDir: t.TempDir(), Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := p.Repos[0]
+	if tree.Commit != v1 || tree.History == "" {
+		t.Fatalf("planned git step: %+v", tree)
+	}
+	r := newFakeRunner(nil)
+	if err := CloneRepo(context.Background(), r, tree, "/srv/config", nil); err != nil {
+		t.Fatal(err)
+	}
+	if r.uploads["/var/cache/vlab/puppet/"+v1+".bundle"] != tree.History {
+		t.Errorf("uploads: %v", r.uploads)
+	}
+	r.ran(t, "-b vlab-"+v1+" /var/cache/vlab/puppet/"+v1+".bundle /srv/config.vlab-new")
+	k1, _ := p.Key("img")
+	lab.VMs[0].Provision[0].Git.Revision = "main"
+	p2, err := NewPlan(context.Background(), lab, "app", PlanOptions{CacheDir: t.TempDir(), Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k2, _ := p2.Key("img"); k1 == k2 {
+		t.Error("the golden key does not change with the git step's revision")
+	}
+}

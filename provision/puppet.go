@@ -93,12 +93,8 @@ func applyClone(ctx context.Context, r Runner, tree PuppetTree, p labfile.Puppet
 	if err != nil {
 		return err
 	}
-	bundle := path.Join(guestPuppetCache, tree.Commit+".bundle")
-	if err := r.Upload(ctx, tree.History, bundle); err != nil {
-		return fmt.Errorf("upload puppet history at %s: %w", tree.Short(), err)
-	}
-	if err := guestRun(ctx, r, "guest", cloneCommand(bundle, p.Clone, tree.Commit), out); err != nil {
-		return fmt.Errorf("clone puppet repo at %s into %s: %w; the image needs git", tree.Short(), p.Clone, err)
+	if err := CloneRepo(ctx, r, tree, p.Clone, out); err != nil {
+		return err
 	}
 	if err := commitLabData(ctx, r, p, out); err != nil {
 		return err
