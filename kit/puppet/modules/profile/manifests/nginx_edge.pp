@@ -11,6 +11,10 @@
 #       longpoll: {path: /events, timeout: 60}
 #       rate_limits:
 #         /search: {rate: 1r/s, burst: 5}
+#         /: {rate: 50r/s, burst: 100, scope: global}
+#
+# A rate limit counts each client address on its own (scope: per-client,
+# the default) or every request together (scope: global).
 class profile::nginx_edge (
   Hash    $sites,
   Variant[Integer, Enum['auto']] $worker_processes = 'auto',
