@@ -158,7 +158,8 @@ func (l *Lab) fillClientDefaults() {
 }
 
 // Guards are the probes check adds to the lab's own: for each trigger whose
-// role is users' traffic, that its client keeps getting answers.
+// role is users' traffic, that its client keeps getting answers (over 10 s,
+// or the client's timeout when longer).
 func (l *Lab) Guards() []Probe {
 	var out []Probe
 	for _, t := range l.Triggers {
@@ -166,8 +167,11 @@ func (l *Lab) Guards() []Probe {
 			continue
 		}
 		lo := 0.1
+		// A client whose requests take long (long-polls) answers less
+		// often than every few seconds: the window spans one request.
+		window := min(max(DefaultClientWindow, t.Client.Timeout.D()), maxClientWindow)
 		out = append(out, Probe{Name: t.Name + "-keeps-flowing", VM: t.VM, Guard: true, Samples: 1, Interval: Duration(time.Second),
-			Throughput: &ThroughputProbe{Client: t.Name, Window: Duration(DefaultClientWindow), Min: &lo}})
+			Throughput: &ThroughputProbe{Client: t.Name, Window: Duration(window), Min: &lo}})
 	}
 	return out
 }

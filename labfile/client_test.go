@@ -77,4 +77,8 @@ func TestClientDefaultsAndGuards(t *testing.T) {
 		g[0].Throughput.Window.D() != 10*time.Second {
 		t.Errorf("guards of the users' traffic: %+v", g)
 	}
+	lab.Triggers[0].Client.Timeout = labfile.Duration(40 * time.Second) // long-polls
+	if w := lab.Guards()[0].Throughput.Window.D(); w != 40*time.Second {
+		t.Errorf("the guard of a client with a 40s timeout looks over %s, want 40s", w)
+	}
 }
