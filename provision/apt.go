@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/internal/cmdrun"
 	"github.com/vlab-dev/vlab/internal/debver"
 	"github.com/vlab-dev/vlab/internal/digest"
 )
@@ -148,9 +149,21 @@ func (a *aptRoot) run(ctx context.Context, name string, args ...string) ([]byte,
 }
 
 func (a *aptRoot) update(ctx context.Context) error {
-	_, err := a.run(ctx, "apt-get", "-q", "update")
+	out, err := a.run(ctx, "apt-get", "-q", "update")
 	if err != nil {
 		return fmt.Errorf("apt-get update: %w; check the package sources, or work offline with a directory of .debs", err)
+	}
+	// apt-get update exits 0 when no source could be reached; with no
+	// package list at all, say so rather than "not in the apt sources".
+	if lists, _ := filepath.Glob(a.path("state/lists/*_Packages*")); len(lists) == 0 {
+		why := "no package list was fetched"
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "Err:") || strings.Contains(line, "Failed to fetch") || strings.Contains(line, "Could not resolve") {
+				why = strings.TrimSpace(line)
+				break
+			}
+		}
+		return fmt.Errorf("apt-get update: %s; is the network up? Offline, put the .debs in the lab's debs/ folder", cmdrun.Shorten(why))
 	}
 	// apt dates the lists by the mirror's clock; the stamp says when vlab
 	// last fetched them.

@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +113,23 @@ func TestFetchOfflineWithoutRecord(t *testing.T) {
 		CacheDir: t.TempDir(), Offline: true}
 	_, err := Fetch(context.Background(), spec)
 	if err == nil || !strings.Contains(err.Error(), "packages tree for image sha256:abc are not in the cache and vlab is offline") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestFetchUnreachableMirror: a mirror that cannot be reached is said to
+// be so, with what to do offline, not taken for a package that is missing.
+func TestFetchUnreachableMirror(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	spec := FetchSpec{Pins: map[string]string{"nginx": "1.22.1-9"}, ImageDigest: "sha256:abc", Status: writeStatus(t),
+		CacheDir: t.TempDir(), Sources: []string{"deb [trusted=yes] http://" + addr + "/debian bookworm main"}}
+	_, err = Fetch(context.Background(), spec)
+	if err == nil || !strings.Contains(err.Error(), "is the network up? Offline, put the .debs in the lab's debs/ folder") {
 		t.Errorf("err = %v", err)
 	}
 }
