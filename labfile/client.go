@@ -166,7 +166,7 @@ func (l *Lab) Guards() []Probe {
 		if t.Role != RoleTraffic || t.Client == nil {
 			continue
 		}
-		lo := 0.1
+		lo := 0.001 // any answer at all in the window
 		// A client whose requests take long (long-polls) answers less
 		// often than every few seconds: the window spans one request.
 		window := min(max(DefaultClientWindow, t.Client.Timeout.D()), maxClientWindow)
