@@ -9,19 +9,21 @@ class profile::static_app (
   file { $root:
     ensure => directory,
   }
+  # Each folder a page sits in, made once.
+  $dirs = $pages.keys.map |String $page| { regsubst("${root}/${page}", '/[^/]+$', '') }.unique.filter |String $d| { $d != $root }
+  $dirs.each |String $dir| {
+    exec { "mkdir ${dir}":
+      command => "/bin/mkdir -p ${dir}",
+      creates => $dir,
+      require => File[$root],
+    }
+  }
   $pages.each |String $page, String $content| {
     $dir = regsubst("${root}/${page}", '/[^/]+$', '')
-    if $dir != $root {
-      exec { "mkdir ${dir}":
-        command => "/bin/mkdir -p ${dir}",
-        creates => $dir,
-        require => File[$root],
-        before  => File["${root}/${page}"],
-      }
-    }
     file { "${root}/${page}":
       ensure  => file,
       content => $content,
+      require => $dir ? { $root => File[$root], default => Exec["mkdir ${dir}"] },
     }
   }
   file { '/etc/systemd/system/static-app.service':
