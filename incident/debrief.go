@@ -41,6 +41,9 @@ type AttemptDebrief struct {
 	// found users served (mitigated or resolved).
 	Mitigated       bool    `json:"mitigated"`
 	MitigateSeconds float64 `json:"mitigate_seconds,omitempty"`
+	// InjectsToMitigate counts the injects revealed before the attempt
+	// was first mitigated (all those revealed, while it is not).
+	InjectsToMitigate int `json:"injects_to_mitigate"`
 	// InjectsUsed counts the injects revealed before resolving; all those
 	// revealed while unresolved.
 	InjectsUsed int `json:"injects_used"`
@@ -100,6 +103,9 @@ func debriefAttempt(lab *labfile.Lab, a Attempt) AttemptDebrief {
 		if before(r.Time) {
 			ad.InjectsUsed++
 		}
+		if !ad.Mitigated || !r.Time.After(a.Mitigated) {
+			ad.InjectsToMitigate++
+		}
 	}
 	ad.Timeline = []TimelineEntry{}
 	for i, in := range lab.Injects {
@@ -138,7 +144,7 @@ func (a AttemptDebrief) writeText(w io.Writer, day *OutageTimes) error {
 	}
 	fmt.Fprintf(w, "\nAttempt %d, started%s %s\n", a.N, by, a.Started.Local().Format("2006-01-02 15:04 MST"))
 	if a.Mitigated && (!a.Resolved || a.MitigateSeconds < a.ResolveSeconds) {
-		fmt.Fprintf(w, "  mitigated in %s (users served again)\n", Short(seconds(a.MitigateSeconds)))
+		fmt.Fprintf(w, "  mitigated in %s (users served again), after %d of %d injects\n", Short(seconds(a.MitigateSeconds)), a.InjectsToMitigate, a.Injects)
 	}
 	if a.Resolved {
 		fmt.Fprintf(w, "  resolved in %s, after %d of %d injects and %d checks", Short(seconds(a.ResolveSeconds)), a.InjectsUsed, a.Injects, a.ChecksToResolve)

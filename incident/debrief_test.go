@@ -109,10 +109,13 @@ func TestDebriefMitigated(t *testing.T) {
 	if !mitigated.Mitigated() || mitigated.Resolved() || fail.Mitigated() || !resolved.Mitigated() {
 		t.Fatal("Mitigated and Resolved disagree with the results")
 	}
+	ctx := context.Background()
 	clock.Advance(time.Minute)
+	s.Next(ctx, false)
 	s.RecordCheck(fail)
 	clock.Advance(2 * time.Minute)
 	s.RecordCheck(mitigated)
+	s.Next(ctx, false)
 	clock.Advance(2 * time.Minute)
 	s.RecordCheck(resolved)
 	as, err := s.Journal.Attempts()
@@ -121,14 +124,14 @@ func TestDebriefMitigated(t *testing.T) {
 	}
 	d := NewDebrief(s.Lab, as)
 	a := d.Attempts[0]
-	if !a.Mitigated || a.MitigateSeconds != 180 || !a.Resolved || a.ResolveSeconds != 300 {
+	if !a.Mitigated || a.MitigateSeconds != 180 || !a.Resolved || a.ResolveSeconds != 300 || a.InjectsToMitigate != 1 || a.InjectsUsed != 2 {
 		t.Errorf("attempt: %+v", a)
 	}
 	var b strings.Builder
 	d.WriteText(&b)
 	for _, want := range []string{
 		"On the day: mitigated after 29m, resolved after 36m (from the outage's start)\n",
-		"  mitigated in 3m (users served again)\n",
+		"  mitigated in 3m (users served again), after 1 of 5 injects\n",
 		"     mitigated         29m       3m\n",
 		"     resolved          36m       5m\n",
 	} {
