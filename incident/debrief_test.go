@@ -115,8 +115,9 @@ func TestDebriefMitigated(t *testing.T) {
 	s.RecordCheck(fail)
 	clock.Advance(2 * time.Minute)
 	s.RecordCheck(mitigated)
+	clock.Advance(time.Minute)
 	s.Next(ctx, false)
-	clock.Advance(2 * time.Minute)
+	clock.Advance(time.Minute)
 	s.RecordCheck(resolved)
 	as, err := s.Journal.Attempts()
 	if err != nil {
