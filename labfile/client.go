@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vlab-dev/vlab/traffic"
 )
 
 // Client is a trigger played by vlab's traffic client instead of a
@@ -195,8 +197,8 @@ func (v *validator) client(p path, t *Trigger) {
 		v.headers(tp.with("headers"), tg.Headers)
 	}
 	v.headers(p.with("headers"), c.Headers)
-	if c.Rate < 0 || c.Rate > 10000 {
-		v.errf(p.with("rate"), "%g is out of range 0..10000 requests a second", c.Rate)
+	if c.Rate < 0 || c.Rate > 10000 || c.Rate > 0 && c.Rate < 0.01 {
+		v.errf(p.with("rate"), "%g is out of range: 0 (as fast as concurrency allows) or 0.01..10000 requests a second", c.Rate)
 	}
 	if c.Concurrency < 0 || c.Concurrency > 1000 {
 		v.errf(p.with("concurrency"), "%d is out of range 0..1000", c.Concurrency)
@@ -213,8 +215,11 @@ func (v *validator) client(p path, t *Trigger) {
 		}
 	}
 	if s := c.Slow; s != nil {
-		if err := checkTemplateURL(s.URL); err != nil || strings.ContainsAny(s.URL, "{}") {
+		if err := traffic.CheckURL(s.URL); err != nil || strings.ContainsAny(s.URL, "{}") {
 			v.errf(p.with("slow", "url"), "want a plain http:// or https:// URL")
+		}
+		if s.Interval != 0 && s.Interval.D() < 100*time.Millisecond {
+			v.errf(p.with("slow", "interval"), "%s is less than 100ms: slow clients send a line now and then", s.Interval.D())
 		}
 		if s.Connections < 1 || s.Connections > 10000 {
 			v.errf(p.with("slow", "connections"), "%d is out of range 1..10000", s.Connections)
@@ -279,23 +284,5 @@ func (v *validator) clientStatsProbe(p path, key string, pr *Probe) {
 	}
 }
 
-// checkTemplateURL checks a client URL, its {a|b} and {1-40} choices
-// replaced by a sample.
-func checkTemplateURL(s string) error {
-	open := strings.Count(s, "{")
-	if open != strings.Count(s, "}") {
-		return fmt.Errorf("%q: unbalanced { } (write %%7B and %%7D for literal braces)", s)
-	}
-	u := s
-	for strings.Contains(u, "{") {
-		i, j := strings.Index(u, "{"), strings.Index(u, "}")
-		if j < i {
-			return fmt.Errorf("%q: a } before its {", s)
-		}
-		u = u[:i] + "x" + u[j+1:]
-	}
-	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") || len(u) <= len("https://") || strings.ContainsAny(u, " \t\r\n") {
-		return fmt.Errorf("%q is not an http:// or https:// URL", s)
-	}
-	return nil
-}
+// checkTemplateURL checks a client URL with the client's own parser.
+func checkTemplateURL(s string) error { return traffic.CheckURLTemplate(s) }

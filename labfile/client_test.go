@@ -2,6 +2,7 @@ package labfile_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,12 +19,12 @@ func TestClientFixtures(t *testing.T) {
 			`:6: triggers[0]: a trigger has one of command, client`,
 			`:10: triggers[1].command: missing; a command, or client: for vlab's traffic client`,
 			`:12: triggers[1].role: users' traffic is played by a client: give client:, or role: incident`,
-			`:18: triggers[2].client.targets[0].url: "ftp://x/" is not an http:// or https:// URL`,
+			`:18: triggers[2].client.targets[0].url: "ftp://x/": want an http:// or https:// URL`,
 			`:18: triggers[2].client.targets[0].method: "FETCH" is not one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS`,
 			`:18: triggers[2].client.targets[0].weight: -1 is out of range 0..1000`,
-			`:19: triggers[2].client.targets[1].url: "http://x/{a|b": unbalanced { } (write %7B and %7D for literal braces)`,
+			`:19: triggers[2].client.targets[1].url: "http://x/{a|b": a { that is not closed (write %7B for a literal brace)`,
 			`:19: triggers[2].client.targets[1].headers: header "Bad Name": want a header name and a one-line value`,
-			`:20: triggers[2].client.rate: -1 is out of range 0..10000 requests a second`,
+			`:20: triggers[2].client.rate: -1 is out of range: 0 (as fast as concurrency allows) or 0.01..10000 requests a second`,
 			`:21: triggers[2].client.timeout: 10m0s is out of range 0..5m`,
 			`:22: triggers[2].client.sources[0]: "not-an-ip" is not an IP address`,
 			`:23: triggers[2].client.slow.url: want a plain http:// or https:// URL`,
@@ -80,5 +81,14 @@ func TestClientDefaultsAndGuards(t *testing.T) {
 	lab.Triggers[0].Client.Timeout = labfile.Duration(40 * time.Second) // long-polls
 	if w := lab.Guards()[0].Throughput.Window.D(); w != 40*time.Second {
 		t.Errorf("the guard of a client with a 40s timeout looks over %s, want 40s", w)
+	}
+}
+
+// TestCauseProbesNeedASymptom: with only cause probes and guards,
+// mitigated could never hold.
+func TestCauseProbesNeedASymptom(t *testing.T) {
+	yaml := "name: c\ntitle: c\nvms:\n  - name: web\nprobes:\n  - name: gone\n    vm: web\n    cause: true\n    command: 'true'\n    expect: {exit: 0}\n"
+	if _, err := labfile.Parse("c.yaml", []byte(yaml)); err == nil || !strings.Contains(err.Error(), "mitigated can never hold") {
+		t.Errorf("a lab of cause probes only: %v", err)
 	}
 }

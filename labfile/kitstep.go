@@ -19,7 +19,10 @@ import (
 const DefaultKitClone = "/etc/puppet/code/kit"
 
 var (
-	roleName  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	roleName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	// guestDir is a folder vlab writes into a guest's config (the facts
+	// file) and commands: letters, digits and ._-/ only.
+	guestDir  = regexp.MustCompile(`^/[A-Za-z0-9._/-]{1,200}$`)
 	hieraName = regexp.MustCompile(`^(lookup_options|[a-z][a-z0-9_]*(::[a-z][a-z0-9_]*)+)$`)
 )
 
@@ -67,7 +70,7 @@ func (v *validator) puppetStep(p path, pp *Puppet) {
 	if pp.Role != "" && pp.Kit == "" && !roleName.MatchString(pp.Role) {
 		v.errf(p.with("role"), "%q is not a role name such as edge", pp.Role)
 	}
-	if pp.Clone != "" && (!gpath.IsAbs(pp.Clone) || gpath.Clean(pp.Clone) == "/" || gpath.Clean(pp.Clone) != pp.Clone) {
+	if pp.Clone != "" && !cleanGuestDir(pp.Clone) {
 		v.errf(p.with("clone"), "%q: the clone's folder is a clean absolute path in the guest, such as %s", pp.Clone, DefaultKitClone)
 	}
 	if len(pp.Data) > 0 && pp.Clone == "" {
@@ -79,4 +82,10 @@ func (v *validator) puppetStep(p path, pp *Puppet) {
 		}
 	}
 	v.treePaths(p, pp)
+}
+
+// cleanGuestDir reports whether s is a clean absolute folder of the guest,
+// other than /, written with letters, digits and ._-/ only.
+func cleanGuestDir(s string) bool {
+	return guestDir.MatchString(s) && gpath.Clean(s) == s && s != "/"
 }

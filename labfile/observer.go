@@ -31,6 +31,24 @@ func (l *Lab) TraineeVMs() []string {
 	return out
 }
 
+// causeProbes checks that a lab with cause probes has a probe of the
+// symptom too: mitigated is every probe but the cause probes passing, and
+// guards alone do not say users are served.
+func (v *validator) causeProbes() {
+	causes, symptoms := 0, 0
+	for _, p := range v.lab.Probes {
+		switch {
+		case p.Cause:
+			causes++
+		case !p.Guard:
+			symptoms++
+		}
+	}
+	if causes > 0 && symptoms == 0 {
+		v.errf(path{"probes"}, "every probe is a cause probe or a guard; add one of the symptom users saw, or mitigated can never hold")
+	}
+}
+
 // observer checks the rules of a lab with an observer.
 func (v *validator) observer() {
 	l := v.lab

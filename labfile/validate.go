@@ -2,7 +2,6 @@ package labfile
 
 import (
 	"fmt"
-	gpath "path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -77,6 +76,7 @@ func (v *validator) validate() {
 	v.unique(path{"networks"}, len(l.Networks), func(i int) string { return l.Networks[i].Name })
 	v.triggers()
 	v.observer()
+	v.causeProbes()
 	if o := v.lab.Outage; o != nil && o.Mitigated > 0 && o.Resolved > 0 && o.Mitigated > o.Resolved {
 		v.errf(path{"outage", "mitigated"}, "%s is after resolved (%s)", o.Mitigated.D(), o.Resolved.D())
 	}
@@ -172,7 +172,7 @@ func (v *validator) step(p path, s Step) {
 		if g.Revision == "" {
 			v.errf(p.with("git", "revision"), "missing; pin a commit, tag or branch")
 		}
-		if !gpath.IsAbs(g.Dest) || gpath.Clean(g.Dest) != g.Dest || g.Dest == "/" {
+		if !cleanGuestDir(g.Dest) {
 			v.errf(p.with("git", "dest"), "%q: the clone's folder is a clean absolute path in the guest, such as /srv/deploy/shop-config", g.Dest)
 		}
 	}

@@ -113,7 +113,9 @@ func (c clientStats) take(ctx context.Context, g guest) (observation, error) {
 		}
 		state, rest, _ := strings.Cut(out.stdout, "\n")
 		clock, body, _ := strings.Cut(rest, "\n")
-		if state = strings.TrimSpace(state); state != "active" && state != "activating" {
+		// Only active runs: activating is a client restarting after it
+		// crashed (Restart=always), which is not running either.
+		if state = strings.TrimSpace(state); state != "active" {
 			return observation{observed: "client " + state,
 				msg: fmt.Sprintf("client %s is not running (%s is %s)", c.client, unit, state)}, nil
 		}

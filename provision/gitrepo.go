@@ -60,7 +60,10 @@ func ExportStep(ctx context.Context, cacheDir, labDir string, p labfile.Puppet, 
 // in for a remote repository.
 func exportPuppet(ctx context.Context, cacheDir, labDir string, p labfile.Puppet, offline bool, verbose io.Writer, fileURLs bool) (PuppetTree, error) {
 	repo, revision := p.Repo, p.Revision
-	if repo == "" && p.Kit != "" {
+	// The kit itself, not a repository of the lab's that happens to be
+	// called like it.
+	fromKit := repo == "" && p.Kit != ""
+	if fromKit {
 		repo = kitRepo
 	}
 	t := PuppetTree{Repo: repo, Revision: revision}
@@ -80,7 +83,7 @@ func exportPuppet(ctx context.Context, cacheDir, labDir string, p labfile.Puppet
 	}
 	defer g.close()
 	var src *gitSource
-	if repo == kitRepo {
+	if fromKit {
 		src, err = openKit(ctx, g, cacheDir)
 	} else {
 		src, err = openGitSource(ctx, g, cacheDir, labDir, repo, revision, offline, fileURLs)
@@ -91,7 +94,7 @@ func exportPuppet(ctx context.Context, cacheDir, labDir string, p labfile.Puppet
 	if t.Commit, err = src.resolve(ctx, revision, offline); err != nil {
 		return t, fmt.Errorf("puppet repo %s: %w", repo, err)
 	}
-	if p.Kit != "" && repo != kitRepo {
+	if p.Kit != "" && !fromKit {
 		if err := onKit(ctx, g, cacheDir, src, p.Kit, t.Commit); err != nil {
 			return t, fmt.Errorf("puppet repo %s at %s: %w", repo, t.Short(), err)
 		}

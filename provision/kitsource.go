@@ -18,8 +18,9 @@ import (
 	"github.com/vlab-dev/vlab/labfile"
 )
 
-// kitRepo is how a puppet tree from vlab's kit names its repository.
-const kitRepo = "kit"
+// kitRepo is how a puppet tree from vlab's kit names its repository in
+// messages and records; a lab's own repository may have any name.
+const kitRepo = "vlab's kit"
 
 // openKit returns a mirror of vlab's kit history, which vlab carries
 // (package kit): written to the cache as a bundle file once per content,

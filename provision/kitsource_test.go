@@ -23,7 +23,7 @@ func TestExportKit(t *testing.T) {
 	if !strings.Contains(files["manifests/site.pp"], "vlab_role") || files["modules/role/manifests/edge.pp"] == "" {
 		t.Errorf("kit-1's tree: %v", keys(files))
 	}
-	if got.Repo != "kit" || got.History == "" {
+	if got.Repo != kitRepo || got.History == "" {
 		t.Errorf("export: %+v", got)
 	}
 	if _, err := ExportStep(context.Background(), t.TempDir(), t.TempDir(), labfile.Puppet{Kit: "kit-999", Revision: "kit-999"}, true, nil); err == nil {

@@ -43,7 +43,9 @@ func Run(ctx context.Context, cfg Config, path string) error {
 			a := vegeta.NewAttacker(attackerOptions(cfg, src)...)
 			attackers = append(attackers, a)
 			p := &pacer{rate: cfg.Rate / float64(len(sources)), ramp: cfg.Ramp}
-			results := a.Attack(targeter, p, 0, cfg.Name)
+			// No attack name: vegeta would send it in a header, telling
+			// whoever reads the requests which lab trigger they are.
+			results := a.Attack(targeter, p, 0, "")
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -69,7 +71,15 @@ func Run(ctx context.Context, cfg Config, path string) error {
 			for _, a := range attackers {
 				a.Stop()
 			}
-			wg.Wait()
+			// Requests in flight (a long-poll, a hung server) would hold
+			// the stop for their whole timeout: a second is enough for
+			// the ones about to end; the rest end with the process.
+			done := make(chan struct{})
+			go func() { wg.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(stopGrace):
+			}
 			return writeStats(path, rec.flush(time.Now()))
 		case now := <-tick.C:
 			// The ticker's time carries the monotonic clock; the seconds
@@ -82,6 +92,9 @@ func Run(ctx context.Context, cfg Config, path string) error {
 	}
 	return fmt.Errorf("client %s: write %s: %w", cfg.Name, path, werr)
 }
+
+// stopGrace bounds how long a stopping client waits for its requests.
+const stopGrace = time.Second
 
 // attackerOptions are vegeta's settings for one source address.
 func attackerOptions(cfg Config, src string) []func(*vegeta.Attacker) {
@@ -176,9 +189,13 @@ func (p *pacer) Pace(elapsed time.Duration, _ uint64) (time.Duration, bool) {
 		p.next = elapsed
 	}
 	wait := max(0, p.next-elapsed)
-	p.next += time.Duration(float64(time.Second) / p.Rate(p.next))
+	p.next += min(time.Duration(float64(time.Second)/p.Rate(p.next)), maxInterval)
 	return wait, false
 }
+
+// maxInterval bounds the time between requests, whatever the rate: a
+// rate too small for a time.Duration must not overflow into no pacing.
+const maxInterval = time.Minute
 
 // Rate is the requests per second at elapsed.
 func (p *pacer) Rate(elapsed time.Duration) float64 {

@@ -66,6 +66,11 @@ var ErrorKinds = []string{"timeout", "refused", "reset", "eof", "tls", "dns", "r
 
 // errorKind sorts a failed request's error by its message.
 func errorKind(msg string) string {
+	// net/http's errors start with the method and the quoted URL, which
+	// may hold any word: sort by what follows.
+	if i := strings.LastIndex(msg, "\": "); i >= 0 {
+		msg = msg[i+3:]
+	}
 	m := strings.ToLower(msg)
 	switch {
 	case strings.Contains(m, "timeout") || strings.Contains(m, "deadline exceeded"):

@@ -66,6 +66,14 @@ func parseTemplate(s string) (template, error) {
 	return t, nil
 }
 
+// CheckURLTemplate reports whether s is a URL the client can draw
+// requests from, choices included; lab validation calls it, so that a lab
+// that validates has clients that run.
+func CheckURLTemplate(s string) error {
+	_, err := parseTemplate(s)
+	return err
+}
+
 // parseChoice reads what is between braces: "a|b|c" or "1-40".
 func parseChoice(s string) (part, error) {
 	if a, b, ok := strings.Cut(s, "-"); ok && !strings.Contains(s, "|") {

@@ -286,3 +286,36 @@ func TestRunHTTPS(t *testing.T) {
 		}
 	}
 }
+
+// TestStopDoesNotWaitForRequests: a stopped client (a trainee's
+// systemctl stop) ends within a second or so, not after its requests'
+// timeout.
+func TestStopDoesNotWaitForRequests(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := Run(ctx, Config{Name: "hang", Rate: 5, Timeout: 30 * time.Second, Targets: []Target{{URL: srv.URL + "/"}}},
+		filepath.Join(t.TempDir(), "hang.json")); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("the client took %s to stop with requests hanging", d)
+	}
+}
+
+func TestErrorKindIgnoresTheURL(t *testing.T) {
+	for msg, want := range map[string]string{
+		`Get "http://api/timeouts": dial tcp 10.0.0.1:80: connect: connection refused`:                             "refused",
+		`Get "http://eof.example/tls": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`: "timeout",
+		`Get "http://x/": EOF`: "eof",
+		`Get "https://x/": tls: failed to verify certificate: x509: certificate signed by unknown authority`: "tls",
+	} {
+		if got := errorKind(msg); got != want {
+			t.Errorf("errorKind(%q) = %s, want %s", msg, got, want)
+		}
+	}
+}
