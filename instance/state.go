@@ -180,7 +180,7 @@ const (
 	// observerKeyFile is the key of the lab's observer VM: the trainee's
 	// key (keyFile) does not open it.
 	observerKeyFile = "observer_ed25519"
-	lockName  = "lock"
+	lockName        = "lock"
 )
 
 // LoadState reads an instance's state.

@@ -86,9 +86,6 @@ func guestTreeDir(tree PuppetTree) string { return path.Join(guestPuppetDir, sho
 // the tree's commit and applies puppet from it: the trainee finds a real
 // repository there (git log, diff, revert) that puppet-run applies again.
 func applyClone(ctx context.Context, r Runner, tree PuppetTree, p labfile.Puppet, out io.Writer) error {
-	if tree.History == "" {
-		return fmt.Errorf("puppet step with clone %s: no history was exported", p.Clone)
-	}
 	cmd, err := puppetCommand(p.Clone, p)
 	if err != nil {
 		return err
