@@ -160,6 +160,11 @@ func (b *builder) setupGuest(ctx context.Context) error {
 	if err := b.exec(ctx, "systemctl", "--root="+root, "enable", "systemd-networkd.service", "vlab-init.service"); err != nil {
 		return err
 	}
+	if len(b.r.DisabledServices) > 0 {
+		if err := b.exec(ctx, append([]string{"systemctl", "--root=" + root, "disable"}, b.r.DisabledServices...)...); err != nil {
+			return err
+		}
+	}
 	return b.exec(ctx, "systemctl", "--root="+root, "mask", "systemd-networkd-wait-online.service")
 }
 

@@ -27,3 +27,22 @@ var tagPattern = regexp.MustCompile(`^kit-[1-9][0-9]{0,5}$`)
 
 // ValidTag reports whether s names a kit revision, such as kit-3.
 func ValidTag(s string) bool { return tagPattern.MatchString(s) }
+
+// Latest is the newest kit revision: what a new lab pins. `go test ./kit`
+// fails when it is not the history's newest tag.
+const Latest = "kit-4"
+
+// A Role is one of the kit's roles, as a lab names it in a puppet step.
+type Role struct {
+	Name    string
+	Since   string // the first kit revision that has it
+	Summary string
+}
+
+// Roles are the kit's roles at Latest. `go test ./kit` checks them against
+// kit/puppet/modules/role; docs/KIT.md describes their knobs.
+var Roles = []Role{
+	{"edge", "kit-1", "nginx in front of application servers: sites, rate limits, long-polls"},
+	{"web", "kit-3", "the edge and a small static application server on one node"},
+	{"db", "kit-4", "MariaDB: the primary of a section, or a replica of it"},
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -42,6 +43,9 @@ func TestReleasedIsTheSource(t *testing.T) {
 			t.Errorf("tag %q is not a kit revision name", tag)
 		}
 	}
+	if tags[0] != Latest {
+		t.Errorf("kit.Latest is %s, the history's newest tag is %s", Latest, tags[0])
+	}
 	git(t, clone, "checkout", "-q", tags[0])
 	diff := exec.Command("diff", "-r", "-x", ".git", clone, "puppet")
 	var out bytes.Buffer
@@ -55,6 +59,41 @@ func TestValidTag(t *testing.T) {
 	for s, want := range map[string]bool{"kit-1": true, "kit-42": true, "kit-0": false, "kit-": false, "v1": false, "kit-1;x": false, "../kit-1": false} {
 		if ValidTag(s) != want {
 			t.Errorf("ValidTag(%q) = %v", s, !want)
+		}
+	}
+}
+
+// TestRoles: kit.Roles names exactly the role classes of kit/puppet, each
+// present since the revision it claims.
+func TestRoles(t *testing.T) {
+	files, err := filepath.Glob("puppet/modules/role/manifests/*.pp")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no role classes in kit/puppet: %v", err)
+	}
+	var have []string
+	for _, f := range files {
+		have = append(have, strings.TrimSuffix(filepath.Base(f), ".pp"))
+	}
+	var listed []string
+	for _, r := range Roles {
+		listed = append(listed, r.Name)
+		if !ValidTag(r.Since) || r.Summary == "" {
+			t.Errorf("role %s: since %q, summary %q", r.Name, r.Since, r.Summary)
+		}
+	}
+	slices.Sort(listed)
+	if !slices.Equal(have, listed) {
+		t.Errorf("kit.Roles lists %v, kit/puppet has the roles %v", listed, have)
+	}
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "history.bundle")
+	os.WriteFile(bundle, History(), 0o644)
+	clone := filepath.Join(dir, "kit")
+	git(t, dir, "clone", "-q", "--template=", bundle, clone)
+	for _, r := range Roles {
+		path := "modules/role/manifests/" + r.Name + ".pp"
+		if out := git(t, clone, "ls-tree", "--name-only", r.Since, path); strings.TrimSpace(out) != path {
+			t.Errorf("role %s: %s has no %s", r.Name, r.Since, path)
 		}
 	}
 }
