@@ -86,7 +86,11 @@ func (r *Report) Draft(name string) ([]byte, error) {
 	if err := encode(&b, h); err != nil {
 		return nil, err
 	}
-	b.WriteString("\n" + placeholders + "\n")
+	if vms := r.proposedVMs(); vms != "" {
+		b.WriteString("\n" + vms + "\n")
+	} else {
+		b.WriteString("\n" + placeholders + "\n")
+	}
 	b.WriteString(r.injectsComment())
 	b.WriteString(r.leftOutComment())
 	if err := encode(&b, r.injectNode()); err != nil {

@@ -16,7 +16,7 @@ var clues = []struct {
 	kind string
 	re   *regexp.Regexp
 }{
-	{"page", words(`paged`, `pages (?:go|went|are sent|sent)`, `pag(?:ing|er)\w*`, `pagerduty`, `victorops`, `opsgenie`, `klaxon`, `escalat\w*`, `acknowledg\w*`)},
+	{"page", words(`paged`, `pages (?:go|went|are sent|sent|for|about)`, `pag(?:ing|er)\w*`, `pagerduty`, `victorops`, `opsgenie`, `klaxon`, `escalat\w*`, `acknowledg\w*`)},
 	{"user-report", words(`users? reports?`, `reported by`, `users? (?:complain|notice|report)\w*`, `complain\w*`, `tickets?`, `customers?`, `bug reports?`, `tweets?`, `support`)},
 	{"alert", words(`alert\w*`, `icinga`, `nagios`, `alertmanager`, `fir(?:es|ed|ing)`, `triggered`, `monitoring`, `health ?checks?`, `unhealthy`, `synthetic`, `critical`)},
 	{"fix", fixWords},

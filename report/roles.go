@@ -1,0 +1,178 @@
+package report
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/vlab-dev/vlab/kit"
+)
+
+// A Part is a piece of production the report's words point to, and the
+// kit role that builds it when the kit has one.
+type Part struct {
+	// VMs are the names the draft gives the part's machines: two for a
+	// database whose report speaks of replicas.
+	VMs []string
+	// Role is the kit role, "" when the kit has none for this part yet.
+	Role string
+	// Need says what the part is, for the draft's comments.
+	Need string
+	// Words are the report's words that point to it, first seen first.
+	Words []string
+}
+
+// partClues map a report's words to the parts of production. The order is
+// the order of the draft's VMs: the edge in front, the data behind.
+var partClues = []struct {
+	name, role, need string
+	re               *regexp.Regexp
+}{
+	{"edge", "edge", "a TLS terminator, cache or proxy in front of the application",
+		words(`varnish`, `ats`, `trafficserver`, `traffic server`, `cdn`, `caches?`, `caching`, `edge`, `nginx`, `haproxy`, `tls`, `https`, `waf`, `firewall`, `rate[ -]?limit\w*`, `throttl\w*`, `load[ -]?balancers?`, `proxy`, `proxies`, `429`)},
+	{"app", "", "an application server (the kit's app role with MediaWiki is not built yet: its `web` role is a small static site behind nginx)",
+		words(`mediawiki`, `php\w*`, `[a-z]+-api`, `api`, `app ?servers?`, `appservers?`, `application servers?`, `api servers?`, `hhvm`, `app`, `application`)},
+	{"db", "db", "MariaDB, a primary and its replicas",
+		words(`mysql`, `mariadb`, `databases?`, `dbas?`, `db\d*`, `replicas?`, `replication`, `replag`, `sql`, `queries`, `query`, `binlog`, `innodb`, `sections? s\d+`, `duplicate (?:key|entry)`)},
+	{"memcached", "", "memcached (not in the kit yet)",
+		words(`memcached?`, `mcrouter`, `object cache`)},
+	{"etcd", "", "etcd and a consumer of its keys (not in the kit yet)",
+		words(`etcd`, `confd`, `conftool`)},
+}
+
+// replicated says the database part wants a primary and a replica.
+var replicated = words(`replicas?`, `replication`, `replag`, `slaves?`)
+
+// Parts guesses from the report's title, summary, impact and timeline the
+// parts of production the incident touched, in partClues' order.
+func (r *Report) Parts() []Part {
+	text := r.text()
+	var parts []Part
+	for _, c := range partClues {
+		var seen []string
+		for _, m := range c.re.FindAllStringSubmatchIndex(text, -1) {
+			w := strings.ToLower(strings.Trim(text[m[0]:m[1]], " \t\n.,;:()[]'\"!?/"))
+			if w != "" && !contains(seen, w) {
+				seen = append(seen, w)
+			}
+		}
+		if len(seen) == 0 {
+			continue
+		}
+		p := Part{VMs: []string{c.name}, Role: c.role, Need: c.need, Words: seen}
+		if c.name == "db" {
+			p.VMs = []string{"db1"}
+			if replicated.MatchString(text) {
+				p.VMs = append(p.VMs, "db2")
+			}
+		}
+		parts = append(parts, p)
+	}
+	return parts
+}
+
+// text is what the guesses read: the report's own words, plain.
+func (r *Report) text() string {
+	var b strings.Builder
+	for _, s := range []string{r.Title, r.Summary, r.Impact} {
+		b.WriteString(plain(s) + "\n")
+	}
+	for _, e := range r.Entries {
+		b.WriteString(plain(e.Text) + "\n")
+	}
+	return b.String()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// changeClues name the kind of change that starts an incident, each with
+// the skeleton a draft proposes for it.
+var changeClues = []struct {
+	kind, skeleton string
+	re             *regexp.Regexp
+}{
+	{"a puppet change", "the change as a commit on top of the kit, in a repository of the lab's own (docs/KIT.md,\n#   \"Writing an incident on the kit\"), pinned at that commit:\n#     - puppet: {kit: " + kit.Latest + ", repo: puppet.bundle, revision: THE-BREAKING-COMMIT, role: ROLE, clone: /etc/puppet/code/production}",
+		words(`puppet`, `hiera`, `manifests?`, `puppet (?:patch|change)`)},
+	{"a package upgrade", "the version of the day pinned, its .debs in the lab's debs/ folder when Debian's mirror no longer has it:\n#     - packages: {PACKAGE: \"VERSION-OF-THE-DAY\"}",
+		words(`upgrade\w*`, `packages?`, `apt`, `\.debs?`, `new version`, `versions?`)},
+	{"a configuration deploy", "the application's or configuration's repository at the revision of the day, a real clone:\n#     - git: {repo: config.bundle, revision: THE-BAD-COMMIT, dest: /srv/config}",
+		words(`config(?:uration)? (?:change|deploy\w*|sync\w*|push\w*)`, `scap`, `synced`, `deploy\w*`)},
+}
+
+// Change guesses the kind of change that started the incident from the
+// entries up to the start of the outage (or the whole timeline when none
+// is marked): "" when the words say nothing.
+func (r *Report) Change() (kind, skeleton string) {
+	var b strings.Builder
+	for i, e := range r.Entries {
+		if i > r.StartIndex && r.StartIndex > 0 {
+			break
+		}
+		b.WriteString(plain(e.Text) + "\n")
+	}
+	text := b.String()
+	if strings.TrimSpace(text) == "" {
+		text = r.text()
+	}
+	for _, c := range changeClues {
+		if c.re.MatchString(text) {
+			return c.kind, c.skeleton
+		}
+	}
+	return "", ""
+}
+
+// proposedVMs renders the vms: and networks: of a draft from the guessed
+// parts, or "" when there are none.
+func (r *Report) proposedVMs() string {
+	parts := r.Parts()
+	if len(parts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("# TODO: how hard, what it involves, how long it takes.\n# difficulty: medium\n# duration: 45m\n# goals: [\"...\"]\n\n")
+	b.WriteString("# Proposed from the report's words: keep the machines the incident needs\n# and drop the rest. The kit's roles and their hiera knobs: docs/KIT.md.\n")
+	for _, p := range parts {
+		fmt.Fprintf(&b, "#   %s: %s (%s)\n", strings.Join(p.VMs, ", "), p.Need, quoteWords(p.Words, 4))
+	}
+	b.WriteString("vms:\n")
+	for _, p := range parts {
+		for _, name := range p.VMs {
+			fmt.Fprintf(&b, "  - name: %s\n    memory: 512\n    networks: [lab]\n", name)
+			if p.Role == "" {
+				b.WriteString("    # TODO: the kit has no role for this part yet: build it with the lab's own\n    # puppet commits or run steps.\n")
+				continue
+			}
+			b.WriteString("    provision:\n")
+			if p.Role == "edge" {
+				b.WriteString("      # The kit's edge installs the nginx the lab pins (its .debs in debs/ for offline use):\n")
+				b.WriteString("      - packages: {nginx: \"1.22.1-9+deb12u11\", nginx-common: \"1.22.1-9+deb12u11\"}\n")
+			}
+			fmt.Fprintf(&b, "      - puppet: {kit: %s, role: %s, clone: /etc/puppet/code/production}\n", kit.Latest, p.Role)
+		}
+	}
+	b.WriteString("\nnetworks:\n  - name: lab\n")
+	if kind, skel := r.Change(); kind != "" {
+		fmt.Fprintf(&b, "\n# The incident looks started by %s. Write it as %s\n", kind, skel)
+	}
+	b.WriteString("\n# TODO: a client that reproduces the incident's traffic or load (docs/LAB-FORMAT.md, clients).\n")
+	return b.String()
+}
+
+func quoteWords(ws []string, n int) string {
+	if len(ws) > n {
+		ws = ws[:n]
+	}
+	q := make([]string, len(ws))
+	for i, w := range ws {
+		q[i] = fmt.Sprintf("%q", w)
+	}
+	return strings.Join(q, ", ")
+}
