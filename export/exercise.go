@@ -93,6 +93,14 @@ func (p *project) readme() string {
 	b.WriteString("    vagrant ssh <vm>                # investigate\n")
 	b.WriteString("    ./check.sh                      # is the incident resolved?\n")
 	b.WriteString("    vagrant destroy -f              # remove everything\n\n")
+	for _, v := range p.lab.VMs {
+		if v.Observer {
+			fmt.Fprintf(&b, "`%s` is the lab's observer: it plays the users' traffic and, in vlab, runs\n", v.Name)
+			b.WriteString("the checks that decide from outside the VMs you work in. vlab keeps\n")
+			b.WriteString("trainees out of it; this project cannot, so do not `vagrant ssh` into it:\n")
+			b.WriteString("what you change there is not a fix.\n\n")
+		}
+	}
 	b.WriteString("The boxes are in boxes/ and are added on the first `vagrant up`. The lab\n")
 	b.WriteString("itself (report, solution) is in lab/. Without KVM, export with `--accel tcg`.\n")
 	return b.String()

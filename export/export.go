@@ -122,6 +122,15 @@ func (p *project) write(ctx context.Context) error {
 	return copyLab(p.lab.Dir, filepath.Join(p.dir, "lab"))
 }
 
+// observerNote stands above the observer's machine: an export cannot keep
+// the trainee out of it, so it says what vlab would have done.
+var observerNote = []string{
+	"The lab's observer: it runs the users' traffic and, in vlab, the checks",
+	"that decide, from outside the VMs you work in. vlab keeps trainees out of",
+	"it; this project cannot (its key is yours): leave it alone, or the",
+	"incident and its checks mean nothing.",
+}
+
 // machine is VM j of the lab with its box, addresses and provisioners.
 func (p *project) machine(ctx context.Context, j int, v labfile.VM) (vagrant.Machine, error) {
 	i, err := p.opts.Images.Get(v.Image)
@@ -156,6 +165,9 @@ func (p *project) machine(ctx context.Context, j int, v labfile.VM) (vagrant.Mac
 			HostIP: fmt.Sprintf("10.77.%d.1", ni)})
 	}
 	m.Cmdline = libvirt.KernelCmdline(args)
+	if v.Observer {
+		m.Comment = observerNote
+	}
 	m.Provision, err = p.provisioners(ctx, j, v)
 	return m, err
 }

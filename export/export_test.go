@@ -216,3 +216,23 @@ func TestTypedProbeExported(t *testing.T) {
 		t.Fatalf("script of a typed probe:\n%s", s)
 	}
 }
+
+// TestObserverNamedInExport: an export cannot keep the trainee out of the
+// observer, so the Vagrantfile and the README say which machine it is and
+// why to leave it alone; the other machines carry no such note.
+func TestObserverNamedInExport(t *testing.T) {
+	lab := newLab(t)
+	lab.VMs = append(lab.VMs, labfile.VM{Name: "watch", Image: lab.VMs[0].Image, Memory: 256, CPUs: 1, Observer: true})
+	out := filepath.Join(t.TempDir(), "export")
+	if err := Vagrant(context.Background(), lab, out, testOptions(t)); err != nil {
+		t.Fatal(err)
+	}
+	vf := read(t, filepath.Join(out, "Vagrantfile"))
+	note := "  # The lab's observer: it runs the users' traffic"
+	if i, j := strings.Index(vf, note), strings.Index(vf, `config.vm.define "watch"`); i < 0 || j < i || strings.Count(vf, note) != 1 {
+		t.Errorf("the observer's note is not (only) above its machine:\n%s", vf)
+	}
+	if readme := read(t, filepath.Join(out, "README.md")); !strings.Contains(readme, "`watch` is the lab's observer") {
+		t.Errorf("README does not name the observer:\n%s", readme)
+	}
+}

@@ -51,6 +51,9 @@ type Machine struct {
 	BoxURL string
 	// Provision are Vagrant provisioners (exports; vlab provisions itself).
 	Provision []Provisioner
+	// Comment, when set, is written above the machine's definition, one
+	// "# " line per line (exports: what the machine is for).
+	Comment []string
 }
 
 // Provisioner uploads Source to Dest, or runs Script (relative to the
