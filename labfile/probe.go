@@ -92,6 +92,9 @@ type HTTPProbe struct {
 	// Latency bounds the whole request, when set.
 	Latency Duration `yaml:"latency,omitempty"`
 	Timeout Duration `yaml:"timeout,omitempty"`
+	// VerifyTLS checks an https server's certificate against the VM's
+	// roots; labs make their own certificates, so by default it is not.
+	VerifyTLS bool `yaml:"verify-tls,omitempty"`
 }
 
 // TCPProbe connects to Host:Port from the probe's VM.

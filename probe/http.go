@@ -63,6 +63,9 @@ func (h httpProbe) command() string {
 	args := []string{"curl", "--silent", "--show-error", "--globoff", "--proto", "=http,https",
 		"--max-time", num(h.spec.Timeout.D().Seconds()),
 		"--write-out", "%{stderr}" + httpMark + "%{http_code} %{time_total}\\n"}
+	if !h.spec.VerifyTLS && strings.HasPrefix(strings.ToLower(h.spec.URL), "https:") {
+		args = append(args, "--insecure")
+	}
 	if h.spec.Method == "HEAD" {
 		args = append(args, "--head")
 	} else {

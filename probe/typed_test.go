@@ -234,3 +234,17 @@ func TestTypedConnectionLost(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPVerifyTLS: labs' own certificates are not checked unless the
+// probe asks for it, as for the traffic client.
+func TestHTTPVerifyTLS(t *testing.T) {
+	for _, verify := range []bool{false, true} {
+		h, err := newHTTP(labfile.HTTPProbe{URL: "https://127.0.0.1/", Status: "200", VerifyTLS: verify})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(h.command(), "'--insecure'"); got == verify {
+			t.Errorf("verify-tls %v: command %s", verify, h.command())
+		}
+	}
+}

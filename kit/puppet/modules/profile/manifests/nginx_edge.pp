@@ -12,9 +12,13 @@
 #       rate_limits:
 #         /search: {rate: 1r/s, burst: 5}
 #         /: {rate: 50r/s, burst: 100, scope: global}
+#       tls: true
 #
 # A rate limit counts each client address on its own (scope: per-client,
-# the default) or every request together (scope: global).
+# the default) or every request together (scope: global). A site with
+# tls: true also terminates HTTPS on port 443, with a certificate of its
+# own for its first server name, made once on the node (self-signed EC P-256,
+# ten years: labs have no CA) in /etc/nginx/tls/<site>.{crt,key}.
 class profile::nginx_edge (
   Hash    $sites,
   Variant[Integer, Enum['auto']] $worker_processes = 'auto',
@@ -42,7 +46,26 @@ class profile::nginx_edge (
     notify  => Service['nginx'],
   }
 
+  if $sites.filter |String $name, Hash $site| { $site['tls'] == true }.length > 0 {
+    file { '/etc/nginx/tls':
+      ensure  => directory,
+      mode    => '0700',
+      require => Package['nginx'],
+    }
+  }
+
   $sites.each |String $name, Hash $site| {
+    $tls = $site['tls'] == true
+    if $tls {
+      $cn = split($site['server_name'], ' ')[0] ? { '_' => 'localhost', default => split($site['server_name'], ' ')[0] }
+      exec { "certificate of ${name}":
+        command => "/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj '/CN=${cn}' -keyout /etc/nginx/tls/${name}.key -out /etc/nginx/tls/${name}.crt",
+        creates => "/etc/nginx/tls/${name}.crt",
+        require => File['/etc/nginx/tls'],
+        before  => File["/etc/nginx/sites-available/${name}"],
+        notify  => Service['nginx'],
+      }
+    }
     file { "/etc/nginx/sites-available/${name}":
       ensure  => file,
       content => epp('profile/site.epp', {
@@ -51,6 +74,7 @@ class profile::nginx_edge (
         'upstream'    => $site['upstream'],
         'longpoll'    => $site['longpoll'],
         'rate_limits' => $site['rate_limits'] ? { undef => {}, default => $site['rate_limits'] },
+        'tls'         => $tls,
       }),
       require => Package['nginx'],
       notify  => Service['nginx'],
