@@ -80,6 +80,7 @@ func classCommand() *cli.Command {
 					return cl.Destroy(c.Context, labfile.RefName(ref))
 				}),
 			},
+			classKeysCommand(),
 		},
 	}
 }

@@ -173,6 +173,7 @@ func commands() []*cli.Command {
 		testCommand(),
 		goldenCommand(),
 		newCommand(),
+		traineeCommand(),
 		exportCommand(),
 		bundleCommand(),
 		standbyCommand(),

@@ -72,6 +72,18 @@ LogLevel DEBUG1
 			t.Fatal(err)
 		}
 	}
+	log, stop, start = runSSHD(t, sshd, filepath.Join(dir, "sshd_config"), port)
+	start()
+	t.Cleanup(stop)
+	uri = fmt.Sprintf("qemu+ssh://root@127.0.0.1:%d/system?keyfile=%s&known_hosts=%s",
+		port, filepath.Join(dir, "user_key"), filepath.Join(dir, "known_hosts"))
+	return uri, log, stop, start
+}
+
+// runSSHD returns start and stop for the real sshd at path with config,
+// listening on 127.0.0.1:port, and the buffer it logs to.
+func runSSHD(t *testing.T, sshd, config string, port int) (log *bytes.Buffer, stop, start func()) {
+	t.Helper()
 	os.MkdirAll("/run/sshd", 0o755) // sshd's privilege separation folder
 	root := filepath.Dir(filepath.Dir(filepath.Dir(sshd)))
 	log = &bytes.Buffer{}
@@ -84,7 +96,7 @@ LogLevel DEBUG1
 		}
 	}
 	start = func() {
-		cmd = exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
+		cmd = exec.Command(sshd, "-D", "-e", "-f", config)
 		cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(root, "usr/lib/x86_64-linux-gnu"))
 		cmd.Stdout, cmd.Stderr = log, log
 		// Per-connection sshd children hold the log pipe after a stop.
@@ -103,11 +115,7 @@ LogLevel DEBUG1
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	start()
-	t.Cleanup(stop)
-	uri = fmt.Sprintf("qemu+ssh://root@127.0.0.1:%d/system?keyfile=%s&known_hosts=%s",
-		port, filepath.Join(dir, "user_key"), filepath.Join(dir, "known_hosts"))
-	return uri, log, stop, start
+	return log, stop, start
 }
 
 // TestIntegrationRemoteHost runs a lab on a libvirt host reached over SSH:

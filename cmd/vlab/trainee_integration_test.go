@@ -1,0 +1,130 @@
+//go:build integration
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/vlab-dev/vlab/provision"
+)
+
+// TestIntegrationTraineeAccess: two trainees of a class on real VMs log in
+// to a real sshd with their own keys, each allowed by `vlab class keys`
+// only `vlab trainee` for themselves. Each reaches their own VM; every
+// attempt on the other's instance, at a trainer's verb or at forwarding
+// is refused, and what one writes in their VM is not in the other's.
+func TestIntegrationTraineeAccess(t *testing.T) {
+	sshd := os.Getenv("VLAB_TEST_SSHD")
+	if sshd == "" {
+		t.Fatal("VLAB_TEST_SSHD is not set: scripts/test unpacks a real sshd with scripts/test-sshd")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "vlab")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build vlab: %v\n%s", err, out)
+	}
+	mustVlab(t, "class", "up", "hello", "--trainees", "alice,bob", "--force")
+	t.Cleanup(func() { vlab(t, "class", "destroy", "hello") })
+
+	keys := filepath.Join(dir, "keys")
+	os.Mkdir(keys, 0o755)
+	signers := map[string]ssh.Signer{}
+	for _, who := range []string{"alice", "bob"} {
+		priv, pub, err := provision.NewKey(who + "@laptop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if signers[who], err = ssh.ParsePrivateKey(priv); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(keys, who+".pub"), pub, 0o644)
+	}
+	ak := filepath.Join(dir, "authorized_keys")
+	mustVlab(t, "class", "keys", "hello", "--keys", keys, "--vlab", bin, "--write", ak)
+
+	hostPriv, _, _ := provision.NewKey("lab-server")
+	os.WriteFile(filepath.Join(dir, "host_key"), hostPriv, 0o600)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	config := filepath.Join(dir, "sshd_config")
+	os.WriteFile(config, []byte(fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %[2]s/host_key\nPidFile %[2]s/sshd.pid\n"+
+		"AuthorizedKeysFile %[2]s/authorized_keys\nStrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\n"+
+		"PasswordAuthentication no\nKbdInteractiveAuthentication no\nAllowTcpForwarding yes\nLogLevel VERBOSE\n", port, dir)), 0o600)
+	log, stop, start := runSSHD(t, sshd, config, port)
+	start()
+	t.Cleanup(stop)
+
+	clients := map[string]*ssh.Client{}
+	for who, s := range signers {
+		c, err := ssh.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &ssh.ClientConfig{User: "root",
+			Auth: []ssh.AuthMethod{ssh.PublicKeys(s)}, HostKeyCallback: ssh.InsecureIgnoreHostKey()})
+		if err != nil {
+			t.Fatalf("%s logs in: %v\n%s", who, err, log)
+		}
+		defer c.Close()
+		clients[who] = c
+	}
+	as := func(who, request string) (int, string) {
+		t.Helper()
+		s, err := clients[who].NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var out, errOut bytes.Buffer
+		s.Stdout, s.Stderr = &out, &errOut
+		code := 0
+		if err := s.Run(request); err != nil {
+			ee, ok := err.(*ssh.ExitError)
+			if !ok {
+				t.Fatalf("%s %q: %v", who, request, err)
+			}
+			code = ee.ExitStatus()
+		}
+		t.Logf("%s: %q → %d\n%s%s", who, request, code, out.String(), errOut.String())
+		return code, out.String() + errOut.String()
+	}
+
+	if code, out := as("alice", "ssh box -- echo alice > /root/note; hostname; cat /root/note"); code != 0 || !strings.Contains(out, "box\nalice") {
+		t.Errorf("alice in her VM: exit %d: %s", code, out)
+	}
+	if code, out := as("bob", "ssh box -- cat /root/note"); code == 0 || strings.Contains(out, "alice") {
+		t.Errorf("bob's VM has alice's note: exit %d: %s", code, out)
+	}
+	if code, out := as("alice", "check"); code != 0 || !strings.Contains(out, "motd-greets") {
+		t.Errorf("alice's check: exit %d: %s", code, out)
+	}
+	for _, request := range []string{"reset --instance hello-bob", "ssh -i hello-bob box", "check --instance=hello-bob", "destroy", "class destroy hello", "down", "solution", "status --labs /tmp"} {
+		if code, out := as("alice", request); code != 2 || !strings.Contains(out, "not for trainees") {
+			t.Errorf("alice %q: exit %d: %s", request, code, out)
+		}
+	}
+	// No forwarding either: bob's VM's SSH port is on 127.0.0.1 of the server.
+	if c, err := clients["alice"].Dial("tcp", "127.0.0.1:22"); err == nil {
+		c.Close()
+		t.Error("alice opened a forwarded connection through the lab server")
+	}
+	if code, out := as("bob", "ssh box -- hostname"); code != 0 || !strings.Contains(out, "box") {
+		t.Errorf("bob in his VM after alice's attempts: exit %d: %s", code, out)
+	}
+	if code, out := as("alice", "inject --list"); code != 0 {
+		t.Errorf("alice's injects: exit %d: %s", code, out)
+	}
+	if t.Failed() {
+		keys, _ := os.ReadFile(ak)
+		t.Logf("authorized_keys:\n%s\nsshd:\n%s", keys, log)
+	}
+}
