@@ -48,7 +48,7 @@ func TestVagrantRendersLab(t *testing.T) {
 		"provision/web/00-hosts.sh":             "echo web > /etc/hostname\ngrep -q ' web$' /etc/hosts || echo '10.77.0.10 web' >> /etc/hosts\n",
 		"provision/web/01-step-1.sh":            "mv /tmp/vlab-upload-01 /var/lib/vlab/puppet/v1\ncd /var/lib/vlab/puppet/v1\npuppet apply --detailed-exitcodes --modulepath=modules manifests/site.pp || [ $? -eq 2 ]\n",
 		"provision/web/02-step-2.sh":            "apt-get install -y -q --allow-downgrades nginx=1.22.1-9\n",
-		"provision/web/03-step-3.sh":            "mv /tmp/vlab-upload-03 '/etc/nginx/nginx.conf'\nchmod 0644 '/etc/nginx/nginx.conf'\nchown -R 'root:root' '/etc/nginx/nginx.conf'\n",
+		"provision/web/03-step-3.sh":            "mv /tmp/vlab-upload-03 /etc/nginx/nginx.conf\nchmod 0644 /etc/nginx/nginx.conf\nchown -R root:root /etc/nginx/nginx.conf\n",
 		"provision/client/90-trigger-load.sh":   "systemd-run --unit=vlab-trigger-load sh -c 'curl -s http://web/ >/dev/null'\n",
 		"files/web/01-puppet/manifests/site.pp": "include shop\n", // the tag, not the working tree
 		"files/web/03/nginx.conf":               "worker_processes 2;\n",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/vlab-dev/vlab/internal/shquote"
 	"os"
 	"path/filepath"
 	"sort"
@@ -205,4 +206,4 @@ func (p *project) hosts() string {
 }
 
 // shellQuote quotes s for sh as one word that expands nothing.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+func shellQuote(s string) string { return shquote.Quote(s) }

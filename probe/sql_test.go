@@ -34,7 +34,7 @@ func TestSQLQueryOnStdin(t *testing.T) {
 	if len(cmds) != 1 || stdins[0] != q+";\n" {
 		t.Fatalf("stdin %q, want the query and a semicolon", stdins)
 	}
-	if strings.Contains(cmds[0], "orders") || !strings.Contains(cmds[0], "--database='shop'") || !strings.Contains(cmds[0], "--skip-column-names") {
+	if strings.Contains(cmds[0], "orders") || !strings.Contains(cmds[0], "--database=shop") || !strings.Contains(cmds[0], "--skip-column-names") {
 		t.Errorf("command %q", cmds[0])
 	}
 }

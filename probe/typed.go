@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"github.com/vlab-dev/vlab/internal/shquote"
 	"strconv"
 	"strings"
 	"time"
@@ -80,7 +81,7 @@ func failed(what string, out output) error {
 }
 
 // quote makes s one word for the guest's shell.
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+func quote(s string) string { return shquote.Quote(s) }
 
 // seconds writes a timeout as whole seconds for tools that take them, at
 // least one.

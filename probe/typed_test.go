@@ -243,7 +243,7 @@ func TestHTTPVerifyTLS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(h.command(), "'--insecure'"); got == verify {
+		if got := strings.Contains(h.command(), " --insecure "); got == verify {
 			t.Errorf("verify-tls %v: command %s", verify, h.command())
 		}
 	}

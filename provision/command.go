@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vlab-dev/vlab/internal/shquote"
 	"io"
 	"os/exec"
 	"strings"
@@ -83,21 +84,10 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 }
 
 // quote makes s one word for /bin/sh.
-func quote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+@%,") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func quote(s string) string { return shquote.Quote(s) }
 
 // quoteAll quotes each word and joins them with spaces.
-func quoteAll(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = quote(w)
-	}
-	return strings.Join(q, " ")
-}
+func quoteAll(words []string) string { return shquote.Join(words) }
 
 func orDiscard(w io.Writer) io.Writer {
 	if w == nil {
