@@ -14,7 +14,7 @@ import (
 // implementation. A package missing here fails the test: place it.
 var layers = [][]string{
 	{"cmd/"},
-	{"instance", "incident", "report", "bundle", "export", "labtest", "classroom"},
+	{"instance", "incident", "report", "bundle", "export", "labtest", "classroom", "web"},
 	{"vm", "provision", "images", "probe", "hostcheck"},
 	{"labfile", "traffic", "kit"},
 	{"internal/"},

@@ -36,9 +36,11 @@ type TraineeStatus struct {
 	Checks       int `json:"checks"`
 	// LastCheck is the latest check's result; nil before any.
 	LastCheck *Check `json:"last_check,omitempty"`
-	// Resolved is when a check first found the incident resolved.
-	Resolved time.Time `json:"resolved,omitzero"`
-	Error    string    `json:"error,omitempty"`
+	// Mitigated and Resolved are when a check first found users served
+	// and the incident resolved.
+	Mitigated time.Time `json:"mitigated,omitzero"`
+	Resolved  time.Time `json:"resolved,omitzero"`
+	Error     string    `json:"error,omitempty"`
 }
 
 // Check is the result of one check: how many probes passed of how many.
@@ -120,7 +122,7 @@ func (s *TraineeStatus) fromJournal(dir string) error {
 	}
 	s.Attempts = len(as)
 	a := as[len(as)-1]
-	s.Started, s.Injects, s.Checks, s.Resolved = a.Started, len(a.Reveals), len(a.Checks), a.Resolved
+	s.Started, s.Injects, s.Checks, s.Mitigated, s.Resolved = a.Started, len(a.Reveals), len(a.Checks), a.Mitigated, a.Resolved
 	if len(a.Checks) > 0 {
 		c := a.Checks[len(a.Checks)-1]
 		s.LastCheck = &Check{Time: c.Time, Resolved: c.Resolved, Passed: c.Passed, Total: c.Total}

@@ -141,6 +141,12 @@ type Summary struct {
 	bounds   []float64
 }
 
+// Of is one second of s as a summary: its codes, errors and latency
+// quantiles, for figures by the second (vlab web's graph).
+func (s *Stats) Of(sec Second) Summary {
+	return Summary{Seconds: 1, Requests: sec.Requests, Codes: sec.Codes, Errors: sec.Errors, latency: sec.Latency, bounds: s.Bounds}
+}
+
 // Window adds up the complete seconds of the last d before the file was
 // written.
 func (s *Stats) Window(d time.Duration) Summary {

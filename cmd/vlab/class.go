@@ -81,6 +81,7 @@ func classCommand() *cli.Command {
 				}),
 			},
 			classKeysCommand(),
+			classWebCommand(),
 		},
 	}
 }

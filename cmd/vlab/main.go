@@ -174,6 +174,7 @@ func commands() []*cli.Command {
 		goldenCommand(),
 		newCommand(),
 		traineeCommand(),
+		webCommand(),
 		exportCommand(),
 		bundleCommand(),
 		standbyCommand(),
