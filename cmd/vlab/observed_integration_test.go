@@ -74,6 +74,8 @@ func TestIntegrationObservedLab(t *testing.T) {
 		t.Errorf("debrief: attempt %+v, on the day %+v", a, d.OnTheDay)
 	}
 
+	traineePageInBrowser(t, "testdata", "observed", id)
+
 	uid := instanceUID(t, id)
 	must("destroy", "observed", "-i", id)
 	if left := leftovers(t, uid); len(left) > 0 {

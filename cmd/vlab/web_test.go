@@ -42,14 +42,19 @@ func serveOnFake(t *testing.T, f *fakeCLI, args ...string) string {
 		done <- runWith(ctx, full, strings.NewReader(""), io.Discard, &errb, f.open)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
+	return servingAddr(t, &errb, 2*time.Second)
+}
+
+// servingAddr waits for a serving command's "serving ... on http://ADDR/".
+func servingAddr(t *testing.T, errb *syncBuffer, wait time.Duration) string {
+	t.Helper()
 	re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
-	for i := 0; i < 100; i++ {
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := re.FindStringSubmatch(errb.String()); m != nil {
 			return m[1]
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%v serves nothing: %s", args, errb.String())
+	t.Fatalf("nothing served: %s", errb.String())
 	return ""
 }
 
