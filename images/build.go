@@ -130,7 +130,8 @@ func (b *builder) bootstrap(ctx context.Context) error {
 	b.cmd = []string{"mmdebstrap", "--mode=root", "--variant=" + b.r.Variant,
 		"--include=" + strings.Join(b.r.Packages, ","),
 		"--aptopt=Acquire::Retries \"3\"",
-		b.r.Suite, b.root(), b.r.Mirror}
+		b.r.Suite, b.root(), "deb " + b.r.Mirror + " " + b.r.Suite + " main"}
+	b.cmd = append(b.cmd, b.r.Updates...)
 	return b.exec(ctx, b.cmd...)
 }
 

@@ -24,9 +24,12 @@ const buildVersion = 3
 
 // Recipe says how to build a base image with mmdebstrap.
 type Recipe struct {
-	Name     string   `json:"name"`
-	Suite    string   `json:"suite"`
-	Mirror   string   `json:"mirror"`
+	Name   string `json:"name"`
+	Suite  string `json:"suite"`
+	Mirror string `json:"mirror"`
+	// Updates are more apt source lines for the build (security and
+	// stable updates), so that the image holds Debian's current packages.
+	Updates  []string `json:"updates,omitempty"`
 	Variant  string   `json:"variant"`
 	Packages []string `json:"packages"`
 	DiskSize string   `json:"disk_size"`
@@ -38,9 +41,13 @@ type Recipe struct {
 // Recipes are the images vlab knows how to build, by name.
 var Recipes = map[string]Recipe{
 	"debian-12": {
-		Name:    "debian-12",
-		Suite:   "bookworm",
-		Mirror:  "http://deb.debian.org/debian",
+		Name:   "debian-12",
+		Suite:  "bookworm",
+		Mirror: "http://deb.debian.org/debian",
+		Updates: []string{
+			"deb http://deb.debian.org/debian-security bookworm-security main",
+			"deb http://deb.debian.org/debian bookworm-updates main",
+		},
 		Variant: "minbase",
 		Packages: []string{
 			"systemd-sysv", "udev", "dbus", "openssh-server", "linux-image-cloud-amd64",
@@ -51,12 +58,15 @@ var Recipes = map[string]Recipe{
 			"git",
 			// vlab sets the clock through it after a restore, with no login.
 			"qemu-guest-agent",
-			// The kit's database role (kit/puppet, profile::mariadb). Installed
-			// here, natively, because dpkg under TCG takes minutes; their
-			// services are disabled (DisabledServices) until a role enables them.
-			"mariadb-server", "mariadb-client",
+			// The kit's roles' packages: the edge's nginx (kit/puppet,
+			// profile::nginx_edge) and the database role's MariaDB
+			// (profile::mariadb). Installed here, natively, because dpkg under
+			// TCG takes from half a minute (nginx) to minutes (MariaDB); their
+			// services are disabled (DisabledServices) until a role enables
+			// them. A lab that pins other versions installs them over these.
+			"nginx", "mariadb-server", "mariadb-client",
 		},
-		DisabledServices: []string{"mariadb.service"},
+		DisabledServices: []string{"nginx.service", "mariadb.service"},
 		DiskSize:         "6G",
 	},
 }

@@ -152,7 +152,7 @@ func (r *Report) proposedVMs() string {
 			}
 			b.WriteString("    provision:\n")
 			if p.Role == "edge" {
-				b.WriteString("      # The kit's edge installs the nginx the lab pins (its .debs in debs/ for offline use):\n")
+				b.WriteString("      # The image has the kit's nginx; a pin holds the day's version (its .debs in debs/ once the mirror moves on):\n")
 				b.WriteString("      - packages: {nginx: \"1.22.1-9+deb12u11\", nginx-common: \"1.22.1-9+deb12u11\"}\n")
 			}
 			fmt.Fprintf(&b, "      - puppet: {kit: %s, role: %s, clone: /etc/puppet/code/production}\n", kit.Latest, p.Role)
