@@ -29,7 +29,7 @@ func webCommand() *cli.Command {
 			if _, err := m.Open(id); err != nil {
 				return err
 			}
-			return serve(c.Context, e, c.String("listen"), web.NewTrainee(&instanceSource{m: m, id: id}), "the page of "+id)
+			return serve(c.Context, e, site{c.String("listen"), web.NewTrainee(&instanceSource{m: m, id: id}), "the page of " + id})
 		}),
 	}
 }
@@ -39,7 +39,8 @@ func classWebCommand() *cli.Command {
 		Name:      "web",
 		Usage:     "serve the trainer's dashboard: each trainee's progress beside the real timeline, their debriefs and pages",
 		ArgsUsage: "<lab>",
-		Flags:     []cli.Flag{listenFlag},
+		Flags: []cli.Flag{listenFlag,
+			&cli.IntFlag{Name: "pages", Usage: "also serve each trainee's own page on 127.0.0.1, the i-th trainee of the roster at PORT+i (`vlab class keys --pages` lets each tunnel to theirs)"}},
 		Action: onClass(func(c *cli.Context, e *env, cl *classroom.Class, ref string) error {
 			lab, err := e.lab(ref)
 			if err != nil {
@@ -60,7 +61,18 @@ func classWebCommand() *cli.Command {
 				}
 				return &instanceSource{m: managers[id], id: id}
 			}
-			return serve(c.Context, e, c.String("listen"), web.NewDashboard(lab, cl, open), "the dashboard of the class of "+lab.Name)
+			sites := []site{{c.String("listen"), web.NewDashboard(lab, cl, open), "the dashboard of the class of " + lab.Name}}
+			if base := c.Int("pages"); base > 0 {
+				roster, err := classroom.LoadRoster(e.home, lab.Name)
+				if err != nil {
+					return err
+				}
+				for i, t := range roster.Trainees {
+					addr := fmt.Sprintf("127.0.0.1:%d", classroom.PagePort(base, i))
+					sites = append(sites, site{addr, web.NewTrainee(open(t.Instance)), t.Name + "'s page"})
+				}
+			}
+			return serve(c.Context, e, sites...)
 		}),
 	}
 }
@@ -81,22 +93,50 @@ func (s *instanceSource) Session() (*incident.Session, error) {
 	return incident.OnInstance(inst)
 }
 
-// serve serves h on addr until the command is interrupted.
-func serve(ctx context.Context, e *env, addr string, h http.Handler, what string) error {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w; choose another with --listen", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(e.stderr, "serving %s on http://%s/ (Ctrl-C stops)\n", what, l.Addr())
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
+// site is a handler to serve on an address.
+type site struct {
+	addr string
+	h    http.Handler
+	what string
+}
+
+// serve serves each site until the command is interrupted; it listens on
+// all of them before it serves any.
+func serve(ctx context.Context, e *env, sites ...site) error {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
 	}()
-	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for _, s := range sites {
+		l, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s for %s: %w; choose another with --listen or --pages", s.addr, s.what, err)
+		}
+		ls = append(ls, l)
 	}
-	return nil
+	errs := make(chan error, len(sites))
+	var srvs []*http.Server
+	for i, s := range sites {
+		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second}
+		srvs = append(srvs, srv)
+		fmt.Fprintf(e.stderr, "serving %s on http://%s/\n", s.what, ls[i].Addr())
+		go func() { errs <- srv.Serve(ls[i]) }()
+	}
+	fmt.Fprintln(e.stderr, "Ctrl-C stops")
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errs:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, srv := range srvs {
+		srv.Shutdown(sctx)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
 }
