@@ -112,10 +112,10 @@ func flagList(fs []string) string {
 // KeyLine is one trainee's line of authorized_keys: their key, allowed
 // only to run `vlab trainee` for them. command is the forced command's
 // start, the vlab binary and its global flags; lab and trainee are
-// appended, both checked names. With a page port (PagePort), the key may
-// also forward a tunnel to that one port of 127.0.0.1, where `vlab class
-// web --pages` serves the trainee's own page, and to nothing else.
-func KeyLine(command, lab, trainee string, key []byte, pagePort int) (string, error) {
+// appended, both checked names. The key forwards nothing: OpenSSH's
+// permitopen limits TCP forwarding only, and a key allowed to forward
+// could reach the server's Unix sockets (libvirt's among them).
+func KeyLine(command, lab, trainee string, key []byte) (string, error) {
 	if _, err := InstanceID(lab, trainee); err != nil {
 		return "", err
 	}
@@ -129,15 +129,7 @@ func KeyLine(command, lab, trainee string, key []byte, pagePort int) (string, er
 	if len(options) > 0 || len(bytes.TrimSpace(rest)) > 0 {
 		return "", fmt.Errorf("%s's key: want one public key line with no options", trainee)
 	}
-	opts, page := "restrict,pty", ""
-	if pagePort > 0 {
-		if pagePort > 65535 {
-			return "", fmt.Errorf("%s's page port %d is not a port", trainee, pagePort)
-		}
-		opts += fmt.Sprintf(`,port-forwarding,permitopen="127.0.0.1:%d"`, pagePort)
-		page = fmt.Sprintf(" --page %d", pagePort)
-	}
-	line := fmt.Sprintf(`%s,command="%s trainee%s %s %s" %s`, opts, command, page, lab, trainee,
+	line := fmt.Sprintf(`restrict,pty,command="%s trainee %s %s" %s`, command, lab, trainee,
 		strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))))
 	if c := strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {

@@ -73,7 +73,7 @@ func TestKeyLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	line, err := KeyLine("env VLAB_HOME=/srv/vlab /usr/local/bin/vlab --labs /srv/labs", "hello", "alice", pub, 0)
+	line, err := KeyLine("env VLAB_HOME=/srv/vlab /usr/local/bin/vlab --labs /srv/labs", "hello", "alice", pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,26 +88,15 @@ func TestKeyLine(t *testing.T) {
 		{"vlab", "alice", `command="sh" ` + string(pub)},
 		{"vlab", "alice", string(pub) + string(pub)},
 	} {
-		if l, err := KeyLine(bad.command, "hello", bad.trainee, []byte(bad.key), 0); err == nil {
+		if l, err := KeyLine(bad.command, "hello", bad.trainee, []byte(bad.key)); err == nil {
 			t.Errorf("%q %q %q: accepted as %q", bad.command, bad.trainee, bad.key, l)
 		}
 	}
 }
 
-func TestKeyLineWithPage(t *testing.T) {
-	_, pub, _ := provision.NewKey("bob")
-	line, err := KeyLine("vlab", "hello", "bob", pub, PagePort(7100, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := `restrict,pty,port-forwarding,permitopen="127.0.0.1:7101",command="vlab trainee --page 7101 hello bob" ssh-ed25519 `; !strings.HasPrefix(line, want) {
-		t.Errorf("line %q, want it to start %q", line, want)
-	}
-	if _, err := KeyLine("vlab", "hello", "bob", pub, 70000); err == nil {
-		t.Error("port 70000 accepted")
-	}
-	if PagePort(0, 3) != 0 {
-		t.Error("a page port without pages")
+func TestPagePort(t *testing.T) {
+	if PagePort(7100, 1) != 7101 || PagePort(0, 3) != 0 {
+		t.Errorf("PagePort: %d %d", PagePort(7100, 1), PagePort(0, 3))
 	}
 }
 

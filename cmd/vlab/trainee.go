@@ -27,7 +27,6 @@ func traineeCommand() *cli.Command {
 		Usage:     "run a trainee's request (SSH_ORIGINAL_COMMAND) on their own instance; the forced command of their key",
 		ArgsUsage: "<lab> <trainee>",
 		Hidden:    true,
-		Flags:     []cli.Flag{&cli.IntFlag{Name: "page", Usage: "the port of 127.0.0.1 where `vlab class web --pages` serves this trainee's page"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
 				return fmt.Errorf("trainee: usage: vlab trainee <lab> <trainee>, as the forced command of the trainee's key (`vlab class keys`)")
@@ -60,18 +59,18 @@ func traineeCommand() *cli.Command {
 				}
 				_, err = fmt.Fprintf(e.stdout, "\nYour instance is %s. Through this key you can run: %s\n(e.g. `ssh -t <this server> ssh`, `ssh <this server> inject`).\n",
 					roster.Trainees[i].Instance, strings.Join(classroom.TraineeVerbs(), ", "))
-				if err == nil && c.Int("page") > 0 {
-					_, err = fmt.Fprintf(e.stdout, "Your page: `ssh -N -L 7070:127.0.0.1:%d <this server>`, then http://127.0.0.1:7070/ in your browser.\n", c.Int("page"))
-				}
 				return err
 			}
 			// The request runs as a command line of its own, with the
-			// global flags of this one and none of the trainee's.
-			full := []string{"vlab", "--labs", c.String("labs")}
-			if c.IsSet("connect") {
-				full = append(full, "--connect", c.String("connect"))
+			// global flags of this one (the forced command names the labs
+			// and the libvirt host) and none of the trainee's, nor any of
+			// vlab's settings an sshd's AcceptEnv might have let in.
+			full := []string{"vlab", "--labs", c.String("labs"), "--connect", c.String("connect")}
+			for _, kv := range os.Environ() {
+				if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "VLAB_") && k != "VLAB_HOME" {
+					os.Unsetenv(k)
+				}
 			}
-			os.Unsetenv("VLAB_INSTANCE")
 			inner := newApp(c.App.Reader, c.App.Writer, c.App.ErrWriter, e.open)
 			line, err := interspersed(inner, append(full, args...))
 			if err != nil {
@@ -96,7 +95,6 @@ func classKeysCommand() *cli.Command {
 			&cli.StringFlag{Name: "keys", Required: true, Usage: "folder holding <trainee>.pub for each trainee"},
 			&cli.StringFlag{Name: "write", Usage: "authorized_keys file to merge the lines into (e.g. ~/.ssh/authorized_keys)"},
 			&cli.StringFlag{Name: "vlab", Usage: "the vlab binary sshd runs for them", DefaultText: "this one"},
-			&cli.IntFlag{Name: "pages", Usage: "let each trainee tunnel to their own page, served by `vlab class web --pages` from this port on (the i-th trainee at PORT+i)"},
 		},
 		Action: func(c *cli.Context) error {
 			ref, err := oneArg(c, "lab")
@@ -117,7 +115,7 @@ func classKeysCommand() *cli.Command {
 				return err
 			}
 			var lines, missing []string
-			for i, t := range roster.Trainees {
+			for _, t := range roster.Trainees {
 				key, err := os.ReadFile(classroom.KeyFile(c.String("keys"), t.Name))
 				if errors.Is(err, fs.ErrNotExist) {
 					missing = append(missing, t.Name)
@@ -126,7 +124,7 @@ func classKeysCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				line, err := classroom.KeyLine(command, lab, t.Name, key, classroom.PagePort(c.Int("pages"), i))
+				line, err := classroom.KeyLine(command, lab, t.Name, key)
 				if err != nil {
 					return fmt.Errorf("%s: %w", classroom.KeyFile(c.String("keys"), t.Name), err)
 				}
@@ -182,10 +180,7 @@ func forcedCommand(c *cli.Context, e *env) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	parts := []string{"env", "VLAB_HOME=" + home, exe, "--labs", labs}
-	if c.IsSet("connect") {
-		parts = append(parts, "--connect", c.String("connect"))
-	}
+	parts := []string{"env", "VLAB_HOME=" + home, exe, "--labs", labs, "--connect", c.String("connect")}
 	for _, p := range parts {
 		if p == "" || strings.ContainsAny(p, " \t'\"\\$`;&|<>(){}*?[]#~\n\r") {
 			return "", fmt.Errorf("the forced command would hold %q: a path with spaces or shell characters; move it", p)
