@@ -17,6 +17,7 @@ button{font-size:1em;padding:.3em 1em}
 
 var traineePage = template.Must(template.New("trainee").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+<base href="{{.Base}}">
 {{if .Refresh}}<meta http-equiv="refresh" content="15">{{end}}
 <title>{{.Lab.Title}} — vlab</title>` + style + `</head><body>
 <h1>{{.Lab.Title}}</h1>
@@ -31,13 +32,13 @@ var traineePage = template.Must(template.New("trainee").Parse(`<!doctype html>
 <b>{{.Title}}</b>
 {{.Body}}
 {{if .Picture}}<img src="{{.Picture}}" alt="{{.Title}}">{{end}}
-{{if .LiveOK}}<pre>{{.Live}}</pre>{{else if .LiveCommand}}<p><a href="inject/{{.N}}">Show its output now</a></p>{{end}}
+{{if .LiveOK}}<pre>{{.Live}}</pre>{{else if .LiveCommand}}<p><a href="inject/{{.N}}?token={{$.Token}}">Show its output now</a></p>{{end}}
 </div>{{end}}
 {{with .Note}}<p class="bar">{{.}}</p>{{end}}
 {{if .Confirm}}<form method="post" action="reveal" class="bar" id="confirm">
 <p>The next inject ({{.Confirm.Kind}}: <b>{{.Confirm.Title}}</b>) gives away the answer. Reveal it?</p>
 <input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="confirm" value="yes">
-<button type="submit">Yes, reveal it</button> <a href="./">Not yet</a></form>
+<button type="submit">Yes, reveal it</button> <a href=".">Not yet</a></form>
 {{else if .Left}}<form method="post" action="reveal" id="next"><input type="hidden" name="token" value="{{.Token}}">
 <button type="submit">Reveal the next inject</button> ({{.Left}} left)</form>{{end}}
 <h2>The lab's traffic</h2>

@@ -132,20 +132,34 @@ func (t *Trainee) reveal(w http.ResponseWriter, r *http.Request) {
 	var confirm *labfile.Inject
 	note := ""
 	switch {
+	case err == nil:
+		// Shown with its live output on a page of its own, so that
+		// reloading the page does not post the form again.
+		http.Redirect(w, r, fmt.Sprintf("inject/%d?token=%s", sh.N, t.token), http.StatusSeeOther)
+		return
 	case errors.Is(err, incident.ErrNeedsConfirm):
-		in := s.Lab.Injects[len(mustList(s))]
-		confirm = &in
+		confirm = nextUnrevealed(s)
 	case errors.Is(err, incident.ErrAllRevealed):
 		note = "Every inject is revealed: `vlab check` tells whether you fixed it."
-	case err != nil:
+	default:
 		http.Error(w, "vlab: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	var fresh *incident.Shown
-	if err == nil {
-		fresh = &sh
+	t.renderSession(w, s, "./", note, confirm, nil, false)
+}
+
+// nextUnrevealed is the first inject of the timeline not revealed yet.
+func nextUnrevealed(s *incident.Session) *labfile.Inject {
+	revealed := map[int]bool{}
+	for _, sh := range mustList(s) {
+		revealed[sh.N] = true
 	}
-	t.renderSession(w, s, note, confirm, fresh, false)
+	for i := range s.Lab.Injects {
+		if !revealed[i+1] {
+			return &s.Lab.Injects[i]
+		}
+	}
+	return nil
 }
 
 func mustList(s *incident.Session) []incident.Shown {
@@ -163,12 +177,17 @@ func (t *Trainee) again(w http.ResponseWriter, r *http.Request, ref string) {
 		http.NotFound(w, r)
 		return
 	}
+	// It runs the inject's live command: only from this page's links.
+	if r.URL.Query().Get("token") != t.token {
+		http.Error(w, "vlab: this link is stale; reload the page", http.StatusForbidden)
+		return
+	}
 	sh, err := s.Show(r.Context(), ref)
 	if err != nil {
 		http.Error(w, "vlab: "+err.Error(), http.StatusNotFound)
 		return
 	}
-	t.renderSession(w, s, "", nil, &sh, false)
+	t.renderSession(w, s, "../", "", nil, &sh, false)
 }
 
 func (t *Trainee) render(w http.ResponseWriter, r *http.Request, note string, confirm *labfile.Inject, refresh bool) {
@@ -177,13 +196,15 @@ func (t *Trainee) render(w http.ResponseWriter, r *http.Request, note string, co
 		return
 	}
 	defer s.Close()
-	t.renderSession(w, s, note, confirm, nil, refresh)
+	t.renderSession(w, s, "./", note, confirm, nil, refresh)
 }
 
 // renderSession writes the page; fresh is an inject just revealed or
 // shown again, with its live output.
-func (t *Trainee) renderSession(w http.ResponseWriter, s *incident.Session, note string, confirm *labfile.Inject, fresh *incident.Shown, refresh bool) {
-	p := page{Lab: s.Lab, ID: t.src.ID(), Summary: markdown(s.Lab.Summary), Confirm: confirm, Note: note, Token: t.token, Refresh: refresh}
+// base is where the page's relative links start: "./" at the page's
+// root, "../" under inject/.
+func (t *Trainee) renderSession(w http.ResponseWriter, s *incident.Session, base, note string, confirm *labfile.Inject, fresh *incident.Shown, refresh bool) {
+	p := page{Lab: s.Lab, ID: t.src.ID(), Summary: markdown(s.Lab.Summary), Confirm: confirm, Note: note, Token: t.token, Refresh: refresh, Base: base}
 	list, err := s.List()
 	if err != nil {
 		http.Error(w, "vlab: "+err.Error(), http.StatusInternalServerError)

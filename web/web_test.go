@@ -90,13 +90,22 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 	return w.Code, w.Body.String()
 }
 
+// post posts a form and follows a redirect (relative to the posting
+// page, as a browser does) with a GET.
 func post(t *testing.T, h http.Handler, path string, form url.Values) (int, string) {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:7070"+path, strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	return w.Code, w.Body.String()
+	if w.Code != http.StatusSeeOther {
+		return w.Code, w.Body.String()
+	}
+	next, err := r.URL.Parse(w.Header().Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return get(t, h, next.RequestURI())
 }
 
 var tokenRE = regexp.MustCompile(`name="token" value="([0-9a-f]+)"`)
@@ -121,8 +130,10 @@ func TestTraineePage(t *testing.T) {
 		t.Errorf("the graph before it is revealed: %d", code)
 	}
 	for _, want := range []string{"429s above 5%", `<img src="attachment/2"`, "live output of tail -n 3 /var/log/x"} {
+		// Each reveal leads to the inject's own page, whose links start
+		// one level up.
 		code, body := post(t, h, "/reveal", url.Values{"token": {token}})
-		if code != 200 || !strings.Contains(body, want) {
+		if code != 200 || !strings.Contains(body, want) || !strings.Contains(body, `<base href="../">`) {
 			t.Errorf("reveal: %d, no %q:\n%s", code, want, body)
 		}
 	}
@@ -136,7 +147,10 @@ func TestTraineePage(t *testing.T) {
 	if code, body := post(t, h, "/reveal", url.Values{"token": {token}, "confirm": {"yes"}}); code != 200 || !strings.Contains(body, "<b>The rule is global</b>") {
 		t.Errorf("the cause, confirmed: %d\n%s", code, body)
 	}
-	if code, body := get(t, h, "/inject/3"); code != 200 || !strings.Contains(body, "live output of tail") {
+	if code, _ := get(t, h, "/inject/3"); code != http.StatusForbidden {
+		t.Errorf("inject 3 again without the page's token: %d", code)
+	}
+	if code, body := get(t, h, "/inject/3?token="+token); code != 200 || !strings.Contains(body, "live output of tail") {
 		t.Errorf("inject 3 again: %d\n%s", code, body)
 	}
 	code, svg := get(t, h, "/traffic.svg")

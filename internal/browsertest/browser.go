@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,7 @@ type Browser struct {
 	mu      sync.Mutex
 	nextID  int
 	pending map[int]chan reply
+	closed  error       // why the connection ended; calls fail at once after it
 	events  chan string // methods of the page's events, as they come
 }
 
@@ -59,7 +61,7 @@ func Start(ctx context.Context, dir string) (*Browser, error) {
 	profile := filepath.Join(dir, "profile")
 	cmd := exec.Command(bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--disable-extensions", "--disable-background-networking", "--window-size=1000,1400",
-		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--remote-allow-origins=*",
+		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--remote-allow-origins=http://127.0.0.1",
 		"--user-data-dir="+profile, "about:blank")
 	log, err := os.Create(filepath.Join(dir, "chromium.log"))
 	if err != nil {
@@ -82,13 +84,19 @@ func Start(ctx context.Context, dir string) (*Browser, error) {
 				break
 			}
 		}
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) || ctx.Err() != nil {
 			b.Close()
 			return nil, fmt.Errorf("chromium did not open its DevTools port in 30s; see %s", log.Name())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if b.ws, err = websocket.Dial(url, "", "http://127.0.0.1/"); err != nil {
+	cfg, err := websocket.NewConfig(url, "http://127.0.0.1")
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	cfg.Dialer = &net.Dialer{Timeout: 10 * time.Second}
+	if b.ws, err = websocket.DialConfig(cfg); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -122,6 +130,7 @@ func (b *Browser) read() {
 		}
 		if err := websocket.JSON.Receive(b.ws, &msg); err != nil {
 			b.mu.Lock()
+			b.closed = fmt.Errorf("chromium: %w", err)
 			for id, ch := range b.pending {
 				ch <- reply{Err: fmt.Errorf("chromium: %w", err)}
 				delete(b.pending, id)
@@ -152,6 +161,10 @@ func (b *Browser) read() {
 
 func (b *Browser) call(ctx context.Context, session, method string, params any, out any) error {
 	b.mu.Lock()
+	if b.closed != nil {
+		b.mu.Unlock()
+		return b.closed
+	}
 	b.nextID++
 	id := b.nextID
 	ch := make(chan reply, 1)
