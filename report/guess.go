@@ -38,8 +38,14 @@ var (
 		`start of (?:the )?(?:outage|impact)`, `caus(?:es|ing)`, `breaks`, `broke`)
 )
 
+// words matches any of alts as whole words; a space in an alternative
+// matches any run of spaces, " ?" also none.
 func words(alts ...string) *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(?:^|[^\w#-])(?:` + strings.Join(alts, "|") + `)(?:$|[^\w-])`)
+	spaced := make([]string, len(alts))
+	for i, a := range alts {
+		spaced[i] = strings.NewReplacer(" ?", `\s*`, " ", `\s+`).Replace(a)
+	}
+	return regexp.MustCompile(`(?i)(?:^|[^\w#-])(?:` + strings.Join(spaced, "|") + `)(?:$|[^\w-])`)
 }
 
 // maxGuessText bounds how much of an entry is read to guess its kind:

@@ -29,11 +29,11 @@ var partClues = []struct {
 	re               *regexp.Regexp
 }{
 	{"edge", "edge", "a TLS terminator, cache or proxy in front of the application",
-		words(`varnish`, `ats`, `trafficserver`, `traffic server`, `cdn`, `caches?`, `caching`, `edge`, `nginx`, `haproxy`, `tls`, `https`, `waf`, `firewall`, `rate[ -]?limit\w*`, `throttl\w*`, `load[ -]?balancers?`, `proxy`, `proxies`, `429`)},
+		words(`varnish`, `ats`, `trafficserver`, `traffic server`, `envoy`, `lvs`, `pybal`, `cdn`, `caches?`, `caching`, `edge`, `nginx`, `haproxy`, `tls`, `https`, `waf`, `firewall`, `rate[\s-]*limit\w*`, `throttl\w*`, `load[\s-]*balancers?`, `proxy`, `proxies`, `429`)},
 	{"app", "", "an application server (the kit's app role with MediaWiki is not built yet: its `web` role is a small static site behind nginx)",
-		words(`mediawiki`, `php\w*`, `[a-z]+-api`, `api`, `app ?servers?`, `appservers?`, `application servers?`, `api servers?`, `hhvm`, `app`, `application`)},
+		words(`mediawiki`, `php\w*`, `apache`, `[a-z]+-api`, `api`, `app ?servers?`, `appservers?`, `application servers?`, `api servers?`, `hhvm`, `app`, `application`)},
 	{"db", "db", "MariaDB, a primary and its replicas",
-		words(`mysql`, `mariadb`, `databases?`, `dbas?`, `db\d*`, `replicas?`, `replication`, `replag`, `sql`, `queries`, `query`, `binlog`, `innodb`, `sections? s\d+`, `duplicate (?:key|entry)`)},
+		words(`mysql`, `mariadb`, `databases?`, `dbas?`, `db\d*`, `replicas?`, `replication`, `replag`, `slaves?`, `sql`, `(?:slow|sql|database|db) quer(?:y|ies)`, `binlog`, `innodb`, `sections? s\d+`, `duplicate (?:key|entry)`)},
 	{"memcached", "", "memcached (not in the kit yet)",
 		words(`memcached?`, `mcrouter`, `object cache`)},
 	{"etcd", "", "etcd and a consumer of its keys (not in the kit yet)",
@@ -71,7 +71,13 @@ func (r *Report) Parts() []Part {
 	return parts
 }
 
-// text is what the guesses read: the report's own words, plain.
+// urls are links, whose scheme (https) and host names say nothing of
+// the parts of production an incident touched.
+var urls = regexp.MustCompile(`\b(?:https?|ftp)://\S+`)
+
+// text is what the guesses read: the report's own words, plain, without
+// links, every space doubled so that two clue words in a row are both
+// found (a match takes the space after it).
 func (r *Report) text() string {
 	var b strings.Builder
 	for _, s := range []string{r.Title, r.Summary, r.Impact} {
@@ -80,7 +86,8 @@ func (r *Report) text() string {
 	for _, e := range r.Entries {
 		b.WriteString(plain(e.Text) + "\n")
 	}
-	return b.String()
+	t := urls.ReplaceAllString(b.String(), " ")
+	return strings.NewReplacer(" ", "  ", "\n", "\n\n", "\t", "\t\t").Replace(t)
 }
 
 func contains(list []string, s string) bool {

@@ -94,3 +94,32 @@ func TestDraftProposesKitRoles(t *testing.T) {
 		t.Fatalf("the draft does not validate: %v\n%s", err, out)
 	}
 }
+
+// TestPartsWords: links say nothing; two clue words in a row are both
+// seen; a word of one part is not taken for another.
+func TestPartsWords(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want string // the parts' first VMs, space-separated
+	}{
+		{"See https://wikitech.example.org/wiki/Edge for more.", ""},
+		{"Slave lag on s5 reached ten minutes.", "db1"},
+		{"The mysql mariadb servers", "db1"},
+		{"Users' search queries were slow.", ""},
+		{"Slow queries piled up on the apache servers.", "app db1"},
+		{"envoy and varnish", "edge"},
+	} {
+		r := &Report{Summary: tt.text}
+		var got []string
+		for _, p := range r.Parts() {
+			got = append(got, p.VMs[0])
+		}
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("%q: parts %v, want %q", tt.text, got, tt.want)
+		}
+	}
+	r := &Report{Summary: "The mysql mariadb servers"}
+	if ps := r.Parts(); len(ps) != 1 || len(ps[0].Words) != 2 {
+		t.Errorf("two words in a row: %+v", ps)
+	}
+}
