@@ -19,10 +19,11 @@ import (
 // provisions and publishes each VM's golden state; a later instance of the
 // same lab (same golden key) adopts them, each VM its own copy under its
 // own names, networks and port, instead of provisioning again. An adopted
-// guest still holds the first instance's SSH key and random state, so the
-// instance installs its own key and reseeds the kernel's random generator
-// through the guest agent, then saves its own golden state: its resets
-// return to a guest that is its own.
+// guest still holds the first instance's SSH key, host key and random
+// state, so the instance installs its own key, makes the guest a host key
+// of its own and reseeds the kernel's random generator through the guest
+// agent, then saves its own golden state: its resets return to a guest
+// that is its own. (The machine-id stays the first instance's.)
 
 // vmKey is the store's key of one VM of a lab's golden state.
 func vmKey(key, vmName string) string { return key + "/" + vmName }
@@ -141,8 +142,17 @@ func (i *Instance) makeOwn(ctx context.Context, gr vm.GuestRunner, vmName string
 	if err := agentRun(ctx, gr, dom, []string{"/usr/bin/perl", "-e", reseed}, seed); err != nil {
 		return fmt.Errorf("vm %s: reseed its random generator: %w", vmName, err)
 	}
+	// Its own SSH host key too (the image's sshd has only an ed25519 one):
+	// a trainee is root in their VM and would otherwise hold the host key
+	// of every other clone. The instance pins the new key at first contact.
+	if err := agentRun(ctx, gr, dom, []string{"/bin/sh", "-c", newHostKey}, nil); err != nil {
+		return fmt.Errorf("vm %s: make its own SSH host key: %w", vmName, err)
+	}
 	return nil
 }
+
+// newHostKey replaces the guest's SSH host key and restarts sshd with it.
+const newHostKey = "set -e; k=/etc/ssh/ssh_host_ed25519_key; rm -f $k $k.pub; ssh-keygen -q -t ed25519 -N '' -f $k; systemctl restart ssh"
 
 // errNoAdopt starts the line Up prints when adopting failed half-way and
 // it throws away what was made and provisions instead.
