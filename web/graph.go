@@ -56,7 +56,14 @@ func writeGraph(w io.Writer, stats map[string]*traffic.Stats, now time.Time) err
 
 func panel(w io.Writer, name string, st *traffic.Stats, top int, now time.Time) {
 	left, width := 50, graphW-50-60
-	secs := st.Seconds
+	// Only the seconds the graph spans: a guest's clock set back by a
+	// reset leaves older seconds in the file.
+	var secs []traffic.Second
+	for _, s := range st.Seconds {
+		if s.T >= now.Unix()-traffic.KeepSeconds && s.T <= now.Unix() {
+			secs = append(secs, s)
+		}
+	}
 	most := 1
 	for _, s := range secs {
 		most = max(most, s.Requests)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,8 @@ func newSource(t *testing.T) *fakeSource {
 		lat[3] = 9
 		st.Seconds = append(st.Seconds, traffic.Second{T: now.Unix() - int64(i), Requests: 10, Codes: map[string]int{"200": 8, "429": 1}, Errors: map[string]int{"timeout": 1}, Latency: lat})
 	}
+	// A second from before a reset set the clock back: not drawn.
+	st.Seconds = append([]traffic.Second{{T: now.Unix() - 3600, Requests: 5, Codes: map[string]int{"200": 5}, Latency: make([]int, len(traffic.LatencyBounds)+1)}}, st.Seconds...)
 	b, _ := json.Marshal(st)
 	return &fakeSource{lab: lab, journal: j, runner: fakeRunner{stats: b}}
 }
@@ -157,6 +160,18 @@ func TestTraineePage(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(svg, "<svg") || !strings.Contains(svg, "readers: answers a second") ||
 		strings.Count(svg, `fill="#2e7d32"`) < 50 || !strings.Contains(svg, "<polyline") {
 		t.Errorf("traffic graph: %d\n%.600s", code, svg)
+	}
+	for _, m := range regexp.MustCompile(`x="(-?[0-9.]+)"`).FindAllStringSubmatch(svg, -1) {
+		if x, _ := strconv.ParseFloat(m[1], 64); x < 0 {
+			t.Errorf("the graph draws at x=%s, left of the picture", m[1])
+		}
+	}
+	for _, m := range regexp.MustCompile(`points="([^"]*)"`).FindAllStringSubmatch(svg, -1) {
+		for _, pt := range strings.Fields(m[1]) {
+			if x, _ := strconv.ParseFloat(strings.Split(pt, ",")[0], 64); x < 50 {
+				t.Errorf("the latency line starts left of its panel: %s", pt)
+			}
+		}
 	}
 	r := httptest.NewRequest(http.MethodGet, "http://evil.example/", nil)
 	w := httptest.NewRecorder()
