@@ -158,6 +158,9 @@ func (b *builder) setupGuest(ctx context.Context) error {
 	if err := quietLogin(root); err != nil {
 		return err
 	}
+	if err := quickHwclock(ctx, b, root); err != nil {
+		return err
+	}
 	if err := b.exec(ctx, "systemctl", "--root="+root, "enable", "systemd-networkd.service", "vlab-init.service"); err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ var guestFiles embed.FS
 
 // buildVersion is bumped when the build steps change in a way the recipe
 // fields do not show, so that old images are rebuilt.
-const buildVersion = 3
+const buildVersion = 6
 
 // Recipe says how to build a base image with mmdebstrap.
 type Recipe struct {

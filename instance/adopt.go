@@ -100,7 +100,7 @@ func (m *Manager) adoptVMs(ctx context.Context, drv vm.Driver, g vm.Golden, inst
 			return err
 		}
 		spec := vmSpec(inst, v, imgs[v.Name], accel, pubs[v.Name], nics[v.Name], port)
-		inst.State.VMs[v.Name] = &VMState{Domain: spec.Name, SSHPort: port, Image: imgs[v.Name].Name, Digest: imgs[v.Name].Digest, Observer: v.Observer}
+		inst.State.VMs[v.Name] = &VMState{Domain: spec.Name, SSHPort: port, Image: imgs[v.Name].Name, Digest: imgs[v.Name].Digest, Observer: v.Observer, Triggers: runsTriggers(lab, v.Name)}
 		if err := SaveState(inst.Dir, inst.State); err != nil {
 			return err
 		}

@@ -39,11 +39,21 @@ type Manager struct {
 	// new QEMU (seconds) instead of resuming one restored ahead of time,
 	// and each VM takes its memory once, not twice.
 	NoStandby bool
+	// NoWarm leaves standbys cold: they are not run once before a reset
+	// takes one over (warmStandby).
+	NoWarm bool
+	// Share has PrepareStandby keep each warm-up's login, for
+	// ServeShared to serve to the instance's other vlab processes: the
+	// first command after a reset then skips the guest's key exchange.
+	Share bool
 	// Standbys has PrepareStandby run in the background after up and
 	// reset; nil prepares no standbys.
 	Standbys StandbyStarter
 	Progress io.Writer // step lines
 	Verbose  io.Writer // everything guests and tools print; nil hides it
+
+	mu     sync.Mutex
+	shared []sharedLogins // kept by PrepareStandby for ServeShared
 
 	once sync.Once
 	drv  vm.Driver
@@ -185,11 +195,16 @@ func (i *Instance) readKey(name string) ([]byte, error) {
 func (i *Instance) KeyFile() string { return filepath.Join(i.Dir, keyFile) }
 
 // Dial opens an SSH connection to one VM of the instance, checking the host
-// key recorded at first contact.
+// key recorded at first contact; or a connection through the login shared
+// by the background preparer of the standby that now runs the VM
+// (Manager.Share), which skips the guest's key exchange.
 func (i *Instance) Dial(ctx context.Context, vmName string) (*provision.SSH, error) {
 	v, ok := i.State.VMs[vmName]
 	if !ok {
 		return nil, fmt.Errorf("lab %s has no VM %q; it has %s", i.State.ID, vmName, strings.Join(i.State.VMNames(), ", "))
+	}
+	if s := i.dialShared(ctx, vmName); s != nil {
+		return s, nil
 	}
 	cfg, err := i.sshConfig(ctx, vmName)
 	if err != nil {

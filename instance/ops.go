@@ -171,10 +171,11 @@ func (m *Manager) reviveAll(ctx context.Context, drv vm.Driver, inst *Instance) 
 	return errors.Join(errs...)
 }
 
-// revive sets the clock of a VM just resumed from a saved state and waits
-// until its sshd answers. The clock is set through the driver's guest agent
-// where it has one (no login: under emulation a key exchange costs more
-// than the rest of a reset), while the banner is awaited; else over SSH.
+// revive sets the clock of a VM just resumed from a saved state, thaws its
+// triggers (guestResume) and waits until its sshd answers. The command runs
+// through the driver's guest agent where it has one (no login: under
+// emulation a key exchange costs more than the rest of a reset), while the
+// banner is awaited; else over SSH.
 func (m *Manager) revive(ctx context.Context, drv vm.Driver, inst *Instance, vmName string) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -184,11 +185,16 @@ func (m *Manager) revive(ctx context.Context, drv vm.Driver, inst *Instance, vmN
 	}
 	banner := make(chan error, 1)
 	go func() { banner <- provision.WaitBanner(ctx, cfg) }()
-	if clock, ok := drv.(vm.Clock); ok {
-		err := clock.SetClock(ctx, inst.State.VMs[vmName].Domain, time.Now())
+	v := inst.State.VMs[vmName]
+	start := time.Now()
+	if err := resumeThroughAgent(ctx, drv, v.Domain, v.Triggers, true); !errors.Is(err, errNoAgent) {
 		if err == nil {
+			clock := time.Since(start)
 			if err := <-banner; err != nil {
 				return fmt.Errorf("vm %s after restore: sshd does not answer: %w", vmName, err)
+			}
+			if m.Verbose != nil {
+				fmt.Fprintf(m.Verbose, "vm %s: clock set and triggers thawed in %.2fs, sshd answered after %.2fs\n", vmName, clock.Seconds(), time.Since(start).Seconds())
 			}
 			return nil
 		}
@@ -202,10 +208,8 @@ func (m *Manager) revive(ctx context.Context, drv vm.Driver, inst *Instance, vmN
 		return fmt.Errorf("vm %s after restore: %w", vmName, err)
 	}
 	defer s.Close()
-	now := time.Now()
-	cmd := fmt.Sprintf("date -u -s @%d.%09d >/dev/null", now.Unix(), now.Nanosecond())
 	var out strings.Builder
-	if code, err := s.Run(ctx, cmd, nil, &out, &out); err != nil || code != 0 {
+	if code, err := s.Run(ctx, guestResume(time.Now(), v.Triggers), nil, &out, &out); err != nil || code != 0 {
 		return fmt.Errorf("set clock of vm %s: exit %d %v %s", vmName, code, err, out.String())
 	}
 	return nil

@@ -30,6 +30,7 @@ type Settings struct {
 	// hand, or a test's).
 	Socket    string
 	NoStandby bool
+	NoWarm    bool // standbys are not warmed (Manager.NoWarm)
 	Standbys  StandbyStarter
 	Progress  io.Writer // step lines and warnings
 	Verbose   io.Writer // everything guests and tools print; nil hides it
@@ -68,7 +69,7 @@ func (s Settings) ManagerFor(id string) *Manager {
 		open = OpenFunc(func(context.Context) (vm.Driver, error) { return nil, err })
 	}
 	return &Manager{Home: s.Home, Images: s.Images, Progress: s.Progress, Verbose: s.Verbose,
-		Driver: open, DriverName: name, Connect: uri, Accel: cfg, NoStandby: s.NoStandby, Standbys: s.Standbys}
+		Driver: open, DriverName: name, Connect: uri, Accel: cfg, NoStandby: s.NoStandby, NoWarm: s.NoWarm, Standbys: s.Standbys}
 }
 
 // Host is the Manager for what belongs to the libvirt host rather than to

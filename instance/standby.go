@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vlab-dev/vlab/provision"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vlab-dev/vlab/vm"
@@ -99,10 +101,12 @@ func (m *Manager) dropStandbys(ctx context.Context, sb vm.Standby, inst *Instanc
 
 // PrepareStandby restores the golden state of every VM of instance id that
 // has no standby yet into its partner domain, paused: the domain a reset
-// replaced is reused. It waits for the instance's lock, so it can be
-// started by the command that still holds it; an instance that is gone
+// replaced is reused; it warms each one (warmStandby) unless NoWarm. With
+// Share, it keeps the warm-up's logins for ServeShared.
+// It waits for the instance's lock, so it can be started by the command
+// that still holds it; an instance that is gone
 // (destroyed meanwhile) or not at its golden state is left alone.
-func (m *Manager) PrepareStandby(ctx context.Context, id string) error {
+func (m *Manager) PrepareStandby(ctx context.Context, id string) (err error) {
 	dir, err := m.Home.Instance(id)
 	if err != nil {
 		return err
@@ -114,6 +118,7 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	unlock = sync.OnceFunc(unlock)
 	defer unlock()
 	st, err := LoadState(dir)
 	if errors.Is(err, ErrNotFound) {
@@ -133,6 +138,20 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) error {
 	if !ok {
 		return nil
 	}
+	inst := m.newInstance(dir, st)
+	logins, doms := map[string]*provision.SSH{}, map[string]string{}
+	defer func() {
+		unlock()
+		if err != nil || !m.Share {
+			for _, s := range logins {
+				s.Close()
+			}
+			return
+		}
+		m.mu.Lock()
+		m.shared = append(m.shared, sharedLogins{inst, logins, doms})
+		m.mu.Unlock()
+	}()
 	for _, n := range st.VMNames() {
 		v := st.VMs[n]
 		if v.Standby {
@@ -142,11 +161,25 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) error {
 		if err := sb.PrepareStandby(ctx, owner(v.Domain), st.Golden.Tag, partner(v.Domain)); err != nil {
 			return fmt.Errorf("standby of vm %s: %w", n, err)
 		}
+		how := ""
+		if w, ok := drv.(vm.Warmer); ok && !m.NoWarm {
+			warmed := time.Now()
+			login, err := m.warmStandby(ctx, w, drv, inst, n, partner(v.Domain), m.Share)
+			if err != nil {
+				// Still a standby: a cold one, or TakeOver refuses it.
+				m.progress("vm %s: standby %s not warmed: %v", n, partner(v.Domain), err)
+			} else {
+				how = fmt.Sprintf(", warmed in %.1fs", time.Since(warmed).Seconds())
+			}
+			if login != nil {
+				logins[n], doms[n] = login, partner(v.Domain)
+			}
+		}
 		v.Standby = true
 		if err := SaveState(dir, st); err != nil {
 			return err
 		}
-		m.progress("vm %s: standby %s ready in %.1fs", n, partner(v.Domain), time.Since(start).Seconds())
+		m.progress("vm %s: standby %s ready in %.1fs%s", n, partner(v.Domain), time.Since(start).Seconds(), how)
 	}
 	return nil
 }

@@ -214,3 +214,59 @@ func TestResetAfterUnrecordedTakeOver(t *testing.T) {
 	}
 	waitPrepared(t, prepared)
 }
+
+// withWarm is the fake with standbys that are warmed before a reset.
+type withWarm struct {
+	vm.Driver
+	vm.Standby
+	vm.Warmer
+}
+
+// TestWarmStandby: a standby runs once privately (a login on its own port
+// that runs a command) before it is marked ready, and a reset then resumes
+// it; with NoWarm it is left cold.
+func TestWarmStandby(t *testing.T) {
+	for _, noWarm := range []bool{false, true} {
+		e, prepared := standbyEnv(t)
+		e.m.Driver = opener(withWarm{bare{e.drv}, e.drv, e.drv})
+		e.m.NoWarm = noWarm
+		e.m.Standbys = StandbyFunc(func(id string) error {
+			go func() {
+				m := e.again()
+				m.NoWarm = noWarm
+				prepared <- m.PrepareStandby(context.Background(), id)
+			}()
+			return nil
+		})
+		ctx := context.Background()
+		e.up(t, e.m)
+		waitPrepared(t, prepared)
+		web := domainOf(t, e, "web")
+		logins := 0
+		for _, c := range e.drv.Commands() {
+			if c.VM == web+"_b" && c.Cmd == "true" {
+				logins++
+			}
+		}
+		warmed := len(e.drv.CallsLike("warm " + web + "_b"))
+		if noWarm && (warmed != 0 || logins != 0) {
+			t.Errorf("NoWarm: %d warm-ups, %d logins in the standby", warmed, logins)
+		}
+		if !noWarm && (warmed != 1 || logins != 1) {
+			t.Errorf("warm-ups of %s_b: %d, logins in it: %d; want 1 and 1 (calls %q)", web, warmed, logins, e.drv.Calls())
+		}
+		inst, err := e.again().Reset(ctx, "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := inst.State.VMs["web"].Domain; got != web+"_b" || len(e.drv.CallsLike("restore ")) != 0 {
+			t.Errorf("reset: web runs as %s, calls %q", got, e.drv.Calls())
+		}
+		s, err := inst.Dial(ctx, "web")
+		if err != nil {
+			t.Fatalf("ssh after a reset: %v", err)
+		}
+		s.Close()
+		waitPrepared(t, prepared)
+	}
+}

@@ -75,6 +75,9 @@ type VMState struct {
 	// Observer marks the lab's observer: the trainee does not get it, and
 	// it takes the observer's key, not the trainee's.
 	Observer bool `json:"observer,omitempty"`
+	// Triggers tells that the lab runs triggers in the VM: they are frozen
+	// in the golden state and thawed by every VM back from it (warm.go).
+	Triggers bool `json:"triggers,omitempty"`
 }
 
 // Golden records the saved state every reset returns to.

@@ -198,7 +198,7 @@ func (m *Manager) goldenKey(ctx context.Context, drv vm.Driver, lab *labfile.Lab
 	if err != nil {
 		return "", err
 	}
-	parts := []any{"vlab-golden-1", accel}
+	parts := []any{"vlab-golden-2", accel} // 2: triggers frozen in the state
 	if f, ok := drv.(vm.Fingerprinter); ok {
 		fp, err := f.Fingerprint(ctx)
 		if err != nil {
@@ -229,6 +229,7 @@ func (m *Manager) create(ctx context.Context, drv vm.Driver, inst *Instance, lab
 		if err := m.createVM(ctx, drv, inst, v, imgs[v.Name], accel, pubs[v.Name], nics[v.Name]); err != nil {
 			return err
 		}
+		inst.State.VMs[v.Name].Triggers = runsTriggers(lab, v.Name) // saved with the next step
 	}
 	if err := m.waitAll(ctx, drv, inst); err != nil {
 		return err
@@ -352,8 +353,9 @@ func (m *Manager) provision(ctx context.Context, drv vm.Driver, inst *Instance, 
 	return nil
 }
 
-// snapshot saves every VM as the golden state. All VMs are paused first so
-// that the saved states belong to one moment.
+// snapshot saves every VM as the golden state, with its triggers frozen
+// (warm.go). All VMs are paused first so that the saved states belong to
+// one moment.
 func (m *Manager) snapshot(ctx context.Context, drv vm.Driver, inst *Instance, key string) error {
 	inst.State.Phase = PhaseSnapshotting
 	if err := SaveState(inst.Dir, inst.State); err != nil {
@@ -363,6 +365,9 @@ func (m *Manager) snapshot(ctx context.Context, drv vm.Driver, inst *Instance, k
 	// The guests' page caches are kept: under TCG every restore touches
 	// all guest RAM anyway, and a guest whose sshd and libraries must come
 	// back from disk answers its first login 0.5-1 s later (measured).
+	if err := m.freezeAll(ctx, drv, inst); err != nil {
+		return err
+	}
 	for _, n := range inst.State.VMNames() {
 		if err := drv.Pause(ctx, inst.State.VMs[n].Domain); err != nil {
 			return err

@@ -172,6 +172,21 @@ type Standby interface {
 	PowerOff(ctx context.Context, name string) error
 }
 
+// Warmer is an optional role of Standby drivers. Under emulation a guest
+// resumed from a saved state runs everything for the first time again (the
+// translator's cache is empty), so a reset's first agent call and login
+// cost more than the rest of it. A warm standby has already run them.
+type Warmer interface {
+	// Warm resumes the paused standby privately, calls visit, and pauses
+	// it again. While it runs, its lab network links are down (it must not
+	// meet the VM it will replace on the lab's layer 2), and its SSH is
+	// forwarded from 127.0.0.1:sshPort only, a port of its own. The links
+	// stay down until TakeOver, which brings them up. Warm wraps
+	// ErrNotFound when standby is not paused and ErrPortInUse when sshPort
+	// is taken; whatever visit did stays in the standby.
+	Warm(ctx context.Context, standby string, sshPort int, visit func(ctx context.Context) error) error
+}
+
 // HostDialer is implemented by drivers whose VMs may run on another
 // machine. Guests' SSH port forwards listen on the VM host's loopback, so
 // SSH to a guest goes through the host.

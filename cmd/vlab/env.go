@@ -23,6 +23,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "labs", Value: "labs", EnvVars: []string{"VLAB_LABS"}, Usage: "folder holding the incident labs"},
 		&cli.StringFlag{Name: "connect", Value: libvirt.DefaultURI, EnvVars: []string{"VLAB_CONNECT"}, Usage: "libvirt URI"},
 		standbyFlag,
+		warmFlag,
 	}
 }
 
@@ -79,7 +80,7 @@ func (e *env) store() *images.Store { return &images.Store{Dir: e.home.Images()}
 func (e *env) settings() instance.Settings {
 	return instance.Settings{Home: e.home, Images: e.store(), Driver: e.c.String("driver"),
 		Connect: e.c.String("connect"), ConnectSet: e.c.IsSet("connect"), Socket: os.Getenv("VLAB_LIBVIRT_SOCKET"),
-		NoStandby: !e.c.Bool("standby"), Standbys: e.spawner(), Progress: e.stderr, Verbose: e.verbose(), Open: e.open}
+		NoStandby: !e.c.Bool("standby"), NoWarm: !e.c.Bool("warm"), Standbys: e.spawner(), Progress: e.stderr, Verbose: e.verbose(), Open: e.open}
 }
 
 // managerFor is the instance manager for commands on instance id.

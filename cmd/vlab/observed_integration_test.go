@@ -20,8 +20,9 @@ import (
 // observer; systemd, disk-free and rate inside the trainee's VM); that
 // `vlab test` passes it, a workaround reaching mitigated and a cheat that
 // makes every tool in the trainee's VM lie not turning the check green;
-// that the observer is not the trainee's; and that the debrief shows the
-// times to mitigate and to resolve beside the day's.
+// that the observer is not the trainee's; that a reset from a warm standby
+// brings back what a cold restore does (warmAndColdAgree); and that the
+// debrief shows the times to mitigate and to resolve beside the day's.
 func TestIntegrationObservedLab(t *testing.T) {
 	const id = "it-observed"
 	v := func(args ...string) (int, string, string) {
@@ -53,7 +54,10 @@ func TestIntegrationObservedLab(t *testing.T) {
 		t.Errorf("ssh to the observer: exit %d: %s", code, errOut)
 	}
 
-	// One attempt: a workaround mitigates, the fix resolves.
+	warmAndColdAgree(t, "testdata", "observed", id, "shoppers", "crawler")
+
+	// One attempt (from a warm standby): a workaround mitigates, the fix
+	// resolves.
 	must("reset", "observed", "-i", id)
 	must("ssh", "observed", "-i", id, "web", "--", "systemctl stop shopd; mkdir -p /srv/static/item; echo shop > /srv/static/index.html; "+
 		"for i in $(seq 50); do echo item > /srv/static/item/$i; done; systemd-run --unit=stand-in python3 -m http.server 80 --directory /srv/static; sleep 6")

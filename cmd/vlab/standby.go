@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -15,6 +16,11 @@ import (
 // speed for half the memory per trainee.
 var standbyFlag = &cli.BoolFlag{Name: "standby", Value: true, EnvVars: []string{"VLAB_STANDBY"},
 	Usage: "keep a paused copy of each VM's golden state ready, so that a reset is a resume (twice the memory)"}
+
+// warmFlag turns off the warm-up of standbys (Manager.NoWarm), e.g. to
+// measure what it gives.
+var warmFlag = &cli.BoolFlag{Name: "warm", Value: true, EnvVars: []string{"VLAB_WARM"},
+	Usage: "run each standby once, privately, before a reset needs it: under emulation its first login after a reset is then fast"}
 
 // standbyCommand prepares an instance's standbys; reset and up start it in
 // the background. It is hidden: nobody needs to type it.
@@ -37,8 +43,16 @@ func standbyCommand() *cli.Command {
 				fmt.Fprintf(c.App.ErrWriter, "vlab: standby of %s: still busy %s after it started; the process ends so that the instance's lock is free\n", id, overrun)
 				os.Exit(2)
 			})
-			defer t.Stop()
-			return m.PrepareStandbyWithin(c.Context, id, c.Duration("delay"), standbyBudget)
+			m.Share = true
+			if err := m.PrepareStandbyWithin(c.Context, id, c.Duration("delay"), standbyBudget); err != nil {
+				t.Stop()
+				return err
+			}
+			// The warmed standbys' logins serve the commands after the
+			// reset that takes them over, as long as their VMs run.
+			t.Stop()
+			m.ServeShared(c.Context)
+			return nil
 		}),
 	}
 }
@@ -65,7 +79,7 @@ func (e *env) spawner() instance.Spawner {
 		return instance.Spawner{} // says it cannot start a standby
 	}
 	return instance.Spawner{Home: e.home,
-		Argv: []string{exe, "--verbose", "standby", "--delay", standbyDelay.String()},
+		Argv: []string{exe, "--verbose", "--warm=" + strconv.FormatBool(e.c.Bool("warm")), "standby", "--delay", standbyDelay.String()},
 		Env:  append(os.Environ(), "VLAB_HOME="+e.home.Dir, runAsCLI+"=1")}
 }
 

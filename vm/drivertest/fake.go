@@ -60,6 +60,7 @@ var (
 	_ vm.Clock   = (*Fake)(nil)
 	_ Guest      = (*Fake)(nil)
 	_ vm.Standby = (*Fake)(nil)
+	_ vm.Warmer  = (*Fake)(nil)
 )
 
 // NewFake returns an empty fake hypervisor.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +86,8 @@ func (f *Fake) RemoveGolden(ctx context.Context, key string) error {
 	return nil
 }
 
+var dateSet = regexp.MustCompile(`date -u -s @([0-9]+)`)
+
 // GuestRun records a program run through the guest agent, as
 // "guestrun VM ARGV...", and runs nothing.
 func (f *Fake) GuestRun(ctx context.Context, name string, argv []string, stdin []byte) error {
@@ -99,6 +103,11 @@ func (f *Fake) GuestRun(ctx context.Context, name string, argv []string, stdin [
 	f.record("guestrun %s %s", name, strings.Join(argv, " "))
 	if len(argv) == 2 && strings.HasSuffix(argv[0], "/touch") && strings.HasPrefix(argv[1], "/root/vlab-mark-") {
 		v.guest.files[argv[1]] = true
+	}
+	// date -u -s @SECONDS, alone or in a shell command, sets the clock.
+	if m := dateSet.FindStringSubmatch(strings.Join(argv, " ")); m != nil {
+		sec, _ := strconv.ParseInt(m[1], 10, 64)
+		v.guest.offset = time.Until(time.Unix(sec, 0))
 	}
 	return nil
 }

@@ -53,6 +53,33 @@ func (f *Fake) TakeOver(ctx context.Context, name, standby string, port int) err
 	return nil
 }
 
+// Warm runs the paused standby on sshPort for visit, then pauses it.
+func (f *Fake) Warm(ctx context.Context, standby string, sshPort int, visit func(ctx context.Context) error) error {
+	f.mu.Lock()
+	sb, ok := f.vms[standby]
+	if !ok || sb.state != vm.StatePaused {
+		f.mu.Unlock()
+		return fmt.Errorf("standby %s: %w", standby, vm.ErrNotFound)
+	}
+	for _, o := range f.vms {
+		if !o.noFwd && o.state == vm.StateRunning && o.spec.SSHPort == sshPort {
+			f.mu.Unlock()
+			return fmt.Errorf("standby %s: port %d: %w", standby, sshPort, vm.ErrPortInUse)
+		}
+	}
+	f.record("warm %s", standby)
+	port := sb.spec.SSHPort
+	sb.spec.SSHPort, sb.noFwd, sb.state = sshPort, false, vm.StateRunning
+	f.mu.Unlock()
+	f.sync()
+	err := visit(ctx)
+	f.mu.Lock()
+	sb.spec.SSHPort, sb.noFwd, sb.state = port, true, vm.StatePaused
+	f.mu.Unlock()
+	f.sync()
+	return err
+}
+
 // PowerOff stops a VM at once; an absent VM is not an error.
 func (f *Fake) PowerOff(ctx context.Context, name string) error { return f.off(name, "poweroff") }
 

@@ -313,6 +313,7 @@ func testStandby(t *testing.T, h Harness) {
 		next := pair[1-round]
 		must(t, "prepare standby", sb.PrepareStandby(ctx, pair[0], "golden", next))
 		wantState(t, h, next, vm.StatePaused)
+		warmed := warm(t, h, spec, next)
 		exec(t, h, spec, cmdMark("after"))
 		must(t, "take over", sb.TakeOver(ctx, live, next, spec.SSHPort))
 		wantState(t, h, next, vm.StateRunning)
@@ -324,6 +325,9 @@ func testStandby(t *testing.T, h Harness) {
 		if got := exec(t, h, spec, cmdHas("after")); got != "no" {
 			t.Errorf("round %d: after take-over, the file made after the snapshot: %q, want no", round, got)
 		}
+		if got, want := exec(t, h, spec, cmdHas("warm-"+next)), map[bool]string{true: "yes", false: "no"}[warmed]; got != want {
+			t.Errorf("round %d: after take-over, the file made while warming the standby: %q, want %s", round, got, want)
+		}
 		if c, ok := h.Driver.(vm.Clock); ok {
 			must(t, "set clock of the standby", c.SetClock(ctx, next, time.Now()))
 		}
@@ -334,4 +338,33 @@ func testStandby(t *testing.T, h Harness) {
 	if err := sb.TakeOver(ctx, pair[0], pair[1], spec.SSHPort); !errors.Is(err, vm.ErrNotFound) {
 		t.Errorf("take-over by a powered-off standby: %v, want ErrNotFound", err)
 	}
+}
+
+// warm runs the paused standby privately where the driver can (role
+// vm.Warmer) and leaves a file in it; the VM itself keeps its port and
+// does not get the file. It tells whether the standby was warmed.
+func warm(t *testing.T, h Harness, spec vm.Spec, standby string) bool {
+	t.Helper()
+	w, ok := h.Driver.(vm.Warmer)
+	if !ok {
+		return false
+	}
+	port, err := freePort()
+	must(t, "free port", err)
+	private := spec
+	private.Name, private.SSHPort = standby, port
+	must(t, "warm standby", w.Warm(context.Background(), standby, port, func(ctx context.Context) error {
+		_, err := h.Guest.Exec(ctx, private, cmdMark("warm-"+standby))
+		return err
+	}))
+	wantState(t, h, standby, vm.StatePaused)
+	if got := exec(t, h, spec, cmdHas("warm-"+standby)); got != "no" {
+		t.Errorf("the VM has the file made in its standby while warming it: %q", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if _, err := h.Guest.Exec(ctx, private, cmdHello); err == nil {
+		t.Errorf("the warmed standby still answers on its private port %d", port)
+	}
+	return true
 }

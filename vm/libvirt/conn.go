@@ -33,6 +33,7 @@ type api interface {
 	DomainGetState(d golibvirt.Domain, flags uint32) (int32, int32, error)
 	DomainGetXMLDesc(d golibvirt.Domain, flags golibvirt.DomainXMLFlags) (string, error)
 	DomainSuspend(d golibvirt.Domain) error
+	DomainUpdateDeviceFlags(d golibvirt.Domain, xml string, flags golibvirt.DomainDeviceModifyFlags) error
 	QEMUDomainAgentCommand(d golibvirt.Domain, cmd string, timeout int32, flags uint32) (golibvirt.OptString, error)
 	DomainResume(d golibvirt.Domain) error
 	QEMUDomainMonitorCommand(d golibvirt.Domain, cmd string, flags uint32) (string, error)

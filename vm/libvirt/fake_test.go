@@ -258,8 +258,8 @@ func (f *fakeLibvirt) setState(d golibvirt.Domain, to golibvirt.DomainState, fro
 	return lverr(golibvirt.ErrOperationInvalid, "Requested operation is not valid: domain is not running")
 }
 
-// QEMUDomainAgentCommand is a guest agent that runs `date -u -s @T` (the
-// clock becomes T) and reports it exited; it needs a running domain with
+// QEMUDomainAgentCommand is a guest agent that sets its clock
+// (guest-set-time, or running `date -u -s @T`) and reports it exited; it needs a running domain with
 // the agent's channel.
 func (f *fakeLibvirt) QEMUDomainAgentCommand(d golibvirt.Domain, cmd string, _ int32, _ uint32) (golibvirt.OptString, error) {
 	f.mu.Lock()
@@ -280,6 +280,7 @@ func (f *fakeLibvirt) QEMUDomainAgentCommand(d golibvirt.Domain, cmd string, _ i
 			Path string   `json:"path"`
 			Arg  []string `json:"arg"`
 			PID  int      `json:"pid"`
+			Time int64    `json:"time"`
 		} `json:"arguments"`
 	}
 	if err := json.Unmarshal([]byte(cmd), &c); err != nil {
@@ -297,6 +298,9 @@ func (f *fakeLibvirt) QEMUDomainAgentCommand(d golibvirt.Domain, cmd string, _ i
 		}
 		x.clock = int64(sec)
 		return golibvirt.OptString{`{"return":{"pid":42}}`}, nil
+	case "guest-set-time":
+		x.clock = c.Arguments.Time / 1e9
+		return golibvirt.OptString{`{"return":{}}`}, nil
 	case "guest-exec-status":
 		if c.Arguments.PID != 42 {
 			return nil, lverr(golibvirt.ErrInternalError, "Invalid parameter 'pid'")
@@ -308,6 +312,10 @@ func (f *fakeLibvirt) QEMUDomainAgentCommand(d golibvirt.Domain, cmd string, _ i
 
 func (f *fakeLibvirt) DomainSuspend(d golibvirt.Domain) error {
 	return f.setState(d, golibvirt.DomainPaused, golibvirt.DomainRunning)
+}
+
+func (f *fakeLibvirt) DomainUpdateDeviceFlags(d golibvirt.Domain, _ string, _ golibvirt.DomainDeviceModifyFlags) error {
+	return nil
 }
 
 func (f *fakeLibvirt) DomainResume(d golibvirt.Domain) error {

@@ -59,8 +59,8 @@ func (d *Driver) ensureSaveCopy(owner, standby, tag string) error {
 	return d.copySave(owner, standby, tag)
 }
 
-// TakeOver hands name's SSH port forward to the paused standby and resumes
-// it. name is paused first, so that it stops taking CPU from the standby.
+// TakeOver hands name's SSH port forward to the paused standby, brings its
+// lab links up and resumes it. name is paused first, so that it stops taking CPU from the standby.
 // A take-over that fails half-way is undone: name runs with its forward.
 func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int) error {
 	sb, err := d.l.DomainLookupByName(standby)
@@ -102,7 +102,12 @@ func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int
 		undo()
 		return fmt.Errorf("vm %s: move SSH port %d to its standby: %w: %v", name, sshPort, vm.ErrPortInUse, err)
 	}
-	if err := translate(d.l.DomainResume(sb)); err != nil {
+	// A warmed standby's lab links are down (Warm): up before it runs.
+	err = d.setLinks(sb, "up")
+	if err == nil {
+		err = translate(d.l.DomainResume(sb))
+	}
+	if err != nil {
 		d.monitor(sb, "hostfwd_remove "+netdevSSH+" "+rule)
 		undo()
 		return fmt.Errorf("resume standby %s of vm %s: %w", standby, name, err)

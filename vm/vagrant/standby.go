@@ -98,3 +98,15 @@ func (d *Driver) follow(ctx context.Context, e entry, standby string) error {
 func machineIDFile(e entry) string {
 	return filepath.Join(e.Dir, ".vagrant", "machines", e.Machine, "libvirt", "id")
 }
+
+var _ vm.Warmer = (*Driver)(nil)
+
+// Warm runs the standby domain privately for visit, as restores do on the
+// libvirt domains directly; Vagrant's records do not change.
+func (d *Driver) Warm(ctx context.Context, standby string, sshPort int, visit func(ctx context.Context) error) error {
+	w, ok := d.Domains.(vm.Warmer)
+	if !ok {
+		return fmt.Errorf("no warm standbys through %T", d.Domains)
+	}
+	return w.Warm(ctx, standby, sshPort, visit)
+}

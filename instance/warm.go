@@ -1,0 +1,240 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vlab-dev/vlab/labfile"
+	"github.com/vlab-dev/vlab/provision"
+	"github.com/vlab-dev/vlab/vm"
+)
+
+// A golden state holds the lab's triggers frozen (their cgroups, through
+// cgroup v2's freezer): snapshot freezes them just before the VMs pause,
+// and every VM that comes back from the golden state thaws them in the
+// same guest command that sets its clock. So a standby can run before it
+// takes over (warmStandby) without its clients sending a request or
+// counting a second: the trainee meets the same clients after a warm reset
+// as after a cold restore.
+
+// triggerCgroups matches the cgroup.freeze files of the lab's triggers.
+var triggerCgroups = "/sys/fs/cgroup/system.slice/" + provision.TriggerUnit(labfile.Trigger{Name: "*"}) + "/cgroup.freeze"
+
+// runsTriggers tells whether the lab runs triggers in VM name.
+func runsTriggers(lab *labfile.Lab, name string) bool {
+	for _, t := range lab.Triggers {
+		if t.VM == name {
+			return true
+		}
+	}
+	return false
+}
+
+// freezeTriggers is the shell command that freezes (or thaws) every
+// trigger of the guest; a guest without triggers does nothing.
+func freezeTriggers(frozen bool) string {
+	v := "0"
+	if frozen {
+		v = "1"
+	}
+	return "for f in " + triggerCgroups + `; do [ ! -e "$f" ] || echo ` + v + ` > "$f"; done`
+}
+
+// guestResume is what a VM runs when it comes back from the golden state:
+// its clock stood still while the state was saved; its triggers thaw
+// unless the VM is only being warmed. The guest agent's own guest-set-time
+// is not used for the clock: it then runs `hwclock -w`, which busy-waits up
+// to a second for the RTC to tick (measured: 0.6-1.5 s under TCG against
+// ~0.15 s for date). The clock lands behind now by the time the command
+// takes to start in the guest.
+func guestResume(now time.Time, thaw bool) string {
+	cmd := fmt.Sprintf("date -u -s @%d.%09d >/dev/null", now.Unix(), now.Nanosecond())
+	if thaw {
+		cmd += "; " + freezeTriggers(false)
+	}
+	return cmd
+}
+
+// warmStandby runs VM vmName's paused standby privately (vm.Warmer) the
+// way a reset will: the agent command that sets its clock (not thawing the
+// triggers) and a login that runs a command, then pauses it again. Under
+// emulation this is what makes a reset fast: the guest's agent, sshd and
+// shell have run once in this QEMU, whose translated code a take-over
+// keeps. What it leaves in the guest: the clock moves on by the warm-up,
+// sshd's log has one more login by vlab's key, from QEMU's address. With
+// keep, the login stays open and is returned, for Share: it reaches the
+// VM once the standby takes over (moving the port forward does not cut a
+// connection made through the private one).
+func (m *Manager) warmStandby(ctx context.Context, w vm.Warmer, drv vm.Driver, inst *Instance, vmName, standby string, keep bool) (*provision.SSH, error) {
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	cfg, err := inst.sshConfig(wctx, vmName)
+	if err != nil {
+		return nil, err
+	}
+	var login *provision.SSH
+	visit := func(ctx context.Context) error {
+		if err := resumeThroughAgent(ctx, drv, standby, inst.State.VMs[vmName].Triggers, false); err != nil && !errors.Is(err, errNoAgent) {
+			return err
+		}
+		s, err := provision.WaitSSH(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		var out strings.Builder
+		if code, err := s.Run(ctx, "true", nil, &out, &out); err != nil || code != 0 {
+			s.Close()
+			return fmt.Errorf("login: exit %d %v %s", code, err, out.String())
+		}
+		login = s
+		return nil
+	}
+	for attempt := 0; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		err = w.Warm(wctx, standby, port, visit)
+		if err == nil && keep {
+			return login, nil
+		}
+		if login != nil {
+			login.Close()
+			login = nil
+		}
+		if !errors.Is(err, vm.ErrPortInUse) || attempt == 2 {
+			return nil, err
+		}
+	}
+}
+
+// shareSocket is where the shared connection to domain dom of VM vmName is
+// served, or "" when the instance's folder is too deep for a Unix socket.
+func (i *Instance) shareSocket(vmName, dom string) string {
+	name := "ssh-" + vmName
+	if strings.HasSuffix(dom, standbySuffix) {
+		name += standbySuffix
+	}
+	p := filepath.Join(i.Dir, name+".sock")
+	if len(p) > 100 { // sun_path holds 108 bytes
+		return ""
+	}
+	return p
+}
+
+// sharedLogins are the logins one PrepareStandby kept, by VM, with the
+// standby domain each reaches.
+type sharedLogins struct {
+	inst   *Instance
+	logins map[string]*provision.SSH
+	doms   map[string]string
+}
+
+// ServeShared serves every login the standby preparations of this Manager
+// kept (Share) on its socket (provision.Share), until they all end: a
+// standby's login ends when its domain does, at the latest when the domain
+// is restored again as the standby after next. Before the reset that takes
+// the standby over, no command uses it (Instance.Dial goes by the domain
+// that runs the VM).
+func (m *Manager) ServeShared(ctx context.Context) {
+	m.mu.Lock()
+	all := m.shared
+	m.shared = nil
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, sl := range all {
+		for n, s := range sl.logins {
+			key, err := sl.inst.sshKey(n)
+			sock := sl.inst.shareSocket(n, sl.doms[n])
+			if err != nil || sock == "" {
+				s.Close()
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer s.Close()
+				if err := provision.Share(ctx, s, sock, key); err != nil {
+					m.progress("vm %s: shared login: %v", n, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+// errNoAgent: the driver has no way into a guest but SSH.
+var errNoAgent = errors.New("no guest agent")
+
+// resumeThroughAgent does, through the driver's guest agent, what a VM
+// does when it comes back from the golden state (guestResume): only the
+// clock (guest-set-time, the cheapest) unless the VM has triggers to thaw.
+func resumeThroughAgent(ctx context.Context, drv vm.Driver, dom string, triggers, thaw bool) error {
+	if c, ok := drv.(vm.Clock); ok && !triggers {
+		return c.SetClock(ctx, dom, time.Now())
+	}
+	if gr, ok := drv.(vm.GuestRunner); ok {
+		return gr.GuestRun(ctx, dom, []string{"/bin/sh", "-c", guestResume(time.Now(), thaw)}, nil)
+	}
+	return errNoAgent
+}
+
+// freezeAll freezes the triggers of every VM of the instance that runs
+// some, just before the golden state is saved.
+func (m *Manager) freezeAll(ctx context.Context, drv vm.Driver, inst *Instance) error {
+	for _, n := range inst.State.VMNames() {
+		if !inst.State.VMs[n].Triggers {
+			continue
+		}
+		cmd := freezeTriggers(true)
+		if gr, ok := drv.(vm.GuestRunner); ok {
+			if err := gr.GuestRun(ctx, inst.State.VMs[n].Domain, []string{"/bin/sh", "-c", cmd}, nil); err == nil {
+				continue
+			}
+		}
+		s, err := inst.Dial(ctx, n)
+		if err != nil {
+			return err
+		}
+		var out strings.Builder
+		code, err := s.Run(ctx, cmd, nil, &out, &out)
+		s.Close()
+		if err != nil || code != 0 {
+			return fmt.Errorf("freeze the triggers of vm %s: exit %d %v %s", n, code, err, out.String())
+		}
+	}
+	return nil
+}
+
+// dialShared connects through the login shared for the domain that runs
+// VM vmName now (Manager.Share), or returns nil: there is none, or it
+// does not answer, and the caller dials the guest.
+func (i *Instance) dialShared(ctx context.Context, vmName string) *provision.SSH {
+	sock := i.shareSocket(vmName, i.State.VMs[vmName].Domain)
+	if sock == "" {
+		return nil
+	}
+	if _, err := os.Stat(sock); err != nil {
+		return nil
+	}
+	key, err := i.sshKey(vmName)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	s, err := provision.DialShared(ctx, sock, key)
+	if err != nil {
+		return nil
+	}
+	return s
+}

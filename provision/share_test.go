@@ -1,0 +1,66 @@
+package provision_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vlab-dev/vlab/internal/sshtest"
+	"github.com/vlab-dev/vlab/provision"
+)
+
+// TestSharedConnection: a process that holds a connection to a guest
+// shares it on a socket; others run commands over it (output, stdin, exit
+// status, files), only with the VM's key; the socket goes when the guest's
+// connection ends.
+func TestSharedConnection(t *testing.T) {
+	key, _ := clientKey(t)
+	srv := sshtest.NewServer(t, sshtest.Shell(t.TempDir()))
+	guest := dial(t, srv.Addr, key, &provision.HostKeys{})
+	sock := filepath.Join(t.TempDir(), "shared.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- provision.Share(ctx, guest, sock, key) }()
+	var s *provision.SSH
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if s, err = provision.DialShared(ctx, sock, key); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("dial the shared connection: %v", err)
+	}
+	defer s.Close()
+	for i := 0; i < 2; i++ {
+		var out, errOut strings.Builder
+		code, err := s.Run(ctx, "read x; echo got $x; echo oops >&2; exit 3", strings.NewReader("hello\n"), &out, &errOut)
+		if err != nil || code != 3 || out.String() != "got hello\n" || errOut.String() != "oops\n" {
+			t.Fatalf("run %d over the shared connection: exit %d %v, out %q, err %q", i, code, err, out.String(), errOut.String())
+		}
+	}
+	if err := s.WriteFile(ctx, filepath.Join(t.TempDir(), "f"), []byte("x"), 0o644); err != nil {
+		t.Errorf("sftp over the shared connection: %v", err)
+	}
+
+	other, _ := clientKey(t)
+	if _, err := provision.DialShared(ctx, sock, other); err == nil {
+		t.Error("the shared connection took another key")
+	}
+
+	guest.Close() // the guest's connection ends: so does the server
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Share: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Share still serving after the guest connection ended")
+	}
+	if _, err := provision.DialShared(ctx, sock, key); err == nil {
+		t.Error("the socket still answers")
+	}
+}
