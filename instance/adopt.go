@@ -145,8 +145,16 @@ func (i *Instance) makeOwn(ctx context.Context, gr vm.GuestRunner, vmName string
 	// Its own SSH host key too (the image's sshd has only an ed25519 one):
 	// a trainee is root in their VM and would otherwise hold the host key
 	// of every other clone. The instance pins the new key at first contact.
-	if err := agentRun(ctx, gr, dom, []string{"/bin/sh", "-c", newHostKey}, nil); err != nil {
-		return fmt.Errorf("vm %s: make its own SSH host key: %w", vmName, err)
+	// And its own machine ID (systemd, D-Bus and the journal name the
+	// machine by it; journald keeps writing under the old one until the
+	// VM boots again).
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err != nil {
+		return err
+	}
+	own := fmt.Sprintf("printf '%%s\\n' %x > /etc/machine-id; %s", id, newHostKey)
+	if err := agentRun(ctx, gr, dom, []string{"/bin/sh", "-c", own}, nil); err != nil {
+		return fmt.Errorf("vm %s: make its own SSH host key and machine ID: %w", vmName, err)
 	}
 	return nil
 }

@@ -82,8 +82,17 @@ func (m *Manager) warmStandby(ctx context.Context, w vm.Warmer, drv vm.Driver, i
 	}
 	var login *provision.SSH
 	visit := func(ctx context.Context) error {
-		if err := resumeThroughAgent(ctx, drv, standby, inst.State.VMs[vmName].Triggers, false); err != nil && !errors.Is(err, errNoAgent) {
-			return err
+		// The agent's channel comes back a moment after the first resume
+		// of a restored guest ("not connected"): ask again for a while.
+		for try := 0; ; try++ {
+			err := resumeThroughAgent(ctx, drv, standby, inst.State.VMs[vmName].Triggers, false)
+			if err == nil || errors.Is(err, errNoAgent) {
+				break
+			}
+			if try == 30 || ctx.Err() != nil {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 		s, err := provision.WaitSSH(ctx, cfg)
 		if err != nil {

@@ -178,10 +178,10 @@ type Standby interface {
 // cost more than the rest of it. A warm standby has already run them.
 type Warmer interface {
 	// Warm resumes the paused standby privately, calls visit, and pauses
-	// it again. While it runs, its lab network links are down (it must not
-	// meet the VM it will replace on the lab's layer 2), and its SSH is
-	// forwarded from 127.0.0.1:sshPort only, a port of its own. The links
-	// stay down until TakeOver, which brings them up. Warm wraps
+	// it again. While it runs, its lab networks cannot reach the VM it will
+	// replace (links down, nothing it sends on them arrives), and its SSH is
+	// forwarded from 127.0.0.1:sshPort only, a port of its own. It stays
+	// so until TakeOver, which joins it to the lab's networks. Warm wraps
 	// ErrNotFound when standby is not paused and ErrPortInUse when sshPort
 	// is taken; whatever visit did stays in the standby.
 	Warm(ctx context.Context, standby string, sshPort int, visit func(ctx context.Context) error) error

@@ -59,7 +59,7 @@ func BenchmarkReset(b *testing.B) {
 		again = append(again, timeIt(func() { must("reset", "hello") }))
 	}
 	// A trainee who resets 5 s after the previous reset or up finds the
-	// standby still being prepared (it starts 2 s after the command).
+	// standby still being prepared (it starts 1 s after the command, then restores and warms it).
 	var soon []time.Duration
 	for i := 0; i < runs; i++ {
 		waitStandby(b, "hello")

@@ -169,12 +169,13 @@ func TestIntegrationHello(t *testing.T) {
 		if random["hello2"] == random["hello3"] || len(random["hello2"]) != 64 {
 			t.Errorf("32 bytes of /dev/urandom right after a reset: %q and %q; clones must differ", random["hello2"], random["hello3"])
 		}
-		hostKeys := map[string]bool{}
+		hostKeys, machineIDs := map[string]bool{}, map[string]bool{}
 		for _, id := range []string{"hello", "hello2", "hello3"} {
 			hostKeys[mustVlab(t, "ssh", "hello", "--instance", id, "--", "cat /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f2")] = true
+			machineIDs[mustVlab(t, "ssh", "hello", "--instance", id, "--", "cat /etc/machine-id")] = true
 		}
-		if len(hostKeys) != 3 {
-			t.Errorf("SSH host keys of hello and its two clones: %d different, want 3", len(hostKeys))
+		if len(hostKeys) != 3 || len(machineIDs) != 3 {
+			t.Errorf("SSH host keys of hello and its two clones: %d different, machine IDs: %d; want 3 and 3", len(hostKeys), len(machineIDs))
 		}
 		for _, id := range []string{"hello2", "hello3"} {
 			mustVlab(t, "destroy", "hello", "--instance", id)

@@ -173,6 +173,22 @@ func withoutForward(dom *libvirtxml.Domain) *libvirtxml.Domain {
 	return &c
 }
 
+// withLinksDown is dom with its lab network links down: a standby is
+// restored so, and TakeOver brings them up. Its first run (Warm) sends
+// frames with the VM's MAC addresses (QEMU's announcement after a
+// restore): on the lab's bridge they would draw the VM's traffic to the
+// standby.
+func withLinksDown(dom *libvirtxml.Domain) *libvirtxml.Domain {
+	c := *dom
+	dev := *dom.Devices
+	dev.Interfaces = append([]libvirtxml.DomainInterface(nil), dom.Devices.Interfaces...)
+	for i := range dev.Interfaces {
+		dev.Interfaces[i].Link = &libvirtxml.DomainInterfaceLink{State: "down"}
+	}
+	c.Devices = &dev
+	return &c
+}
+
 var hostfwd = regexp.MustCompile(`,hostfwd=[^,]*`)
 
 // setForwardPort moves the SSH port forward of dom to port.

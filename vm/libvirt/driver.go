@@ -298,7 +298,7 @@ func (d *Driver) restore(ctx context.Context, name, tag string, standby bool, po
 	}
 	live, flags := nx, golibvirt.DomainSaveRunning
 	if standby {
-		if live, err = withoutForward(&dom).Marshal(); err != nil {
+		if live, err = withLinksDown(withoutForward(&dom)).Marshal(); err != nil {
 			d.deleteVolume(overlay)
 			return err
 		}

@@ -102,8 +102,12 @@ func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int
 		undo()
 		return fmt.Errorf("vm %s: move SSH port %d to its standby: %w: %v", name, sshPort, vm.ErrPortInUse, err)
 	}
-	// A warmed standby's lab links are down (Warm): up before it runs.
-	err = d.setLinks(sb, "up")
+	// A standby's lab links are down and, once warmed, on another bridge
+	// (Warm): back and up before it runs as the VM.
+	err = d.unpark(ctx, sb, standby)
+	if err == nil {
+		err = d.setLinks(sb, "up")
+	}
 	if err == nil {
 		err = translate(d.l.DomainResume(sb))
 	}
