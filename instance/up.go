@@ -198,7 +198,7 @@ func (m *Manager) goldenKey(ctx context.Context, drv vm.Driver, lab *labfile.Lab
 	if err != nil {
 		return "", err
 	}
-	parts := []any{"vlab-golden-2", accel} // 2: triggers frozen in the state
+	parts := []any{"vlab-golden-3", accel} // 3: triggers frozen in the state, waited for
 	if f, ok := drv.(vm.Fingerprinter); ok {
 		fp, err := f.Fingerprint(ctx)
 		if err != nil {

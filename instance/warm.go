@@ -39,13 +39,16 @@ func runsTriggers(lab *labfile.Lab, name string) bool {
 }
 
 // freezeTriggers is the shell command that freezes (or thaws) every
-// trigger of the guest; a guest without triggers does nothing.
+// trigger of the guest; a guest without triggers does nothing. A freeze
+// takes effect when each process next enters the kernel: the command
+// waits (up to 5 s) until cgroup.events says frozen, so that a state saved
+// right after it holds no trigger that still runs.
 func freezeTriggers(frozen bool) string {
-	v := "0"
-	if frozen {
-		v = "1"
+	if !frozen {
+		return "for f in " + triggerCgroups + `; do [ ! -e "$f" ] || echo 0 > "$f"; done`
 	}
-	return "for f in " + triggerCgroups + `; do [ ! -e "$f" ] || echo ` + v + ` > "$f"; done`
+	return "for f in " + triggerCgroups + `; do [ -e "$f" ] || continue; echo 1 > "$f"; ` +
+		`e="${f%.freeze}.events"; i=0; while ! grep -qx 'frozen 1' "$e" && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; done`
 }
 
 // guestResume is what a VM runs when it comes back from the golden state:
