@@ -18,6 +18,11 @@ import (
 // instance's QEMUs to compare it with on a given host.
 const QEMUOverheadMiB = 128
 
+// SharerMiB is what an instance's background processes hold with
+// standbys: two `vlab standby` processes, each serving the warm-up's
+// logins of one domain of each pair (measured: 23 MB resident each).
+const SharerMiB = 2 * 24
+
 // HostReserveMiB is kept out of the host's available memory for what else
 // runs there during a class: libvirtd, sshd and the trainees' sessions,
 // vlab itself, the page cache the restores read through.
@@ -61,7 +66,8 @@ type Fit struct {
 func (f Fit) OK(r Room) bool { return f.Fits >= r.Trainees }
 
 // perInstance is one instance's memory in MiB: each VM's memory, twice
-// with standbys, and a QEMU's overhead for each of its QEMU processes.
+// with standbys, a QEMU's overhead for each of its QEMU processes, and
+// with standbys the processes that share their logins.
 func perInstance(vms []int, standby bool) int64 {
 	copies := int64(1)
 	if standby {
@@ -70,6 +76,9 @@ func perInstance(vms []int, standby bool) int64 {
 	var sum int64
 	for _, m := range vms {
 		sum += copies * (int64(m) + QEMUOverheadMiB)
+	}
+	if standby {
+		sum += SharerMiB
 	}
 	return sum
 }
