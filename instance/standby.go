@@ -162,7 +162,7 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) (err error) {
 			return fmt.Errorf("standby of vm %s: %w", n, err)
 		}
 		how := ""
-		if w, ok := drv.(vm.Warmer); ok && !m.NoWarm {
+		if w, ok := drv.(vm.Warmer); ok && !m.NoWarm && !inst.resetWaits() {
 			warmed := time.Now()
 			login, err := m.warmStandby(ctx, w, drv, inst, n, partner(v.Domain), m.Share)
 			if err != nil {

@@ -109,13 +109,31 @@ func (m *Manager) warmStandby(ctx context.Context, w vm.Warmer, drv vm.Driver, i
 		login = s
 		return nil
 	}
+	// A reset waiting for the instance's lock cuts the warm-up short: the
+	// standby stays, cold, and the reset takes it over at once rather than
+	// wait for the warm-up (or take the slow way).
+	go func() {
+		for wctx.Err() == nil {
+			if inst.resetWaits() {
+				cancel()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
 	for attempt := 0; ; attempt++ {
+		if inst.resetWaits() {
+			return nil, errResetWaits
+		}
 		port, err := freePort()
 		if err != nil {
 			return nil, err
 		}
 		cfg.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		err = w.Warm(wctx, standby, port, visit)
+		if err != nil && inst.resetWaits() {
+			err = errResetWaits
+		}
 		if err == nil && keep {
 			return login, nil
 		}
@@ -127,6 +145,19 @@ func (m *Manager) warmStandby(ctx context.Context, w vm.Warmer, drv vm.Driver, i
 			return nil, err
 		}
 	}
+}
+
+// resetWaiting is the file a reset makes in the instance's folder while it
+// waits for the lock (Reset).
+const resetWaiting = "reset-waiting"
+
+var errResetWaits = errors.New("a reset is waiting for it")
+
+// resetWaits tells whether a reset waits for the instance's lock now: a
+// file left by one that was killed counts for standbyWait only.
+func (i *Instance) resetWaits() bool {
+	fi, err := os.Stat(filepath.Join(i.Dir, resetWaiting))
+	return err == nil && time.Since(fi.ModTime()) < standbyWait
 }
 
 // shareSocket is where the shared connection to domain dom of VM vmName is
