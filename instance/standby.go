@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/vlab-dev/vlab/provision"
 	"strings"
 	"sync"
 	"time"
@@ -102,7 +101,9 @@ func (m *Manager) dropStandbys(ctx context.Context, sb vm.Standby, inst *Instanc
 // PrepareStandby restores the golden state of every VM of instance id that
 // has no standby yet into its partner domain, paused: the domain a reset
 // replaced is reused; it warms each one (warmStandby) unless NoWarm. With
-// Share, it keeps the warm-up's logins for ServeShared.
+// Share, it keeps the warm-up's logins for ServeShared, and a login to
+// each VM that no other process shares yet (after up, the VMs that run are
+// no warmed standby's).
 // It waits for the instance's lock, so it can be started by the command
 // that still holds it; an instance that is gone
 // (destroyed meanwhile) or not at its golden state is left alone.
@@ -139,17 +140,17 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) (err error) {
 		return nil
 	}
 	inst := m.newInstance(dir, st)
-	logins, doms := map[string]*provision.SSH{}, map[string]string{}
+	var logins []sharedLogin
 	defer func() {
 		unlock()
 		if err != nil || !m.Share {
-			for _, s := range logins {
-				s.Close()
+			for _, l := range logins {
+				l.s.Close()
 			}
 			return
 		}
 		m.mu.Lock()
-		m.shared = append(m.shared, sharedLogins{inst, logins, doms})
+		m.shared = append(m.shared, sharedLogins{inst, logins})
 		m.mu.Unlock()
 	}()
 	for _, n := range st.VMNames() {
@@ -172,7 +173,7 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) (err error) {
 				how = fmt.Sprintf(", warmed in %.1fs", time.Since(warmed).Seconds())
 			}
 			if login != nil {
-				logins[n], doms[n] = login, partner(v.Domain)
+				logins = append(logins, sharedLogin{n, partner(v.Domain), login})
 			}
 		}
 		v.Standby = true
@@ -180,6 +181,9 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) (err error) {
 			return err
 		}
 		m.progress("vm %s: standby %s ready in %.1fs%s", n, partner(v.Domain), time.Since(start).Seconds(), how)
+	}
+	if m.Share && !inst.resetWaits() {
+		logins = append(logins, m.liveLogins(ctx, inst)...)
 	}
 	return nil
 }

@@ -174,12 +174,46 @@ func (i *Instance) shareSocket(vmName, dom string) string {
 	return p
 }
 
-// sharedLogins are the logins one PrepareStandby kept, by VM, with the
-// standby domain each reaches.
+// sharedLogins are the logins one PrepareStandby kept.
 type sharedLogins struct {
 	inst   *Instance
-	logins map[string]*provision.SSH
-	doms   map[string]string
+	logins []sharedLogin
+}
+
+// sharedLogin is a login to domain dom, which is or will be VM vm.
+type sharedLogin struct {
+	vm, dom string
+	s       *provision.SSH
+}
+
+// liveLogins logs in to each running VM of the instance whose domain no
+// process shares yet, for ServeShared.
+func (m *Manager) liveLogins(ctx context.Context, inst *Instance) []sharedLogin {
+	var out []sharedLogin
+	for _, n := range inst.State.VMNames() {
+		dom := inst.State.VMs[n].Domain
+		sock := inst.shareSocket(n, dom)
+		if sock == "" {
+			continue
+		}
+		if s := inst.dialShared(ctx, n); s != nil {
+			s.Close()
+			continue
+		}
+		cfg, err := inst.sshConfig(ctx, n)
+		if err != nil {
+			continue
+		}
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		s, err := provision.Dial(dctx, cfg)
+		cancel()
+		if err != nil {
+			m.progress("vm %s: no login to share: %v", n, err)
+			continue
+		}
+		out = append(out, sharedLogin{n, dom, s})
+	}
+	return out
 }
 
 // ServeShared serves every login the standby preparations of this Manager
@@ -195,19 +229,19 @@ func (m *Manager) ServeShared(ctx context.Context) {
 	m.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, sl := range all {
-		for n, s := range sl.logins {
-			key, err := sl.inst.sshKey(n)
-			sock := sl.inst.shareSocket(n, sl.doms[n])
+		for _, l := range sl.logins {
+			key, err := sl.inst.sshKey(l.vm)
+			sock := sl.inst.shareSocket(l.vm, l.dom)
 			if err != nil || sock == "" {
-				s.Close()
+				l.s.Close()
 				continue
 			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer s.Close()
-				if err := provision.Share(ctx, s, sock, key); err != nil {
-					m.progress("vm %s: shared login: %v", n, err)
+				defer l.s.Close()
+				if err := provision.Share(ctx, l.s, sock, key); err != nil {
+					m.progress("vm %s: shared login: %v", l.vm, err)
 				}
 			}()
 		}
