@@ -33,7 +33,8 @@ func standbyCommand() *cli.Command {
 		// The argument is the instance ID: VLAB_INSTANCE, set for the
 		// command that started this one, must not rename it.
 		Flags: []cli.Flag{&cli.StringFlag{Name: "instance", Hidden: true},
-			&cli.DurationFlag{Name: "delay", Usage: "wait this long before starting"}},
+			&cli.DurationFlag{Name: "delay", Usage: "wait this long before starting"},
+			&cli.BoolFlag{Name: "share", Usage: "then serve the standbys' warm-up logins (and one to each running VM) to the instance's other commands until their VMs end"}},
 		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
 			// The process ends with the budget whatever it is blocked in (a
 			// libvirt call or a disconnect on a dead connection), so that
@@ -43,7 +44,7 @@ func standbyCommand() *cli.Command {
 				fmt.Fprintf(c.App.ErrWriter, "vlab: standby of %s: still busy %s after it started; the process ends so that the instance's lock is free\n", id, overrun)
 				os.Exit(2)
 			})
-			m.Share = true
+			m.Share = c.Bool("share")
 			if err := m.PrepareStandbyWithin(c.Context, id, c.Duration("delay"), standbyBudget); err != nil {
 				t.Stop()
 				return err
@@ -81,7 +82,7 @@ func (e *env) spawner() instance.Spawner {
 		return instance.Spawner{} // says it cannot start a standby
 	}
 	return instance.Spawner{Home: e.home,
-		Argv: []string{exe, "--verbose", "--warm=" + strconv.FormatBool(e.c.Bool("warm")), "standby", "--delay", standbyDelay.String()},
+		Argv: []string{exe, "--verbose", "--warm=" + strconv.FormatBool(e.c.Bool("warm")), "standby", "--share", "--delay", standbyDelay.String()},
 		Env:  append(os.Environ(), "VLAB_HOME="+e.home.Dir, runAsCLI+"=1")}
 }
 
