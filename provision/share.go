@@ -142,13 +142,26 @@ func passSession(cch ssh.Channel, creqs <-chan *ssh.Request, gch ssh.Channel, gr
 		io.Copy(gch, cch)
 		gch.CloseWrite()
 	}()
+	// A request is answered before the session is closed: the guest may run
+	// a command and end it before the answer to its exec is passed back,
+	// and a client whose exec gets no answer fails with EOF.
+	var answering sync.Mutex
 	go func() {
-		forward(creqs, gch)
+		for r := range creqs {
+			answering.Lock()
+			ok, err := gch.SendRequest(r.Type, r.WantReply, r.Payload)
+			if r.WantReply {
+				r.Reply(ok && err == nil, nil)
+			}
+			answering.Unlock()
+		}
 		gch.Close()
 	}()
 	out.Wait()
+	answering.Lock()
 	cch.CloseWrite()
 	cch.Close()
+	answering.Unlock()
 }
 
 // forward passes requests on to ch and their answers back, until reqs ends.
