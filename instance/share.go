@@ -48,6 +48,9 @@ type sharedLogin struct {
 func (m *Manager) liveLogins(ctx context.Context, inst *Instance) []sharedLogin {
 	var out []sharedLogin
 	for _, n := range inst.State.VMNames() {
+		if inst.resetWaits() {
+			break // the instance's lock is wanted: no login is worth it
+		}
 		dom := inst.State.VMs[n].Domain
 		sock := inst.shareSocket(n, dom)
 		if sock == "" {

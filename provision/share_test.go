@@ -42,6 +42,13 @@ func TestSharedConnection(t *testing.T) {
 			t.Fatalf("run %d over the shared connection: exit %d %v, out %q, err %q", i, code, err, out.String(), errOut.String())
 		}
 	}
+	// A command that ends at once: its exit status and the answer to its
+	// exec both reach the client (the session is not closed before).
+	for i := 0; i < 200; i++ {
+		if code, err := s.Run(ctx, "exit 7", nil, nil, nil); err != nil || code != 7 {
+			t.Fatalf("quick command %d over the shared connection: exit %d, %v", i, code, err)
+		}
+	}
 	if err := s.WriteFile(ctx, filepath.Join(t.TempDir(), "f"), []byte("x"), 0o644); err != nil {
 		t.Errorf("sftp over the shared connection: %v", err)
 	}
