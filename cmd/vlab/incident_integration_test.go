@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestIntegrationIncident reveals injects (one live) and runs a failing then
@@ -88,6 +89,9 @@ solution:
 		t.Fatalf("check after the fix: exit %d, %s", c, out)
 	}
 	v("ssh", "tiny", "--", "systemctl stop ssh.socket ssh; nohup sh -c 'sleep 1; pkill sshd' >/dev/null 2>&1 &")
+	// Every sshd goes, the one serving the shared login too (its socket
+	// then closes): wait for it.
+	time.Sleep(3 * time.Second)
 	if c, _ := run("check", "tiny"); c != 2 {
 		t.Errorf("check with sshd gone exits %d, want 2 (error, not a verdict)", c)
 	}

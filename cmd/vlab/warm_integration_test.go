@@ -90,6 +90,11 @@ func warmAndColdAgree(t *testing.T, labs, lab, id string, clients ...string) {
 			t.Fatalf("check --json: %v: %s", err, out)
 		}
 		for _, res := range r.Results {
+			// A latency verdict depends on the second the check lands in
+			// (right after a reset, on a loaded host): not compared.
+			if strings.Contains(res.Expected, "p95") {
+				continue
+			}
 			o.verdicts = append(o.verdicts, res.Name+"="+string(res.Status))
 		}
 		slices.Sort(o.verdicts)
