@@ -185,7 +185,7 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) (err error) {
 		}
 		m.progress("vm %s: standby %s ready in %.1fs%s", n, partner(v.Domain), time.Since(start).Seconds(), how)
 	}
-	if m.Share && !inst.resetWaits() && st.Connect == "" {
+	if m.Share && !m.NoWarm && !inst.resetWaits() && st.Connect == "" {
 		logins = append(logins, m.liveLogins(ctx, inst)...)
 	}
 	return nil

@@ -102,6 +102,8 @@ func benchBin(b *testing.B) func(args ...string) {
 	}
 	return func(args ...string) {
 		cmd := exec.Command(bin, append([]string{"--labs", "../../labs"}, args...)...)
+		cmd.Env = append(os.Environ(), "VLAB_WARM=1") // the tests' setup turns it off; --warm=false still does
+
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("vlab %v: %v\n%s", args, err, out)
 		}
