@@ -104,7 +104,10 @@ func (d *Driver) TakeOver(ctx context.Context, name, standby string, sshPort int
 	}
 	// A standby's lab links are down and, once warmed, on another bridge
 	// (Warm): back and up before it runs as the VM.
-	err = d.join(sb, standby)
+	err = d.unpark(ctx, sb, standby)
+	if err == nil {
+		err = d.setLinks(sb, "up")
+	}
 	if err == nil {
 		err = translate(d.l.DomainResume(sb))
 	}

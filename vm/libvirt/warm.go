@@ -14,8 +14,7 @@ import (
 
 var _ vm.Warmer = (*Driver)(nil)
 
-// Warm runs the paused standby for visit with its lab links down (it was
-// restored so: withLinksDown) and SSH
+// Warm runs the paused standby for visit with its lab links down and SSH
 // on a port of its own, then pauses it again; TakeOver brings the links up.
 //
 // Links down are not enough: measured (the lab bridge's forwarding table
@@ -36,6 +35,9 @@ func (d *Driver) Warm(ctx context.Context, standby string, sshPort int, visit fu
 	}
 	if st, _ := d.State(ctx, standby); st != vm.StatePaused {
 		return fmt.Errorf("standby %s is %s, not paused: %w", standby, st, vm.ErrNotFound)
+	}
+	if err := d.setLinks(dom, "down"); err != nil {
+		return fmt.Errorf("standby %s: lab links down: %w", standby, err)
 	}
 	if err := d.park(ctx, dom, standby); err != nil {
 		return fmt.Errorf("standby %s: lab interfaces aside: %w", standby, err)
@@ -60,6 +62,31 @@ func (d *Driver) Warm(ctx context.Context, standby string, sshPort int, visit fu
 	}
 	if verr != nil {
 		return fmt.Errorf("warm standby %s: %w", standby, verr)
+	}
+	return nil
+}
+
+// setLinks sets the link state ("up" or "down") of every lab network
+// interface of the running or paused domain that is not in it already,
+// through libvirt, so that its live definition (and a state saved from it)
+// says what the guest sees.
+func (d *Driver) setLinks(dom golibvirt.Domain, state string) error {
+	live, err := d.interfaces(dom, 0)
+	if err != nil {
+		return err
+	}
+	for _, ifc := range live {
+		have := "up"
+		if ifc.Link != nil && ifc.Link.State != "" {
+			have = ifc.Link.State
+		}
+		if have == state {
+			continue
+		}
+		ifc.Link = &libvirtxml.DomainInterfaceLink{State: state}
+		if err := d.updateInterface(dom, ifc); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -98,13 +125,11 @@ func (d *Driver) park(ctx context.Context, dom golibvirt.Domain, name string) er
 	return nil
 }
 
-// join brings the domain's lab network interfaces back for a take-over,
-// one update each: a parked one to the network of its persistent
-// definition (matched by MAC address), and every one's link up. The park
-// stays for the domain's next warm-up (removing it took 0.5 s of a
-// take-over); the instance's destroy removes it with its other networks
-// (its labels).
-func (d *Driver) join(dom golibvirt.Domain, name string) error {
+// unpark moves the domain's parked interfaces back to the networks of its
+// persistent definition (matched by MAC address). The park stays for the
+// domain's next warm-up (removing it took 0.5 s of a take-over); the
+// instance's destroy removes it with its other networks (its labels).
+func (d *Driver) unpark(ctx context.Context, dom golibvirt.Domain, name string) error {
 	live, err := d.interfaces(dom, 0)
 	if err != nil {
 		return err
@@ -112,29 +137,24 @@ func (d *Driver) join(dom golibvirt.Domain, name string) error {
 	park := parkName(name)
 	var persistent []libvirtxml.DomainInterface
 	for _, ifc := range live {
-		parked := ifc.Source != nil && ifc.Source.Network != nil && ifc.Source.Network.Network == park
-		down := ifc.Link != nil && ifc.Link.State == "down"
-		if !parked && !down {
+		if ifc.Source == nil || ifc.Source.Network == nil || ifc.Source.Network.Network != park {
 			continue
 		}
-		if parked {
-			if persistent == nil {
-				if persistent, err = d.interfaces(dom, golibvirt.DomainXMLInactive); err != nil {
-					return err
-				}
+		if persistent == nil {
+			if persistent, err = d.interfaces(dom, golibvirt.DomainXMLInactive); err != nil {
+				return err
 			}
-			var to string
-			for _, p := range persistent {
-				if p.MAC != nil && ifc.MAC != nil && p.MAC.Address == ifc.MAC.Address && p.Source != nil && p.Source.Network != nil {
-					to = p.Source.Network.Network
-				}
-			}
-			if to == "" {
-				return fmt.Errorf("parked interface %v: no network in the persistent definition", ifc.MAC)
-			}
-			ifc.Source = &libvirtxml.DomainInterfaceSource{Network: &libvirtxml.DomainInterfaceSourceNetwork{Network: to}}
 		}
-		ifc.Link = &libvirtxml.DomainInterfaceLink{State: "up"}
+		var to string
+		for _, p := range persistent {
+			if p.MAC != nil && ifc.MAC != nil && p.MAC.Address == ifc.MAC.Address && p.Source != nil && p.Source.Network != nil {
+				to = p.Source.Network.Network
+			}
+		}
+		if to == "" {
+			return fmt.Errorf("parked interface %v: no network in the persistent definition", ifc.MAC)
+		}
+		ifc.Source = &libvirtxml.DomainInterfaceSource{Network: &libvirtxml.DomainInterfaceSourceNetwork{Network: to}}
 		if err := d.updateInterface(dom, ifc); err != nil {
 			return err
 		}
