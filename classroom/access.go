@@ -33,6 +33,7 @@ var traineeVerbs = map[string][]string{
 	"reset":   nil,
 	"debrief": {"--json"},
 	"status":  {"--json"},
+	"page":    nil, // their page, over this SSH session (vlab web --stdio)
 }
 
 // TraineeVerbs lists what a trainee may run, for help and refusals.
@@ -73,9 +74,13 @@ func TraineeArgs(lab, instanceID, request string) ([]string, error) {
 		return nil, fmt.Errorf("%w: %q; you can run: %s", ErrNotForTrainees, verb, strings.Join(TraineeVerbs(), ", "))
 	}
 	args := []string{verb, lab, "--instance", instanceID}
-	if verb == "brief" {
+	switch verb {
+	case "brief", "page":
 		if len(rest) > 0 {
-			return nil, fmt.Errorf("%w: brief takes no arguments", ErrNotForTrainees)
+			return nil, fmt.Errorf("%w: %s takes no arguments", ErrNotForTrainees, verb)
+		}
+		if verb == "page" {
+			args = []string{"web", lab, "--instance", instanceID, "--stdio"}
 		}
 		return args, nil
 	}

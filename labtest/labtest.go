@@ -26,6 +26,15 @@ type Options struct {
 	Provisioner instance.Provisioner
 	// Keep leaves the instance up at the end, for a look inside.
 	Keep bool
+	// Settle is how long a step that should resolve (or mitigate) the
+	// incident may take to show it: the check is run again every
+	// SettleEvery until it says so or Settle has passed since the step's
+	// work ended. A service restarted by a fix, or a client's window still
+	// holding the last slow requests, settles within seconds on a laptop
+	// and within tens of seconds on a loaded TCG host; a trainee would
+	// check again too. A step that should leave the incident unresolved
+	// is checked once. Zero means DefaultSettle; negative, check once.
+	Settle, SettleEvery time.Duration
 	// Progress gets a line per step as it ends; Verbose what guests print.
 	Progress io.Writer
 	Verbose  io.Writer
@@ -71,6 +80,13 @@ func DefaultID(lab string) string {
 	return id
 }
 
+// DefaultSettle and DefaultSettleEvery are Options.Settle's defaults:
+// three more checks, each after the probes' usual 5 s window has passed.
+const (
+	DefaultSettle      = 20 * time.Second
+	DefaultSettleEvery = 6 * time.Second
+)
+
 // want is what a check must say after a step.
 type want int
 
@@ -91,6 +107,12 @@ func (w want) String() string {
 func Run(ctx context.Context, lab *labfile.Lab, opt Options) (*Report, error) {
 	if opt.ID == "" {
 		opt.ID = DefaultID(lab.Name)
+	}
+	if opt.Settle == 0 {
+		opt.Settle = DefaultSettle
+	}
+	if opt.SettleEvery <= 0 {
+		opt.SettleEvery = DefaultSettleEvery
 	}
 	t := &run{opt: opt, lab: lab, r: &Report{Lab: lab.Name, Instance: opt.ID}, start: time.Now()}
 	defer func() { t.r.Seconds = time.Since(t.start).Seconds() }()
@@ -198,8 +220,28 @@ func (t *run) check(ctx context.Context, name string, w want) {
 	t.record(name, start, t.judge(ctx, w))
 }
 
-// judge runs the lab's probes and says whether they said w.
+// judge runs the lab's probes and says whether they said w. A check that
+// should say resolved or mitigated is run again until it does or
+// Options.Settle has passed.
 func (t *run) judge(ctx context.Context, w want) error {
+	settled := time.Now().Add(t.opt.Settle)
+	for n := 1; ; n++ {
+		err := t.judgeOnce(ctx, w)
+		if err == nil || (w != resolved && w != mitigated) || time.Now().Add(t.opt.SettleEvery).After(settled) {
+			if err != nil && n > 1 {
+				err = fmt.Errorf("%w (checked %d times over %s)", err, n, t.opt.Settle)
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(t.opt.SettleEvery):
+		}
+	}
+}
+
+func (t *run) judgeOnce(ctx context.Context, w want) error {
 	conns := t.inst.Conns()
 	defer conns.Close()
 	r := probe.Check(ctx, t.lab, conns.Dial)

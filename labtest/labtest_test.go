@@ -29,6 +29,8 @@ type guest struct {
 	eased    bool // a workaround ran: users served, cause still there
 	restores int
 	always   string // the state answered whatever happened, if set
+	lag      int    // a fix shows from the lag-th check after it on
+	checks   int    // checks since the last fix (or restore)
 }
 
 func (g *guest) handle(_ context.Context, vmName, cmd string, stdin io.Reader, stdout, _ io.Writer) int {
@@ -36,15 +38,16 @@ func (g *guest) handle(_ context.Context, vmName, cmd string, stdin io.Reader, s
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if n := len(g.drv.CallsLike("restore ")); n != g.restores {
-		g.restores, g.fixed, g.eased = n, false, false
+		g.restores, g.fixed, g.eased, g.checks = n, false, false, 0
 	}
 	switch {
 	case strings.Contains(cmd, "cat /etc/state"):
+		g.checks++
 		st := "broken"
 		if g.eased {
 			st = "eased"
 		}
-		if g.fixed {
+		if g.fixed && g.checks >= g.lag {
 			st = "fixed"
 		}
 		if g.always != "" {
@@ -52,7 +55,7 @@ func (g *guest) handle(_ context.Context, vmName, cmd string, stdin io.Reader, s
 		}
 		io.WriteString(stdout, st+"\n")
 	case strings.Contains(cmd, "FIX"):
-		g.fixed = true
+		g.fixed, g.checks = true, 0
 	case strings.Contains(cmd, "EASE"):
 		g.eased = true
 	case strings.Contains(cmd, "FAIL"):
@@ -104,6 +107,12 @@ func manager(t *testing.T, g *guest) *instance.Manager {
 		Accel:  instance.AccelFunc(func(context.Context) (vm.Accel, error) { return vm.AccelTCG, nil })}
 }
 
+// quick is Options for a fake lab, whose fixes show at once or never:
+// a short settle.
+func quick(m *instance.Manager) Options {
+	return Options{Manager: m, Settle: 50 * time.Millisecond, SettleEvery: 10 * time.Millisecond}
+}
+
 var goodScripts = map[string]string{
 	"fix-other.sh":    "#!/bin/sh\n# vm: box\necho FIX\n",
 	"cheat-hide.sh":   "#!/bin/sh\n# vm: box\necho hide\n",
@@ -115,7 +124,7 @@ func TestGoodLabPasses(t *testing.T) {
 	g := &guest{}
 	m := manager(t, g)
 	lab := testLab(t, "echo FIX", goodScripts)
-	r, err := Run(context.Background(), lab, Options{Manager: m})
+	r, err := Run(context.Background(), lab, quick(m))
 	if err != nil || !r.Passed() {
 		t.Fatalf("Run = %+v, %v", r, err)
 	}
@@ -155,7 +164,7 @@ func TestBadLabsFail(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := &guest{always: tt.always}
 			m := manager(t, g)
-			r, err := Run(context.Background(), testLab(t, tt.solution, tt.scripts), Options{Manager: m})
+			r, err := Run(context.Background(), testLab(t, tt.solution, tt.scripts), quick(m))
 			if err != nil || r.Passed() {
 				t.Fatalf("Run = %+v, %v; want a failed step", r, err)
 			}
@@ -174,6 +183,46 @@ func TestBadLabsFail(t *testing.T) {
 				t.Errorf("text report:\n%s", text.String())
 			}
 		})
+	}
+}
+
+// TestFixSettles: a fix that shows only at the fourth check after it
+// passes when the check is run again within Options.Settle, and fails,
+// saying how often it was checked, when the settle is too short; a step
+// that wants not resolved is checked once.
+func TestFixSettles(t *testing.T) {
+	for _, tt := range []struct {
+		settle time.Duration
+		ok     bool
+	}{{time.Second, true}, {25 * time.Millisecond, false}, {-1, false}} {
+		g := &guest{lag: 4}
+		o := quick(manager(t, g))
+		o.Settle = tt.settle
+		r, err := Run(context.Background(), testLab(t, "echo FIX", map[string]string{"cheat-late.sh": "# vm: box\necho FIX\n"}), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sol, cheat Step
+		for _, s := range r.Steps {
+			switch s.Name {
+			case "reference solution":
+				sol = s
+			case "cheat cheat-late":
+				cheat = s
+			}
+		}
+		if sol.OK != tt.ok {
+			t.Errorf("settle %s: solution %+v, want ok=%v", tt.settle, sol, tt.ok)
+		}
+		if tt.settle > 0 && !tt.ok && (!strings.Contains(sol.Message, "want resolved; state on box") || !strings.Contains(sol.Message, " times over 25ms)")) {
+			t.Errorf("settle %s: message %q", tt.settle, sol.Message)
+		}
+		if tt.settle < 0 && strings.Contains(sol.Message, "checked") {
+			t.Errorf("settle %s: checked again: %q", tt.settle, sol.Message)
+		}
+		if !cheat.OK {
+			t.Errorf("settle %s: a cheat that shows late was checked again: %+v", tt.settle, cheat)
+		}
 	}
 }
 
@@ -199,7 +248,7 @@ func TestWorkaroundMitigates(t *testing.T) {
 	} {
 		t.Run(tt.script, func(t *testing.T) {
 			g := &guest{}
-			r, err := Run(context.Background(), lab(t, map[string]string{tt.script: tt.body}), Options{Manager: manager(t, g)})
+			r, err := Run(context.Background(), lab(t, map[string]string{tt.script: tt.body}), quick(manager(t, g)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -38,6 +38,13 @@ func NewTrainee(src Source) *Trainee {
 	return &Trainee{src: src, now: time.Now, token: newToken()}
 }
 
+// WithToken makes the page's forms carry token (see TokenFrom) instead of
+// one drawn for this process, so that several processes serve one page.
+func (t *Trainee) WithToken(token string) *Trainee {
+	t.token = token
+	return t
+}
+
 func newToken() string {
 	b := make([]byte, 16)
 	rand.Read(b)

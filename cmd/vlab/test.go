@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -22,6 +23,8 @@ func testCommand() *cli.Command {
 			&cli.BoolFlag{Name: "keep", Usage: "leave the instance up at the end"},
 			&cli.StringFlag{Name: "junit", Usage: "also write the steps as JUnit XML to `FILE`"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+			&cli.DurationFlag{Name: "settle", Value: labtest.DefaultSettle,
+				Usage: "check a step that should fix the incident again until it does, for this long (0: check once)"},
 		},
 		Action: func(c *cli.Context) error {
 			ref, err := oneArg(c, "lab")
@@ -51,7 +54,7 @@ func testCommand() *cli.Command {
 			m := s.ManagerFor(id)
 			defer m.Close()
 			r, err := labtest.Run(c.Context, lab, labtest.Options{Manager: m, ID: id, Provisioner: p,
-				Keep: c.Bool("keep"), Progress: e.stderr, Verbose: e.verbose()})
+				Keep: c.Bool("keep"), Settle: settle(c.Duration("settle")), Progress: e.stderr, Verbose: e.verbose()})
 			if path := c.String("junit"); path != "" && r != nil {
 				if werr := r.SaveJUnit(path); werr != nil {
 					return werr
@@ -69,4 +72,13 @@ func testCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// settle turns --settle into labtest.Options.Settle, where zero means the
+// default and a negative duration means one check.
+func settle(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

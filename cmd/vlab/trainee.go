@@ -57,7 +57,8 @@ func traineeCommand() *cli.Command {
 				if err := incident.RenderBriefing(e.stdout, lab, incident.TerminalOptions(e.stdout)); err != nil {
 					return err
 				}
-				_, err = fmt.Fprintf(e.stdout, "\nYour instance is %s. Through this key you can run: %s\n(e.g. `ssh -t <this server> ssh`, `ssh <this server> inject`).\n",
+				_, err = fmt.Fprintf(e.stdout, "\nYour instance is %s. Through this key you can run: %s\n(e.g. `ssh -t <this server> ssh`, `ssh <this server> inject`).\n"+
+					"Your page, on your laptop: socat TCP-LISTEN:7070,bind=127.0.0.1,reuseaddr,fork EXEC:'ssh <this server> page', then http://127.0.0.1:7070/\n",
 					roster.Trainees[i].Instance, strings.Join(classroom.TraineeVerbs(), ", "))
 				return err
 			}

@@ -77,7 +77,7 @@ func TestIntegrationTraineeAccess(t *testing.T) {
 		defer c.Close()
 		clients[who] = c
 	}
-	as := func(who, request string) (int, string) {
+	asWith := func(who, request, stdin string) (int, string) {
 		t.Helper()
 		s, err := clients[who].NewSession()
 		if err != nil {
@@ -85,7 +85,7 @@ func TestIntegrationTraineeAccess(t *testing.T) {
 		}
 		defer s.Close()
 		var out, errOut bytes.Buffer
-		s.Stdout, s.Stderr = &out, &errOut
+		s.Stdout, s.Stderr, s.Stdin = &out, &errOut, strings.NewReader(stdin)
 		code := 0
 		if err := s.Run(request); err != nil {
 			ee, ok := err.(*ssh.ExitError)
@@ -97,6 +97,7 @@ func TestIntegrationTraineeAccess(t *testing.T) {
 		t.Logf("%s: %q → %d\n%s%s", who, request, code, out.String(), errOut.String())
 		return code, out.String() + errOut.String()
 	}
+	as := func(who, request string) (int, string) { t.Helper(); return asWith(who, request, "") }
 
 	if code, out := as("alice", "ssh box -- echo alice > /root/note; hostname; cat /root/note"); code != 0 || !strings.Contains(out, "box\nalice") {
 		t.Errorf("alice in her VM: exit %d: %s", code, out)
@@ -131,6 +132,15 @@ func TestIntegrationTraineeAccess(t *testing.T) {
 	}
 	if code, out := as("alice", "inject --list"); code != 0 {
 		t.Errorf("alice's injects: exit %d: %s", code, out)
+	}
+	// Her page, over her own login (what socat on her laptop sends for
+	// each connection of her browser): hers, not bob's.
+	get := "GET / HTTP/1.1\r\nHost: 127.0.0.1:7070\r\nConnection: close\r\n\r\n"
+	if code, out := asWith("alice", "page", get); code != 0 || !strings.HasPrefix(out, "HTTP/1.1 200 OK") || !strings.Contains(out, "hello-alice") || strings.Contains(out, "hello-bob") {
+		t.Errorf("alice's page over her login: exit %d: %.600s", code, out)
+	}
+	if code, out := as("alice", "page --listen 0.0.0.0:7070"); code != 2 || !strings.Contains(out, "not for trainees") {
+		t.Errorf("alice's page on an address of her choice: exit %d: %s", code, out)
 	}
 	if t.Failed() {
 		keys, _ := os.ReadFile(ak)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -24,12 +25,24 @@ func webCommand() *cli.Command {
 		Name:      "web",
 		Usage:     "serve the trainee's page of an instance: briefing, injects with their graphs, the next one, the last check, the lab's traffic",
 		ArgsUsage: "<lab>",
-		Flags:     []cli.Flag{instanceFlag, listenFlag},
+		Flags: []cli.Flag{instanceFlag, listenFlag,
+			&cli.BoolFlag{Name: "stdio", Usage: "serve one connection on stdin and stdout instead: a trainee's `page` over their SSH login (docs/CLASSROOM.md)"}},
 		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, _, id string) error {
-			if _, err := m.Open(id); err != nil {
+			inst, err := m.Open(id)
+			if err != nil {
 				return err
 			}
-			return serve(c.Context, e, site{c.String("listen"), web.NewTrainee(&instanceSource{m: m, id: id}), "the page of " + id})
+			page := web.NewTrainee(&instanceSource{m: m, id: id})
+			if !c.Bool("stdio") {
+				return serve(c.Context, e, site{c.String("listen"), page, "the page of " + id})
+			}
+			// One process per connection: the forms' token must be the
+			// same in each, and secret from other web sites.
+			key, err := os.ReadFile(inst.KeyFile())
+			if err != nil {
+				return err
+			}
+			return web.ServeStream(c.Context, page.WithToken(web.TokenFrom(key)), c.App.Reader, e.stdout)
 		}),
 	}
 }

@@ -9,8 +9,10 @@ import (
 // TestFake holds the fake to the contract the real drivers keep.
 func TestFake(t *testing.T) {
 	f := NewFake()
+	port := 2222
 	Run(t, Harness{Driver: f, Guest: f, Spec: func(t *testing.T, name string) vm.Spec {
-		return fakeSpec(name, 2222+len(name)) // one port per VM of a test, as real specs have
+		port++ // one port per VM of a test, as real specs have
+		return fakeSpec(name, port)
 	}})
 }
 
