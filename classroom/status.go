@@ -27,6 +27,9 @@ type TraineeStatus struct {
 	// several joined by "/" when they differ), "absent" when the instance
 	// is gone, "unknown" when it could not be asked (see Error).
 	State string `json:"state"`
+	// Host is the libvirt URI of the lab server the instance runs on;
+	// empty for this machine.
+	Host string `json:"host,omitempty"`
 	// Attempts counts the attempts; the others describe the current one.
 	Attempts int       `json:"attempts"`
 	Started  time.Time `json:"started,omitzero"`
@@ -75,6 +78,9 @@ func (c *Class) traineeStatus(ctx context.Context, t Trainee) TraineeStatus {
 		s.State, s.Error = "unknown", err.Error()
 	default:
 		s.State = vmStates(rows)
+		if len(rows) > 0 {
+			s.Host = rows[0].Host
+		}
 	}
 	dir, err := c.Settings.Home.Instance(t.Instance)
 	if err == nil {
@@ -134,7 +140,12 @@ func (s *TraineeStatus) fromJournal(dir string) error {
 // problems a line for each trainee whose instance could not be read.
 func WriteStatus(out, problems io.Writer, rows []TraineeStatus, now time.Time) error {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "TRAINEE\tINSTANCE\tSTATE\tATTEMPTS\tSINCE\tINJECTS\tCHECKS\tLAST CHECK\tRESOLVED")
+	hosts := slices.ContainsFunc(rows, func(r TraineeStatus) bool { return r.Host != "" })
+	head := "TRAINEE\tINSTANCE\tSTATE\tATTEMPTS\tSINCE\tINJECTS\tCHECKS\tLAST CHECK\tRESOLVED"
+	if hosts {
+		head += "\tHOST"
+	}
+	fmt.Fprintln(w, head)
 	for _, r := range rows {
 		since, injects, last, resolved := "-", fmt.Sprint(r.Injects), "-", "-"
 		if !r.Started.IsZero() {
@@ -149,7 +160,11 @@ func WriteStatus(out, problems io.Writer, rows []TraineeStatus, now time.Time) e
 		if !r.Resolved.IsZero() {
 			resolved = "after " + incident.Short(r.Resolved.Sub(r.Started).Round(time.Second))
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\n", r.Trainee, r.Instance, r.State, r.Attempts, since, injects, r.Checks, last, resolved)
+		line := fmt.Sprintf("%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s", r.Trainee, r.Instance, r.State, r.Attempts, since, injects, r.Checks, last, resolved)
+		if hosts {
+			line += "\t" + HostLabel(r.Host)
+		}
+		fmt.Fprintln(w, line)
 	}
 	if err := w.Flush(); err != nil {
 		return err

@@ -22,6 +22,9 @@ type UpOptions struct {
 	// Host reads the host's memory; nil reads /proc/meminfo and
 	// /sys/kernel/mm/ksm.
 	Host func() (HostMemory, error)
+	// Hosts are the libvirt URIs of the lab servers to spread the new
+	// instances over (Place); empty puts them all on Settings.Connect.
+	Hosts []string
 }
 
 // Up brings up an instance of lab for each trainee not yet up. The first
@@ -38,7 +41,14 @@ func (c *Class) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) error {
 	for _, t := range up {
 		c.line(result{t: t, msg: t.Instance + " is already up (`vlab class reset` starts it over)"})
 	}
-	if len(todo) > 0 && !opt.Force && !libvirt.IsRemote(c.Settings.Connect) {
+	var where map[string]string // trainee → host, with Hosts
+	switch {
+	case len(todo) == 0:
+	case len(opt.Hosts) > 0:
+		if where, err = c.place(ctx, lab, todo, opt.Hosts, opt.Force); err != nil {
+			return err
+		}
+	case !opt.Force && !libvirt.IsRemote(c.Settings.Connect):
 		if err := c.checkRoom(lab, len(todo), opt.Host); err != nil {
 			return err
 		}
@@ -49,7 +59,7 @@ func (c *Class) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) error {
 	}
 	upOne := func(progress bool) func(context.Context, Trainee) (string, error) {
 		return func(ctx context.Context, t Trainee) (string, error) {
-			return c.upOne(ctx, lab, t, progress, opt.BootTimeout)
+			return c.upOne(ctx, lab, t, where[t.Name], progress, opt.BootTimeout)
 		}
 	}
 	var rs []result
@@ -62,7 +72,7 @@ func (c *Class) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) error {
 			break
 		}
 	}
-	rs = append(rs, c.each(ctx, todo, c.parallel(len(lab.VMs)), upOne(false))...)
+	rs = append(rs, c.each(ctx, todo, c.parallel(len(lab.VMs))*max(1, len(opt.Hosts)), upOne(false))...)
 	return failed("up", lab.Name, rs)
 }
 
@@ -86,15 +96,20 @@ func (c *Class) notUp(lab string, ts []Trainee) (todo, up []Trainee, err error) 
 	return todo, up, nil
 }
 
-// upOne brings up trainee t's instance and starts their first attempt;
-// progress shows its steps.
-func (c *Class) upOne(ctx context.Context, lab *labfile.Lab, t Trainee, progress bool, boot time.Duration) (string, error) {
+// upOne brings up trainee t's instance, on host when one is named, and
+// starts their first attempt; progress shows its steps.
+func (c *Class) upOne(ctx context.Context, lab *labfile.Lab, t Trainee, host string, progress bool, boot time.Duration) (string, error) {
 	start := time.Now()
 	out := c.Settings.Verbose
 	if progress {
 		out = c.Settings.Progress
 	}
 	s := c.settingsFor(t, out)
+	on := ""
+	if host != "" {
+		s.Connect, s.ConnectSet = host, true
+		on = " on " + HostLabel(host)
+	}
 	m := s.ManagerFor(t.Instance)
 	defer m.Close()
 	if boot > 0 {
@@ -111,7 +126,7 @@ func (c *Class) upOne(ctx context.Context, lab *labfile.Lab, t Trainee, progress
 	if err := incident.StartAttempt(inst.Dir, "up"); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s is up (%s)", t.Instance, elapsed(start)), nil
+	return fmt.Sprintf("%s is up%s (%s)", t.Instance, on, elapsed(start)), nil
 }
 
 // checkRoom refuses n more instances of lab when the host's memory does

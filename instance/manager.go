@@ -77,6 +77,20 @@ func (m *Manager) driver(ctx context.Context) (vm.Driver, error) {
 	return m.drv, m.derr
 }
 
+// AvailableMemory is what the manager's VM host could give new VMs now,
+// in bytes, as its driver reports it (vm.HostMemory).
+func (m *Manager) AvailableMemory(ctx context.Context) (uint64, error) {
+	drv, err := m.driver(ctx)
+	if err != nil {
+		return 0, err
+	}
+	h, ok := drv.(vm.HostMemory)
+	if !ok {
+		return 0, fmt.Errorf("the %s driver does not tell its host's memory", m.driverName())
+	}
+	return h.AvailableMemory(ctx)
+}
+
 // Close releases the driver connection.
 func (m *Manager) Close() error {
 	if m.drv != nil {

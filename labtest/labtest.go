@@ -28,8 +28,8 @@ type Options struct {
 	Keep bool
 	// Settle is how long a step that should resolve (or mitigate) the
 	// incident may take to show it: the check is run again every
-	// SettleEvery until it says so or Settle has passed since the step's
-	// work ended. A service restarted by a fix, or a client's window still
+	// SettleEvery until it says so or Settle has passed since the first
+	// check after the step's work ended. A service restarted by a fix, or a client's window still
 	// holding the last slow requests, settles within seconds on a laptop
 	// and within tens of seconds on a loaded TCG host; a trainee would
 	// check again too. A step that should leave the incident unresolved
@@ -81,9 +81,10 @@ func DefaultID(lab string) string {
 }
 
 // DefaultSettle and DefaultSettleEvery are Options.Settle's defaults:
-// three more checks, each after the probes' usual 5 s window has passed.
+// up to five more checks, each after the probes' usual 5 s window has
+// passed.
 const (
-	DefaultSettle      = 20 * time.Second
+	DefaultSettle      = 30 * time.Second
 	DefaultSettleEvery = 6 * time.Second
 )
 
@@ -224,10 +225,13 @@ func (t *run) check(ctx context.Context, name string, w want) {
 // should say resolved or mitigated is run again until it does or
 // Options.Settle has passed.
 func (t *run) judge(ctx context.Context, w want) error {
-	settled := time.Now().Add(t.opt.Settle)
+	var settled time.Time // Settle after the first check's end
 	for n := 1; ; n++ {
 		err := t.judgeOnce(ctx, w)
-		if err == nil || (w != resolved && w != mitigated) || time.Now().Add(t.opt.SettleEvery).After(settled) {
+		if n == 1 {
+			settled = time.Now().Add(t.opt.Settle)
+		}
+		if err == nil || (w != resolved && w != mitigated) || !time.Now().Before(settled) {
 			if err != nil && n > 1 {
 				err = fmt.Errorf("%w (checked %d times over %s)", err, n, t.opt.Settle)
 			}

@@ -187,6 +187,15 @@ type Warmer interface {
 	Warm(ctx context.Context, standby string, sshPort int, visit func(ctx context.Context) error) error
 }
 
+// HostMemory is an optional role of drivers that tell how much memory
+// the machine their VMs run on has left, so that a class spread over
+// several hosts places each instance where it fits.
+type HostMemory interface {
+	// AvailableMemory is what the host could give new VMs now, in bytes:
+	// its free memory with the buffers and page cache it can reclaim.
+	AvailableMemory(ctx context.Context) (uint64, error)
+}
+
 // HostDialer is implemented by drivers whose VMs may run on another
 // machine. Guests' SSH port forwards listen on the VM host's loopback, so
 // SSH to a guest goes through the host.

@@ -14,7 +14,7 @@ import (
 func classCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "class",
-		Usage: "a room of trainees on this host, each in an instance of the lab of their own",
+		Usage: "a room of trainees on this host (or several: class up --hosts), each in an instance of the lab of their own",
 		Subcommands: []*cli.Command{
 			{
 				Name:      "up",
@@ -25,6 +25,7 @@ func classCommand() *cli.Command {
 					&cli.IntFlag{Name: "parallel", Usage: "instances brought up at once after the first", DefaultText: "the host's CPUs per VM of the lab"},
 					&cli.BoolFlag{Name: "force", Usage: "start even when the capacity check says the room does not fit"},
 					&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long to wait for a guest's SSH"},
+					&cli.StringFlag{Name: "hosts", Usage: "spread the new instances over these libvirt hosts (`URI,URI`), each where the most memory is left"},
 				},
 				Action: onClass(func(c *cli.Context, e *env, cl *classroom.Class, ref string) error {
 					lab, err := e.lab(ref)
@@ -35,7 +36,13 @@ func classCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return cl.Up(c.Context, lab, classroom.UpOptions{Trainees: ts, Force: c.Bool("force"), BootTimeout: c.Duration("boot-timeout")})
+					var hosts []string
+					if c.IsSet("hosts") {
+						if hosts, err = classroom.ParseHosts(c.String("hosts")); err != nil {
+							return err
+						}
+					}
+					return cl.Up(c.Context, lab, classroom.UpOptions{Trainees: ts, Force: c.Bool("force"), BootTimeout: c.Duration("boot-timeout"), Hosts: hosts})
 				}),
 			},
 			{

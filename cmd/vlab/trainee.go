@@ -32,6 +32,11 @@ func traineeCommand() *cli.Command {
 				return fmt.Errorf("trainee: usage: vlab trainee <lab> <trainee>, as the forced command of the trainee's key (`vlab class keys`)")
 			}
 			labName, name := c.Args().Get(0), c.Args().Get(1)
+			// The host is the forced command's --connect or, without one,
+			// each instance's own; never the session's environment.
+			if os.Getenv("VLAB_CONNECT") != "" {
+				return exitError{code: 2, err: fmt.Errorf("%w: VLAB_CONNECT in the session's environment", classroom.ErrNotForTrainees)}
+			}
 			e, err := newEnv(c)
 			if err != nil {
 				return err
@@ -66,7 +71,10 @@ func traineeCommand() *cli.Command {
 			// global flags of this one (the forced command names the labs
 			// and the libvirt host) and none of the trainee's, nor any of
 			// vlab's settings an sshd's AcceptEnv might have let in.
-			full := []string{"vlab", "--labs", c.String("labs"), "--connect", c.String("connect")}
+			full := []string{"vlab", "--labs", c.String("labs")}
+			if c.IsSet("connect") {
+				full = append(full, "--connect", c.String("connect"))
+			}
 			for _, kv := range os.Environ() {
 				if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "VLAB_") && k != "VLAB_HOME" {
 					os.Unsetenv(k)
@@ -181,7 +189,12 @@ func forcedCommand(c *cli.Context, e *env) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	parts := []string{"env", "VLAB_HOME=" + home, exe, "--labs", labs, "--connect", c.String("connect")}
+	parts := []string{"env", "VLAB_HOME=" + home, exe, "--labs", labs}
+	// Each instance records its host; a --connect here would refuse the
+	// trainees of a class spread over several (class up --hosts).
+	if c.IsSet("connect") {
+		parts = append(parts, "--connect", c.String("connect"))
+	}
 	for _, p := range parts {
 		if p == "" || strings.ContainsAny(p, " \t'\"\\$`;&|<>(){}*?[]#~\n\r") {
 			return "", fmt.Errorf("the forced command would hold %q: a path with spaces or shell characters; move it", p)

@@ -26,6 +26,7 @@ type Fake struct {
 	cmds     []Command                    // what guests were asked to run
 	ssh      *sshGuests                   // nil: guests are reached through Exec only
 	goldens  map[string]*fakeGolden       // the host's store, by key
+	memory   uint64                       // the host's memory in bytes, before its VMs'
 }
 
 type fakeVM struct {
@@ -65,7 +66,7 @@ var (
 
 // NewFake returns an empty fake hypervisor.
 func NewFake() *Fake {
-	return &Fake{vms: map[string]*fakeVM{}, networks: map[string]map[string]string{}, goldens: map[string]*fakeGolden{}}
+	return &Fake{vms: map[string]*fakeVM{}, networks: map[string]map[string]string{}, goldens: map[string]*fakeGolden{}, memory: 8 << 30}
 }
 
 // record notes a driver call; f.mu is held.

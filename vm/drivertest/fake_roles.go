@@ -208,3 +208,24 @@ func (f *Fake) Networks() []string {
 	defer f.mu.Unlock()
 	return slices.Sorted(maps.Keys(f.networks))
 }
+
+// SetMemory sets the fake host's memory in bytes (8 GiB by default).
+func (f *Fake) SetMemory(b uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.memory = b
+}
+
+// AvailableMemory is the fake host's memory less that of its VMs that
+// are not stopped, as a real host's would go down.
+func (f *Fake) AvailableMemory(context.Context) (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	used := uint64(0)
+	for _, v := range f.vms {
+		if v.state != vm.StateStopped {
+			used += uint64(v.spec.Memory) << 20
+		}
+	}
+	return f.memory - min(used, f.memory), nil
+}

@@ -192,6 +192,13 @@ func checkInventory(t *testing.T, h Harness, spec vm.Spec) {
 	if found, _ := h.Driver.FindNetworks(ctx, mine); len(found) != 0 {
 		t.Errorf("FindNetworks after RemoveNetwork = %v", found)
 	}
+	if hm, ok := h.Driver.(vm.HostMemory); ok {
+		// A host running this VM has at least some memory left, and not
+		// more than a machine has.
+		if b, err := hm.AvailableMemory(ctx); err != nil || b < 64<<20 || b > 1<<50 {
+			t.Errorf("AvailableMemory = %d, %v", b, err)
+		}
+	}
 }
 
 func testSnapshotRestore(t *testing.T, h Harness, spec vm.Spec) {

@@ -25,6 +25,7 @@ import (
 // satisfies it and tests use a fake.
 type api interface {
 	ConnectGetVersion() (uint64, error)
+	NodeGetMemoryStats(nparams int32, cellNum int32, flags uint32) ([]golibvirt.NodeGetMemoryStats, int32, error)
 	ConnectGetDomainCapabilities(emulatorbin, arch, machine, virttype golibvirt.OptString, flags golibvirt.ConnectGetDomainCapabilitiesFlags) (string, error)
 	Disconnect() error
 	DomainLookupByName(name string) (golibvirt.Domain, error)

@@ -15,6 +15,20 @@ import (
 
 // The fake's listing and metadata calls, as libvirtd answers them.
 
+// NodeGetMemoryStats answers a host of 8 GiB with 2 GiB free, 512 MiB of
+// buffers and 1 GiB cached, asked for the count first as libvirtd wants.
+func (f *fakeLibvirt) NodeGetMemoryStats(n int32, cell int32, _ uint32) ([]golibvirt.NodeGetMemoryStats, int32, error) {
+	stats := []golibvirt.NodeGetMemoryStats{{Field: "total", Value: 8 << 20}, {Field: "free", Value: 2 << 20},
+		{Field: "buffers", Value: 512 << 10}, {Field: "cached", Value: 1 << 20}}
+	if cell != allCells {
+		return nil, 0, errors.New("fake: only the whole host")
+	}
+	if n == 0 {
+		return nil, int32(len(stats)), nil
+	}
+	return stats[:n], n, nil
+}
+
 func (f *fakeLibvirt) ConnectListAllDomains(_ int32, _ golibvirt.ConnectListAllDomainsFlags) ([]golibvirt.Domain, uint32, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -122,5 +136,14 @@ func TestEnsureNetworkJoinsOnlyItsOwn(t *testing.T) {
 	}
 	if got, _ := d.FindNetworks(ctx, mine); len(got) != 1 || got[0] != "vlab-a1-net-back" {
 		t.Fatalf("FindNetworks = %v", got)
+	}
+}
+
+// TestAvailableMemory: free, buffers and cache count; the total does not.
+func TestAvailableMemory(t *testing.T) {
+	d, _ := testDriver(t)
+	got, err := d.AvailableMemory(context.Background())
+	if want := uint64(3584) << 20; err != nil || got != want {
+		t.Errorf("AvailableMemory = %d, %v; want %d", got, err, want)
 	}
 }

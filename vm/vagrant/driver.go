@@ -69,7 +69,18 @@ var (
 	_ vm.Driver      = (*Driver)(nil)
 	_ vm.Clock       = (*Driver)(nil)
 	_ vm.GuestRunner = (*Driver)(nil)
+	_ vm.HostMemory  = (*Driver)(nil)
 )
+
+// AvailableMemory is the memory left on the machine Vagrant's libvirt
+// runs its VMs on.
+func (d *Driver) AvailableMemory(ctx context.Context) (uint64, error) {
+	h, ok := d.Domains.(vm.HostMemory)
+	if !ok {
+		return 0, fmt.Errorf("no host memory through %T", d.Domains)
+	}
+	return h.AvailableMemory(ctx)
+}
 
 // SetClock sets the guest's clock through the domain's guest agent, as the
 // libvirt driver does (Vagrantfile.tmpl gives every machine its channel).
