@@ -25,7 +25,9 @@ func TestServeStream(t *testing.T) {
 		"GET /traffic.svg HTTP/1.1\r\nHost: 127.0.0.1:7070\r\n\r\n"
 	var out bytes.Buffer
 	done := make(chan error, 1)
-	go func() { done <- ServeStream(context.Background(), NewTrainee(src).WithToken(token), strings.NewReader(in), &out) }()
+	go func() {
+		done <- ServeStream(context.Background(), NewTrainee(src).WithToken(token), strings.NewReader(in), &out)
+	}()
 	select {
 	case err := <-done:
 		if err != nil {
