@@ -23,6 +23,12 @@ import (
 // the remote libvirt host) and returns the qemu+ssh URI that reaches
 // libvirtd through it, its log, and stop and start for it.
 func remoteHost(t *testing.T) (uri string, log *bytes.Buffer, stop, start func()) {
+	return remoteHostIn(t, 0)
+}
+
+// remoteHostIn is remoteHost with sshd in the mount namespace of process
+// pid (0: this one's), where /run/libvirt may be another libvirtd's.
+func remoteHostIn(t *testing.T, pid int) (uri string, log *bytes.Buffer, stop, start func()) {
 	t.Helper()
 	sshd := os.Getenv("VLAB_TEST_SSHD")
 	if sshd == "" {
@@ -72,7 +78,7 @@ LogLevel DEBUG1
 			t.Fatal(err)
 		}
 	}
-	log, stop, start = runSSHD(t, sshd, filepath.Join(dir, "sshd_config"), port)
+	log, stop, start = runSSHDIn(t, pid, sshd, filepath.Join(dir, "sshd_config"), port)
 	start()
 	t.Cleanup(stop)
 	uri = fmt.Sprintf("qemu+ssh://root@127.0.0.1:%d/system?keyfile=%s&known_hosts=%s",
@@ -83,6 +89,13 @@ LogLevel DEBUG1
 // runSSHD returns start and stop for the real sshd at path with config,
 // listening on 127.0.0.1:port, and the buffer it logs to.
 func runSSHD(t *testing.T, sshd, config string, port int) (log *bytes.Buffer, stop, start func()) {
+	t.Helper()
+	return runSSHDIn(t, 0, sshd, config, port)
+}
+
+// runSSHDIn is runSSHD in the mount namespace of process pid (0: this
+// one's).
+func runSSHDIn(t *testing.T, pid int, sshd, config string, port int) (log *bytes.Buffer, stop, start func()) {
 	t.Helper()
 	os.MkdirAll("/run/sshd", 0o755) // sshd's privilege separation folder
 	root := filepath.Dir(filepath.Dir(filepath.Dir(sshd)))
@@ -97,6 +110,9 @@ func runSSHD(t *testing.T, sshd, config string, port int) (log *bytes.Buffer, st
 	}
 	start = func() {
 		cmd = exec.Command(sshd, "-D", "-e", "-f", config)
+		if pid != 0 {
+			cmd = exec.Command("nsenter", fmt.Sprintf("--mount=/proc/%d/ns/mnt", pid), "--", sshd, "-D", "-e", "-f", config)
+		}
 		cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(root, "usr/lib/x86_64-linux-gnu"))
 		cmd.Stdout, cmd.Stderr = log, log
 		// Per-connection sshd children hold the log pipe after a stop.

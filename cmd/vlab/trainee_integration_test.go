@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/vlab-dev/vlab/classroom"
 	"github.com/vlab-dev/vlab/provision"
 )
 
@@ -21,7 +23,10 @@ import (
 // to a real sshd with their own keys, each allowed by `vlab class keys`
 // only `vlab trainee` for themselves. Each reaches their own VM; every
 // attempt on the other's instance, at a trainer's verb or at forwarding
-// is refused, and what one writes in their VM is not in the other's.
+// is refused, and what one writes in their VM is not in the other's. The
+// class is spread over two lab servers (this machine's libvirtd and a
+// second one, secondHost): one trainee on each, each instance's VM on its
+// own host's libvirtd only.
 func TestIntegrationTraineeAccess(t *testing.T) {
 	sshd := os.Getenv("VLAB_TEST_SSHD")
 	if sshd == "" {
@@ -32,8 +37,11 @@ func TestIntegrationTraineeAccess(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build vlab: %v\n%s", err, out)
 	}
-	mustVlab(t, "class", "up", "hello", "--trainees", "alice,bob", "--force")
+	second, virsh2 := secondHost(t)
+	t.Setenv("VLAB_ACCEL", "tcg") // asked, the second host's libvirt offers KVM, which hangs here (HOST.md)
+	mustVlab(t, "class", "up", "hello", "--trainees", "alice,bob", "--hosts", "qemu:///system,"+second)
 	t.Cleanup(func() { vlab(t, "class", "destroy", "hello") })
+	onHosts(t, second, virsh2)
 
 	keys := filepath.Join(dir, "keys")
 	os.Mkdir(keys, 0o755)
@@ -145,5 +153,33 @@ func TestIntegrationTraineeAccess(t *testing.T) {
 	if t.Failed() {
 		keys, _ := os.ReadFile(ak)
 		t.Logf("authorized_keys:\n%s\nsshd:\n%s", keys, log)
+	}
+}
+
+// onHosts checks that the class of hello has one trainee on this machine
+// and one on the second host, and that each instance's VM is a domain of
+// its own host's libvirtd only.
+func onHosts(t *testing.T, second string, virsh2 func(...string) string) {
+	t.Helper()
+	var rows []classroom.TraineeStatus
+	if err := json.Unmarshal([]byte(mustVlab(t, "class", "status", "hello", "--json")), &rows); err != nil || len(rows) != 2 {
+		t.Fatalf("class status: %v %+v", err, rows)
+	}
+	if rows[0].Host == rows[1].Host || (rows[0].Host != second && rows[1].Host != second) {
+		t.Fatalf("hosts of the class: %q and %q; want this machine and %s", rows[0].Host, rows[1].Host, second)
+	}
+	local, _ := exec.Command("virsh", "-c", "qemu:///system", "list", "--all", "--name").CombinedOutput()
+	remote := virsh2("list", "--all", "--name")
+	for _, r := range rows {
+		mine, other := string(local), remote
+		if r.Host == second {
+			mine, other = remote, string(local)
+		}
+		if !strings.Contains(mine, "-"+r.Instance+"-box") || strings.Contains(other, "-"+r.Instance+"-box") {
+			t.Errorf("%s (host %q): its host lists\n%s\nthe other\n%s", r.Instance, r.Host, mine, other)
+		}
+	}
+	if out := mustVlab(t, "class", "status", "hello"); !strings.Contains(out, "HOST") || !strings.Contains(out, "this machine") {
+		t.Errorf("class status shows no hosts:\n%s", out)
 	}
 }
