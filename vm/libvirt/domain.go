@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"libvirt.org/go/libvirtxml"
@@ -189,7 +190,24 @@ func withLinksDown(dom *libvirtxml.Domain) *libvirtxml.Domain {
 	return &c
 }
 
-var hostfwd = regexp.MustCompile(`,hostfwd=[^,]*`)
+var (
+	hostfwd     = regexp.MustCompile(`,hostfwd=[^,]*`)
+	hostfwdPort = regexp.MustCompile(`,hostfwd=tcp:127\.0\.0\.1:(\d+)-:22`)
+)
+
+// forwardPort is the host port of dom's SSH forward; 0 for none.
+func forwardPort(dom *libvirtxml.Domain) int {
+	if dom.QEMUCommandline == nil {
+		return 0
+	}
+	for _, a := range dom.QEMUCommandline.Args {
+		if m := hostfwdPort.FindStringSubmatch(a.Value); m != nil && strings.HasPrefix(a.Value, "user,id="+netdevSSH+",") {
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+	}
+	return 0
+}
 
 // setForwardPort moves the SSH port forward of dom to port.
 func setForwardPort(dom *libvirtxml.Domain, port int) {

@@ -222,10 +222,51 @@ func (d *Driver) Snapshot(ctx context.Context, name, tag string) error {
 	if err := d.deleteVolume(saveName(name, tag)); err != nil {
 		return err
 	}
-	if err := d.l.DomainSaveFlags(dom, d.path(saveName(name, tag)), golibvirt.OptString{}, uint32(golibvirt.DomainSaveRunning)); err != nil {
+	dxml, err := d.savedDefinition(dom)
+	if err != nil {
+		return fmt.Errorf("save vm %s as %q: %w", name, tag, err)
+	}
+	if err := d.l.DomainSaveFlags(dom, d.path(saveName(name, tag)), dxml, uint32(golibvirt.DomainSaveRunning)); err != nil {
 		return fmt.Errorf("save vm %s as %q: %w", name, tag, translate(err))
 	}
 	return d.Restore(ctx, name, tag)
+}
+
+// savedDefinition is the definition a running VM's saved state must
+// record when libvirt's own would be wrong; none otherwise. A VM that took
+// over from its standby serves SSH through the forward TakeOver added in
+// QEMU: its live definition has none (its persistent one has it), and a
+// state saved with the live one would restore unreachable.
+func (d *Driver) savedDefinition(dom golibvirt.Domain) (golibvirt.OptString, error) {
+	lx, err := d.l.DomainGetXMLDesc(dom, golibvirt.DomainXMLMigratable)
+	if err != nil {
+		return nil, translate(err)
+	}
+	var live libvirtxml.Domain
+	if err := live.Unmarshal(lx); err != nil {
+		return nil, err
+	}
+	if forwardPort(&live) != 0 {
+		return nil, nil
+	}
+	ix, err := d.l.DomainGetXMLDesc(dom, golibvirt.DomainXMLInactive)
+	if err != nil {
+		return nil, translate(err)
+	}
+	var persistent libvirtxml.Domain
+	if err := persistent.Unmarshal(ix); err != nil {
+		return nil, err
+	}
+	port := forwardPort(&persistent)
+	if port == 0 {
+		return nil, nil
+	}
+	setForwardPort(&live, port)
+	x, err := live.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return golibvirt.OptString{x}, nil
 }
 
 // savedDisk returns the disk path recorded in a save file.

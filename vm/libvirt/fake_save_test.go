@@ -9,7 +9,7 @@ import (
 
 // The fake's saved states, internal snapshots and networks.
 
-func (f *fakeLibvirt) DomainSaveFlags(d golibvirt.Domain, to string, _ golibvirt.OptString, _ uint32) error {
+func (f *fakeLibvirt) DomainSaveFlags(d golibvirt.Domain, to string, dxml golibvirt.OptString, _ uint32) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	x, err := f.dom(d)
@@ -22,8 +22,15 @@ func (f *fakeLibvirt) DomainSaveFlags(d golibvirt.Domain, to string, _ golibvirt
 	if f.byPath(to) != nil {
 		return lverr(golibvirt.ErrSystemError, "file %s exists", to)
 	}
-	f.vols[filepath.Base(to)] = &fakeVol{path: to, format: "raw", data: fakeSave(x.xml)}
+	saved := x.xml
+	if len(dxml) > 0 {
+		saved = dxml[0]
+	}
+	f.vols[filepath.Base(to)] = &fakeVol{path: to, format: "raw", data: fakeSave(saved)}
 	x.state = golibvirt.DomainShutoff
+	if x.persistent != "" {
+		x.xml, x.persistent = x.persistent, ""
+	}
 	return nil
 }
 
@@ -60,6 +67,12 @@ func (f *fakeLibvirt) DomainRestoreFlags(from string, dxml golibvirt.OptString, 
 		return err
 	}
 	if d := f.domains[name]; d != nil {
+		if x != d.xml {
+			if d.persistent == "" {
+				d.persistent = d.xml
+			}
+			d.xml = x
+		}
 		d.state, d.fwd = state, fwdOf(x)
 		return nil
 	}

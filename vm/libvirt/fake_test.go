@@ -31,7 +31,10 @@ type fakeLibvirt struct {
 }
 
 type fakeDomain struct {
-	xml   string
+	xml   string // the live definition (the persistent one when not running)
+	// persistent is the defined one when the domain runs with another
+	// (restored with a definition of its own); "" when they are the same.
+	persistent string
 	state golibvirt.DomainState
 	clock int64 // seconds set through the guest agent
 	fwd   int   // host port of the running QEMU's SSH forward, 0 for none
@@ -39,11 +42,19 @@ type fakeDomain struct {
 	announced int
 }
 
-var hostfwdPort = regexp.MustCompile(`hostfwd=tcp:127\.0\.0\.1:(\d+)-`)
+// defined is the domain's persistent definition.
+func (d *fakeDomain) defined() string {
+	if d.persistent != "" {
+		return d.persistent
+	}
+	return d.xml
+}
+
+var fakeFwdPort = regexp.MustCompile(`hostfwd=tcp:127\.0\.0\.1:(\d+)-`)
 
 // fwdOf is the SSH forward port in a domain XML, 0 for none.
 func fwdOf(x string) int {
-	m := hostfwdPort.FindStringSubmatch(x)
+	m := fakeFwdPort.FindStringSubmatch(x)
 	if m == nil {
 		return 0
 	}
@@ -187,7 +198,7 @@ func (f *fakeLibvirt) DomainDefineXMLFlags(x string, _ golibvirt.DomainDefineFla
 		return golibvirt.Domain{}, lverr(golibvirt.ErrXMLError, "%v", err)
 	}
 	if d := f.domains[dom.Name]; d != nil {
-		d.xml = x
+		d.xml, d.persistent = x, ""
 	} else {
 		f.domains[dom.Name] = &fakeDomain{xml: x, state: golibvirt.DomainShutoff}
 	}
@@ -227,12 +238,15 @@ func (f *fakeLibvirt) DomainGetState(d golibvirt.Domain, _ uint32) (int32, int32
 	return int32(x.state), 0, nil
 }
 
-func (f *fakeLibvirt) DomainGetXMLDesc(d golibvirt.Domain, _ golibvirt.DomainXMLFlags) (string, error) {
+func (f *fakeLibvirt) DomainGetXMLDesc(d golibvirt.Domain, flags golibvirt.DomainXMLFlags) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	x, err := f.dom(d)
 	if err != nil {
 		return "", err
+	}
+	if flags&golibvirt.DomainXMLInactive != 0 && x.persistent != "" {
+		return x.persistent, nil
 	}
 	return x.xml, nil
 }

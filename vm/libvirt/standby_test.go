@@ -40,7 +40,7 @@ func TestStandbyAlternates(t *testing.T) {
 		if f.domains[spare].fwd != 0 || f.domains[live].fwd != spec.SSHPort {
 			t.Fatalf("round %d: forwards: standby %d, vm %d", i, f.domains[spare].fwd, f.domains[live].fwd)
 		}
-		if fwdOf(f.domains[spare].xml) != spec.SSHPort {
+		if fwdOf(f.domains[spare].defined()) != spec.SSHPort {
 			t.Errorf("round %d: the standby's definition lost the SSH forward: a cold start would have no SSH", i)
 		}
 		if got := f.byPath(currentDisk(t, f, spare)).backing; got != frozen {
@@ -225,5 +225,34 @@ func TestStandbyShortStream(t *testing.T) {
 	f.shortStreams = false
 	if err := d.PrepareStandby(ctx, "a", "golden", "a_b"); err != nil {
 		t.Fatalf("the next preparation: %v", err)
+	}
+}
+
+// TestSnapshotAfterTakeOver: a VM that took over from its standby, then
+// saved and restored, still serves SSH on its port (its live definition
+// has no forward: take-over added it in QEMU).
+func TestSnapshotAfterTakeOver(t *testing.T) {
+	ctx := context.Background()
+	d, f, spec := goldenVM(t)
+	if err := d.PrepareStandby(ctx, "a", "golden", "a_b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.TakeOver(ctx, "a", "a_b", spec.SSHPort); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.PowerOff(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Snapshot(ctx, "a_b", "later"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.domains["a_b"].fwd; got != spec.SSHPort {
+		t.Errorf("after the snapshot: forward on %d, want %d", got, spec.SSHPort)
+	}
+	if err := d.Restore(ctx, "a_b", "later"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.domains["a_b"].fwd; got != spec.SSHPort {
+		t.Errorf("after a restore: forward on %d, want %d", got, spec.SSHPort)
 	}
 }
