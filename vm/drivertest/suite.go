@@ -47,7 +47,9 @@ func cmdHas(name string) string {
 	return "test -e /root/vlab-mark-" + name + " && echo yes || echo no"
 }
 
-// Run runs the suite. One VM, named after the suite, carries every
+// Run runs the suite. The harness's driver must stay open until t's
+// cleanups have run (close it in a cleanup registered before Run, not in a
+// defer). One VM, named after the suite, carries every
 // proof in turn (a boot under TCG costs tens of seconds, and a driver's
 // CI runs the suite on real VMs): its lifecycle, a snapshot and restore
 // (and a clone from the host's store), resets through standbys, a restore

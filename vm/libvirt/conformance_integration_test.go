@@ -17,6 +17,8 @@ func TestIntegrationConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	// A cleanup, not a defer: the suite destroys its VM in its own
+	// cleanup, which runs before this one and after a defer.
+	t.Cleanup(func() { d.Close() })
 	drivertest.Run(t, drivertest.Harness{Driver: d, Guest: drivertest.SSHGuest{Key: specs.Key}, Spec: specs.Spec})
 }

@@ -29,7 +29,9 @@ func TestIntegrationConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lv.Close()
+	// A cleanup, not a defer: the suite destroys its VM in its own
+	// cleanup, which runs before this one and after a defer.
+	t.Cleanup(func() { lv.Close() })
 	dir := t.TempDir()
 	key := filepath.Join(dir, "id_ed25519")
 	if err := os.WriteFile(key, specs.Key, 0o600); err != nil {
