@@ -187,15 +187,17 @@ func TestBadLabsFail(t *testing.T) {
 }
 
 // TestFixSettles: a fix that shows only at the fourth check after it
-// passes when the check is run again within Options.Settle, and fails,
-// saying how often it was checked, when the settle is too short; a step
-// that wants not resolved is checked once.
+// passes when the check is run again within Options.Settle; one that shows
+// later than the settle fails, saying how often it was checked; with no
+// settle a fix is checked once, and a step that wants not resolved always
+// is.
 func TestFixSettles(t *testing.T) {
 	for _, tt := range []struct {
 		settle time.Duration
+		lag    int
 		ok     bool
-	}{{time.Second, true}, {25 * time.Millisecond, false}, {-1, false}} {
-		g := &guest{lag: 4}
+	}{{time.Second, 4, true}, {25 * time.Millisecond, 1000, false}, {-1, 2, false}} {
+		g := &guest{lag: tt.lag}
 		o := quick(manager(t, g))
 		o.Settle = tt.settle
 		r, err := Run(context.Background(), testLab(t, "echo FIX", map[string]string{"cheat-late.sh": "# vm: box\necho FIX\n"}), o)

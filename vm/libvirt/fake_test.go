@@ -31,13 +31,13 @@ type fakeLibvirt struct {
 }
 
 type fakeDomain struct {
-	xml   string // the live definition (the persistent one when not running)
+	xml string // the live definition (the persistent one when not running)
 	// persistent is the defined one when the domain runs with another
 	// (restored with a definition of its own); "" when they are the same.
 	persistent string
-	state golibvirt.DomainState
-	clock int64 // seconds set through the guest agent
-	fwd   int   // host port of the running QEMU's SSH forward, 0 for none
+	state      golibvirt.DomainState
+	clock      int64 // seconds set through the guest agent
+	fwd        int   // host port of the running QEMU's SSH forward, 0 for none
 	// announced counts announce-self commands
 	announced int
 }

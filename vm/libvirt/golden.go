@@ -41,9 +41,9 @@ func (d *Driver) Fingerprint(ctx context.Context) (string, error) {
 // disk (an overlay of the base image). A VM adopts an entry through its
 // own copy of the save file, rewritten to its name, labels, networks and
 // port, on an overlay of the entry's disk; instances come and go, the
-// entry stays until removed. The store is kept only where vlab reaches the
-// pool's files itself (this machine, as root): on a remote host, or for a
-// member of the libvirt group, every instance provisions.
+// entry stays until removed. Where vlab reaches the pool's files itself
+// (this machine, as root) it copies them; elsewhere (a remote host, or a
+// member of the libvirt group) libvirtd does, golden_remote.go.
 
 const goldenPrefix = "vlab-golden-"
 
@@ -62,7 +62,7 @@ func goldenDisk(t string) string { return t + ".disk.qcow2" }
 // its save file is.
 func (d *Driver) PublishGolden(ctx context.Context, name, tag, key string) error {
 	if !d.direct {
-		return nil
+		return d.publishThroughLibvirt(name, tag, key)
 	}
 	t := goldenName(key)
 	if _, err := os.Stat(d.path(goldenSave(t))); err == nil {
@@ -72,21 +72,7 @@ func (d *Driver) PublishGolden(ctx context.Context, name, tag, key string) error
 	if err != nil {
 		return err
 	}
-	var frozen string
-	uuid := newUUID()
-	out, err := editSave(head, func(dom *libvirtxml.Domain) error {
-		frozen = diskOf(dom)
-		if frozen == "" {
-			return errors.New("saved state has no disk")
-		}
-		dom.Name, dom.UUID = t, uuid
-		setDisk(dom, d.path(goldenDisk(t)))
-		labels := labelsOf(dom)
-		labels["golden"] = key
-		md, err := labelsXMLText(labels)
-		dom.Metadata = &libvirtxml.DomainMetadata{XML: md}
-		return err
-	})
+	out, frozen, err := d.publishedHead(head, key)
 	if err != nil {
 		return fmt.Errorf("publish saved state %q of vm %s: %w", tag, name, err)
 	}
@@ -99,13 +85,35 @@ func (d *Driver) PublishGolden(ctx context.Context, name, tag, key string) error
 	return nil
 }
 
+// publishedHead is a saved state's header as key's entry records it: the
+// entry's template domain, on the entry's disk, labelled with key; frozen
+// is the disk the state was saved on.
+func (d *Driver) publishedHead(head []byte, key string) (out []byte, frozen string, err error) {
+	t := goldenName(key)
+	uuid := newUUID()
+	out, err = editSave(head, func(dom *libvirtxml.Domain) error {
+		frozen = diskOf(dom)
+		if frozen == "" {
+			return errors.New("saved state has no disk")
+		}
+		dom.Name, dom.UUID = t, uuid
+		setDisk(dom, d.path(goldenDisk(t)))
+		labels := labelsOf(dom)
+		labels["golden"] = key
+		md, err := labelsXMLText(labels)
+		dom.Metadata = &libvirtxml.DomainMetadata{XML: md}
+		return err
+	})
+	return out, frozen, err
+}
+
 // AdoptGolden writes VM spec.Name's saved state tag as its own copy of
 // key's entry: its name, a new UUID, its labels, lab networks, console log
 // and SSH port; the entry's disk stays its frozen disk.
 func (d *Driver) AdoptGolden(ctx context.Context, key string, spec vm.Spec, tag string) error {
 	t := goldenName(key)
 	if !d.direct {
-		return fmt.Errorf("golden state %s: %w (kept only on this machine)", t, vm.ErrNotFound)
+		return d.adoptThroughLibvirt(key, spec, tag)
 	}
 	if _, err := os.Stat(d.path(goldenSave(t))); err != nil {
 		return fmt.Errorf("golden state %s: %w", t, vm.ErrNotFound)
@@ -114,8 +122,22 @@ func (d *Driver) AdoptGolden(ctx context.Context, key string, spec vm.Spec, tag 
 	if err != nil {
 		return err
 	}
+	out, err := d.adoptedHead(head, spec)
+	if err != nil {
+		return fmt.Errorf("adopt golden state %s as vm %s: %w", t, spec.Name, err)
+	}
+	if err := copyFile(ctx, d.path(goldenSave(t)), d.path(saveName(spec.Name, tag)), out); err != nil {
+		return fmt.Errorf("adopt golden state %s as vm %s: %w", t, spec.Name, err)
+	}
+	return touch(d.path(goldenSave(t)))
+}
+
+// adoptedHead is an entry's header as VM spec's own saved state records
+// it: its name, a new UUID, its labels, lab networks, console log and SSH
+// port (and its kernel command line, for a cold boot).
+func (d *Driver) adoptedHead(head []byte, spec vm.Spec) ([]byte, error) {
 	uuid := newUUID()
-	out, err := editSave(head, func(dom *libvirtxml.Domain) error {
+	return editSave(head, func(dom *libvirtxml.Domain) error {
 		dom.Name, dom.UUID = spec.Name, uuid
 		md, err := labelsXMLText(spec.Labels)
 		dom.Metadata = &libvirtxml.DomainMetadata{XML: md}
@@ -127,19 +149,12 @@ func (d *Driver) AdoptGolden(ctx context.Context, key string, spec vm.Spec, tag 
 		}
 		return errors.Join(err, setNetworks(dom, spec.Networks))
 	})
-	if err != nil {
-		return fmt.Errorf("adopt golden state %s as vm %s: %w", t, spec.Name, err)
-	}
-	if err := copyFile(ctx, d.path(goldenSave(t)), d.path(saveName(spec.Name, tag)), out); err != nil {
-		return fmt.Errorf("adopt golden state %s as vm %s: %w", t, spec.Name, err)
-	}
-	return touch(d.path(goldenSave(t)))
 }
 
 // Goldens lists the store's entries.
 func (d *Driver) Goldens(ctx context.Context) ([]vm.GoldenInfo, error) {
 	if !d.direct {
-		return nil, nil
+		return d.goldensThroughLibvirt()
 	}
 	saves, err := filepath.Glob(d.path(goldenPrefix + "*.save"))
 	if err != nil {
@@ -175,10 +190,15 @@ func (d *Driver) Goldens(ctx context.Context) ([]vm.GoldenInfo, error) {
 // on overlays of the disk until they are destroyed (the disk's file stays
 // open in their QEMU; their next restore fails and provisions anew).
 func (d *Driver) RemoveGolden(ctx context.Context, key string) error {
+	t := goldenName(key)
 	if !d.direct {
+		for _, v := range []string{goldenSave(t), goldenDisk(t)} {
+			if err := d.deleteVolume(v); err != nil {
+				return fmt.Errorf("remove golden state %s: %w", t, err)
+			}
+		}
 		return nil
 	}
-	t := goldenName(key)
 	for _, v := range []string{goldenSave(t), goldenSave(t) + ".part", goldenDisk(t), goldenDisk(t) + ".part"} {
 		if err := os.Remove(d.path(v)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove golden state %s: %w", t, err)

@@ -123,3 +123,49 @@ func mustMarshal(t *testing.T, dom *libvirtxml.Domain) string {
 	}
 	return x
 }
+
+// TestGoldenThroughLibvirt: on a host whose pool vlab reaches only
+// through libvirtd, a VM's saved state is published, listed, adopted by
+// another VM that then restores from it with its own name and port, and
+// removed, every file copied and read by libvirtd.
+func TestGoldenThroughLibvirt(t *testing.T) {
+	ctx := context.Background()
+	d, f, _ := goldenVM(t) // its pool is libvirtd's (not direct)
+	if err := d.PublishGolden(ctx, "a", "golden", "k1/a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.PublishGolden(ctx, "a", "golden", "k1/a"); err != nil {
+		t.Fatalf("publishing again: %v", err)
+	}
+	list, err := d.Goldens(ctx)
+	if err != nil || len(list) != 1 || list[0].Key != "k1/a" || list[0].Bytes == 0 || list[0].Used.Unix() != 1700000000 {
+		t.Fatalf("Goldens = %+v, %v", list, err)
+	}
+	b := testSpec("b", testImage(t, false))
+	b.SSHPort++
+	if err := d.AdoptGolden(ctx, "k1/a", b, "golden"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Restore(ctx, "b", "golden"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.domains["b"].fwd; got != b.SSHPort {
+		t.Errorf("the adopter's forward on %d, want %d", got, b.SSHPort)
+	}
+	tmpl := goldenName("k1/a")
+	if got := f.byPath(currentDisk(t, f, "b")).backing; got != d.path(goldenDisk(tmpl)) {
+		t.Errorf("the adopter runs on an overlay of %s, want the entry's disk", got)
+	}
+	if err := d.AdoptGolden(ctx, "k2/a", b, "golden"); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("adopting a key the store lacks: %v", err)
+	}
+	if err := d.RemoveGolden(ctx, "k1/a"); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := d.Goldens(ctx); len(list) != 0 {
+		t.Errorf("Goldens after RemoveGolden = %+v", list)
+	}
+	if left := f.volsWithPrefix(goldenPrefix); len(left) != 0 {
+		t.Errorf("RemoveGolden left %v", left)
+	}
+}

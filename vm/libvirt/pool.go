@@ -74,6 +74,22 @@ func (d *Driver) lookup(name string) (golibvirt.StorageVol, error) {
 	return v, translate(err)
 }
 
+// cloneVolume makes volume name a copy of src, made by libvirtd on its
+// host. A qcow2 copy is converted, its backing chain flattened.
+func (d *Driver) cloneVolume(src golibvirt.StorageVol, name, format string) (golibvirt.StorageVol, error) {
+	vx := libvirtxml.StorageVolume{Name: name, Capacity: &libvirtxml.StorageVolumeSize{Value: 0, Unit: "bytes"},
+		Target: &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: format}}}
+	x, err := vx.Marshal()
+	if err != nil {
+		return golibvirt.StorageVol{}, err
+	}
+	dst, err := d.l.StorageVolCreateXMLFrom(d.pool, x, src, 0)
+	if err != nil {
+		return golibvirt.StorageVol{}, fmt.Errorf("copy volume %s to %s: %w", src.Name, name, translate(err))
+	}
+	return dst, nil
+}
+
 // deleteVolume removes a volume; a missing one is not an error.
 func (d *Driver) deleteVolume(name string) error {
 	v, err := d.lookup(name)

@@ -157,19 +157,10 @@ func (d *Driver) copySave(owner, standby, tag string) error {
 	if err != nil {
 		return fmt.Errorf("vm %s has no saved state %q: %w", owner, tag, err)
 	}
-	head, err := d.readVol(src, 0, saveHeaderLen)
-	if err != nil {
-		return fmt.Errorf("read saved state %q of vm %s: %w", tag, owner, err)
-	}
-	h, err := parseSaveHeader(head)
+	head, err := d.volHead(src)
 	if err != nil {
 		return fmt.Errorf("saved state %q of vm %s: %w", tag, owner, err)
 	}
-	data, err := d.readVol(src, saveHeaderLen, uint64(h.dataLen))
-	if err != nil {
-		return fmt.Errorf("read saved state %q of vm %s: %w", tag, owner, err)
-	}
-	head = append(head, data...)
 	uuid := make([]byte, 16)
 	rand.Read(uuid)
 	uuid[6], uuid[8] = uuid[6]&0x0f|0x40, uuid[8]&0x3f|0x80
@@ -177,20 +168,40 @@ func (d *Driver) copySave(owner, standby, tag string) error {
 	if err != nil {
 		return fmt.Errorf("saved state %q of vm %s: %w", tag, owner, err)
 	}
-	name := saveName(standby, tag)
-	vx := libvirtxml.StorageVolume{Name: name, Capacity: &libvirtxml.StorageVolumeSize{Value: 0, Unit: "bytes"},
-		Target: &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: "raw"}}}
-	x, err := vx.Marshal()
+	if err := d.cloneSave(src, saveName(standby, tag), newHead); err != nil {
+		return fmt.Errorf("saved state %q of vm %s as %s: %w", tag, owner, standby, err)
+	}
+	return nil
+}
+
+// volHead reads the header and data (domain XML, cookie) of save file
+// vol, through libvirtd's streams on a remote host.
+func (d *Driver) volHead(vol golibvirt.StorageVol) ([]byte, error) {
+	head, err := d.readVol(vol, 0, saveHeaderLen)
+	if err != nil {
+		return nil, err
+	}
+	h, err := parseSaveHeader(head)
+	if err != nil {
+		return nil, err
+	}
+	data, err := d.readVol(vol, saveHeaderLen, uint64(h.dataLen))
+	if err != nil {
+		return nil, err
+	}
+	return append(head, data...), nil
+}
+
+// cloneSave copies save file src to a new volume name (through libvirtd,
+// which copies it on its host) and writes head over its start.
+func (d *Driver) cloneSave(src golibvirt.StorageVol, name string, head []byte) error {
+	dst, err := d.cloneVolume(src, name, "raw")
 	if err != nil {
 		return err
 	}
-	dst, err := d.l.StorageVolCreateXMLFrom(d.pool, x, src, 0)
-	if err != nil {
-		return fmt.Errorf("copy saved state %q of vm %s: %w", tag, owner, translate(err))
-	}
-	if err := d.writeVolHead(dst, newHead); err != nil {
+	if err := d.writeVolHead(dst, head); err != nil {
 		d.deleteVolume(name)
-		return fmt.Errorf("write saved state %q of vm %s: %w", tag, standby, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
 }
