@@ -51,3 +51,14 @@ func TestParseHosts(t *testing.T) {
 		}
 	}
 }
+
+func TestByHost(t *testing.T) {
+	ts := []Trainee{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}}
+	got := byHost(ts, map[string]string{"a": "h1", "b": "h2", "c": "h1", "d": "h2"})
+	if len(got) != 2 || len(got[0]) != 2 || got[0][1].Name != "c" || got[1][0].Name != "b" {
+		t.Errorf("byHost = %+v", got)
+	}
+	if got := byHost(ts, nil); len(got) != 1 || len(got[0]) != 4 {
+		t.Errorf("byHost without hosts = %+v", got)
+	}
+}

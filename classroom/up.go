@@ -28,8 +28,9 @@ type UpOptions struct {
 }
 
 // Up brings up an instance of lab for each trainee not yet up. The first
-// goes up alone (it provisions, unless the host keeps the lab's golden
-// state), then the others adopt its golden state, Parallel at a time. One
+// on each host goes up before the others there (it provisions, unless the
+// host keeps the lab's golden state), then the others adopt its golden
+// state, Parallel at a time (times the hosts). One
 // trainee's failure does not stop the others; it is in the error at the
 // end. A room that does not fit in the host's memory is refused before
 // anything starts.
@@ -63,17 +64,48 @@ func (c *Class) Up(ctx context.Context, lab *labfile.Lab, opt UpOptions) error {
 		}
 	}
 	var rs []result
-	// One at a time until one is up: it leaves the golden state the
-	// others adopt, instead of each provisioning.
-	for len(todo) > 0 && ctx.Err() == nil {
-		r := c.each(ctx, todo[:1], 1, upOne(true))
-		rs, todo = append(rs, r...), todo[1:]
-		if r[0].err == nil {
-			break
+	// One at a time on each host until one is up there: it leaves the
+	// golden state the others on that host adopt, instead of each
+	// provisioning. The hosts' first instances go up side by side.
+	groups, rest := byHost(todo, where), []Trainee(nil)
+	for len(groups) > 0 && ctx.Err() == nil {
+		firsts := make([]Trainee, len(groups))
+		for i, g := range groups {
+			firsts[i] = g[0]
 		}
+		r := c.each(ctx, firsts, len(firsts), upOne(true))
+		rs = append(rs, r...)
+		var left [][]Trainee
+		for i, g := range groups {
+			switch {
+			case r[i].err == nil:
+				rest = append(rest, g[1:]...)
+			case len(g) > 1:
+				left = append(left, g[1:])
+			}
+		}
+		groups = left
 	}
-	rs = append(rs, c.each(ctx, todo, c.parallel(len(lab.VMs))*max(1, len(opt.Hosts)), upOne(false))...)
+	rs = append(rs, c.each(ctx, rest, c.parallel(len(lab.VMs))*max(1, len(opt.Hosts)), upOne(false))...)
 	return failed("up", lab.Name, rs)
+}
+
+// byHost groups trainees by the host where places them, in the order
+// each host first appears; one group when where is nil.
+func byHost(ts []Trainee, where map[string]string) [][]Trainee {
+	var groups [][]Trainee
+	index := map[string]int{}
+	for _, t := range ts {
+		h := where[t.Name]
+		i, ok := index[h]
+		if !ok {
+			i = len(groups)
+			index[h] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], t)
+	}
+	return groups
 }
 
 // notUp splits trainees into those whose instance of lab is still to
