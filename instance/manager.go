@@ -213,13 +213,20 @@ func (i *Instance) KeyFile() string { return filepath.Join(i.Dir, keyFile) }
 // by the background preparer of the standby that now runs the VM
 // (Manager.Share), which skips the guest's key exchange.
 func (i *Instance) Dial(ctx context.Context, vmName string) (*provision.SSH, error) {
-	v, ok := i.State.VMs[vmName]
+	_, ok := i.State.VMs[vmName]
 	if !ok {
 		return nil, fmt.Errorf("lab %s has no VM %q; it has %s", i.State.ID, vmName, strings.Join(i.State.VMNames(), ", "))
 	}
 	if s := i.dialShared(ctx, vmName); s != nil {
-		return s, nil
+		// The shared login's guest allows it ten sessions at once.
+		return s.WithFallback(func(ctx context.Context) (*provision.SSH, error) { return i.dialGuest(ctx, vmName) }), nil
 	}
+	return i.dialGuest(ctx, vmName)
+}
+
+// dialGuest logs in to VM vmName's guest through its SSH port.
+func (i *Instance) dialGuest(ctx context.Context, vmName string) (*provision.SSH, error) {
+	v := i.State.VMs[vmName]
 	cfg, err := i.sshConfig(ctx, vmName)
 	if err != nil {
 		return nil, err

@@ -2,8 +2,10 @@ package provision_test
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,5 +71,69 @@ func TestSharedConnection(t *testing.T) {
 	}
 	if _, err := provision.DialShared(ctx, sock, key); err == nil {
 		t.Error("the socket still answers")
+	}
+}
+
+// TestSharedFallsBack: a guest that allows a connection two sessions at
+// once (OpenSSH allows ten) refuses a third on the shared login; with a
+// fallback the third runs on a connection of its own, without it the
+// refusal is the error.
+func TestSharedFallsBack(t *testing.T) {
+	key, _ := clientKey(t)
+	srv := sshtest.Start(t, sshtest.Options{Handler: sshtest.Shell(t.TempDir()), MaxSessions: 2})
+	guest := dial(t, srv.Addr, key, &provision.HostKeys{})
+	sock := filepath.Join(t.TempDir(), "shared.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go provision.Share(ctx, guest, sock, key)
+	var s *provision.SSH
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if s, err = provision.DialShared(ctx, sock, key); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("dial the shared connection: %v", err)
+	}
+	defer s.Close()
+	// Two sessions that wait for their input hold the guest's two.
+	var holds []*io.PipeWriter
+	var wg sync.WaitGroup
+	for range 2 {
+		r, w := io.Pipe()
+		holds = append(holds, w)
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Run(ctx, "cat >/dev/null", r, nil, nil) }()
+	}
+	defer func() {
+		for _, w := range holds {
+			w.Close()
+		}
+		wg.Wait()
+	}()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if n := strings.Count(strings.Join(srv.Requests(), "\n"), "exec cat"); n == 2 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the holding sessions did not start: %q", srv.Requests())
+		}
+	}
+	if _, err := s.Run(ctx, "true", nil, nil, nil); err == nil || !strings.Contains(err.Error(), "open failed") {
+		t.Errorf("a third session without a fallback: %v, want the guest's refusal", err)
+	}
+	dialled := 0
+	s.WithFallback(func(ctx context.Context) (*provision.SSH, error) {
+		dialled++
+		return provision.Dial(ctx, provision.SSHConfig{Addr: srv.Addr, Key: key, HostKeys: &provision.HostKeys{}})
+	})
+	for i := range 2 {
+		var out strings.Builder
+		if code, err := s.Run(ctx, "echo direct", nil, &out, nil); err != nil || code != 0 || out.String() != "direct\n" {
+			t.Errorf("session %d with a fallback: exit %d, %v, %q", i+3, code, err, out.String())
+		}
+	}
+	if dialled != 1 {
+		t.Errorf("the fallback dialled %d times, want once", dialled)
 	}
 }

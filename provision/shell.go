@@ -18,7 +18,7 @@ type Terminal struct {
 // Interactive runs cmd (a login shell when empty) with a pty and returns its
 // exit status. The caller puts its own terminal in raw mode.
 func (s *SSH) Interactive(ctx context.Context, cmd string, t Terminal, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	sess, err := s.client.NewSession()
+	sess, err := s.session(ctx)
 	if err != nil {
 		return -1, err
 	}

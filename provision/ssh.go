@@ -40,8 +40,50 @@ func (c SSHConfig) dial(ctx context.Context) (net.Conn, error) {
 // concurrent use: each Run opens its own session.
 type SSH struct {
 	client *ssh.Client
-	mu     sync.Mutex // guards sftp, started on first use
+	mu     sync.Mutex // guards sftp, started on first use, and direct
 	sftp   *sftp.Client
+	// fallback dials the guest itself, for a connection through a shared
+	// login (DialShared) whose guest refuses another session: sshd allows
+	// a connection ten at once (MaxSessions). direct is what it dialled.
+	fallback func(ctx context.Context) (*SSH, error)
+	direct   *SSH
+}
+
+// WithFallback has s open a session on a connection of its own, dialled
+// once by dial, when the guest refuses one on s (a shared login's guest
+// with as many sessions open as its sshd allows).
+func (s *SSH) WithFallback(dial func(ctx context.Context) (*SSH, error)) *SSH {
+	s.fallback = dial
+	return s
+}
+
+// session opens a session on s, or on the fallback connection when the
+// guest refuses it on s.
+func (s *SSH) session(ctx context.Context) (*ssh.Session, error) {
+	sess, err := s.client.NewSession()
+	var refused *ssh.OpenChannelError
+	if err == nil || s.fallback == nil || !errors.As(err, &refused) {
+		return sess, err
+	}
+	d, derr := s.directConn(ctx)
+	if derr != nil {
+		return nil, fmt.Errorf("%w (and dialled directly: %v)", err, derr)
+	}
+	return d.session(ctx)
+}
+
+// directConn is the fallback connection, dialled on first need.
+func (s *SSH) directConn(ctx context.Context) (*SSH, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.direct == nil {
+		d, err := s.fallback(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.direct = d
+	}
+	return s.direct, nil
 }
 
 var _ Runner = (*SSH)(nil)
@@ -129,6 +171,9 @@ func (s *SSH) Close() error {
 	if s.sftp != nil {
 		s.sftp.Close()
 	}
+	if s.direct != nil {
+		s.direct.Close()
+	}
 	return s.client.Close()
 }
 
@@ -136,7 +181,7 @@ func (s *SSH) Close() error {
 // only when the command could not be run or was cut off (connection lost,
 // ctx done); a non-zero exit is not an error.
 func (s *SSH) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	sess, err := s.client.NewSession()
+	sess, err := s.session(ctx)
 	if err != nil {
 		return -1, fmt.Errorf("open SSH session: %w", err)
 	}
@@ -178,6 +223,15 @@ func (s *SSH) sftpClient() (*sftp.Client, error) {
 		return s.sftp, nil
 	}
 	c, err := sftp.NewClient(s.client)
+	var refused *ssh.OpenChannelError
+	if err != nil && s.fallback != nil && errors.As(err, &refused) {
+		if s.direct == nil {
+			if s.direct, err = s.fallback(context.Background()); err != nil {
+				return nil, fmt.Errorf("start SFTP: %w", err)
+			}
+		}
+		c, err = sftp.NewClient(s.direct.client)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start SFTP: %w", err)
 	}

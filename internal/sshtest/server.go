@@ -38,6 +38,9 @@ type Options struct {
 	// NoSFTP refuses the sftp subsystem, which otherwise serves this
 	// machine's file system: for stand-in guests that must not write it.
 	NoSFTP bool
+	// MaxSessions refuses a connection's sessions beyond this many open at
+	// once, as OpenSSH's sshd does (10 by default there); 0 is no limit.
+	MaxSessions int
 }
 
 // Server is a running test server; it stops when the test ends.
@@ -200,9 +203,21 @@ func (s *Server) handleConn(c net.Conn, cfg *ssh.ServerConfig) {
 		return
 	}
 	go ssh.DiscardRequests(reqs)
+	var mu sync.Mutex
+	sessions := 0
 	for nc := range chans {
 		if nc.ChannelType() != "session" {
 			nc.Reject(ssh.UnknownChannelType, "only sessions")
+			continue
+		}
+		mu.Lock()
+		full := s.opt.MaxSessions > 0 && sessions >= s.opt.MaxSessions
+		if !full {
+			sessions++
+		}
+		mu.Unlock()
+		if full {
+			nc.Reject(ssh.Prohibited, "open failed")
 			continue
 		}
 		ch, creqs, err := nc.Accept()
@@ -213,6 +228,9 @@ func (s *Server) handleConn(c net.Conn, cfg *ssh.ServerConfig) {
 		go func() {
 			defer s.wg.Done()
 			s.session(ch, creqs)
+			mu.Lock()
+			sessions--
+			mu.Unlock()
 		}()
 	}
 }
