@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -46,11 +45,7 @@ func (m *Manager) Reset(ctx context.Context, id string) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A standby being warmed stops warming when a reset waits for it.
-	waiting := filepath.Join(dir, resetWaiting)
-	os.WriteFile(waiting, nil, 0o644)
 	unlock, err := lockDir(ctx, dir)
-	os.Remove(waiting)
 	if err != nil {
 		return nil, err
 	}

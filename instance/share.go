@@ -48,7 +48,7 @@ type sharedLogin struct {
 func (m *Manager) liveLogins(ctx context.Context, inst *Instance) []sharedLogin {
 	var out []sharedLogin
 	for _, n := range inst.State.VMNames() {
-		if inst.resetWaits() {
+		if inst.commandWaits() {
 			break // the instance's lock is wanted: no login is worth it
 		}
 		dom := inst.State.VMs[n].Domain

@@ -166,7 +166,7 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) (err error) {
 		// Standbys on a remote VM host stay cold: the warm-up's private
 		// forward and login there are not proven (CI: a reset waited 2
 		// minutes for one and gave up).
-		if w, ok := drv.(vm.Warmer); ok && !m.NoWarm && !inst.resetWaits() && st.Connect == "" {
+		if w, ok := drv.(vm.Warmer); ok && !m.NoWarm && !inst.commandWaits() && st.Connect == "" {
 			warmed := time.Now()
 			login, err := m.warmStandby(ctx, w, drv, inst, n, partner(v.Domain), m.Share)
 			if err != nil {
@@ -185,7 +185,7 @@ func (m *Manager) PrepareStandby(ctx context.Context, id string) (err error) {
 		}
 		m.progress("vm %s: standby %s ready in %.1fs%s", n, partner(v.Domain), time.Since(start).Seconds(), how)
 	}
-	if m.Share && !m.NoWarm && !inst.resetWaits() && st.Connect == "" {
+	if m.Share && !m.NoWarm && !inst.commandWaits() && st.Connect == "" {
 		logins = append(logins, m.liveLogins(ctx, inst)...)
 	}
 	return nil

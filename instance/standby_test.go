@@ -153,7 +153,18 @@ func TestLockWaitsForStandby(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { time.Sleep(200 * time.Millisecond); unlock() }()
+	// While the command waits, the standby's warm-up sees it (and would
+	// cut itself short); once it has the lock, no more.
+	inst := &Instance{Dir: dir}
+	waited := make(chan bool, 1)
+	go func() {
+		seen := false
+		for end := time.Now().Add(150 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			seen = seen || inst.commandWaits()
+		}
+		waited <- seen
+		unlock()
+	}()
 	start := time.Now()
 	u2, err := lockDir(context.Background(), dir)
 	if err != nil {
@@ -162,6 +173,12 @@ func TestLockWaitsForStandby(t *testing.T) {
 	u2()
 	if time.Since(start) < 150*time.Millisecond {
 		t.Error("lock was not held")
+	}
+	if !<-waited {
+		t.Error("a warm-up did not see the command waiting")
+	}
+	if inst.commandWaits() {
+		t.Error("the command still shows as waiting after it took the lock")
 	}
 	u3, _ := lockAs(context.Background(), dir, "reset", 0)
 	defer u3()

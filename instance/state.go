@@ -222,8 +222,17 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 // ErrBusy is returned when another vlab process holds an instance's lock.
 var ErrBusy = errors.New("instance is busy")
 
-// lockDir takes the instance's lock, failing at once when another vlab holds it.
-func lockDir(ctx context.Context, dir string) (func(), error) { return lockAs(ctx, dir, "", 0) }
+// lockDir takes the instance's lock for a command, failing at once when
+// another vlab holds it; a standby being warmed in the background holds it
+// for seconds, and cuts its warm-up short while the command waits
+// (commandWaits).
+func lockDir(ctx context.Context, dir string) (func(), error) {
+	waiting := filepath.Join(dir, commandWaiting)
+	os.WriteFile(waiting, nil, 0o644)
+	unlock, err := lockAs(ctx, dir, "", 0)
+	os.Remove(waiting)
+	return unlock, err
+}
 
 // StandbyLog is the file in an instance's folder where the background
 // standby preparation writes what it did.

@@ -113,7 +113,7 @@ func (m *Manager) warmStandby(ctx context.Context, w vm.Warmer, drv vm.Driver, i
 	// wait for the warm-up (or take the slow way).
 	go func() {
 		for wctx.Err() == nil {
-			if inst.resetWaits() {
+			if inst.commandWaits() {
 				cancel()
 				return
 			}
@@ -121,8 +121,8 @@ func (m *Manager) warmStandby(ctx context.Context, w vm.Warmer, drv vm.Driver, i
 		}
 	}()
 	for attempt := 0; ; attempt++ {
-		if inst.resetWaits() {
-			return nil, errResetWaits
+		if inst.commandWaits() {
+			return nil, errCommandWaits
 		}
 		port, err := freePort()
 		if err != nil {
@@ -130,8 +130,8 @@ func (m *Manager) warmStandby(ctx context.Context, w vm.Warmer, drv vm.Driver, i
 		}
 		cfg.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		err = w.Warm(wctx, standby, port, visit)
-		if err != nil && inst.resetWaits() {
-			err = errResetWaits
+		if err != nil && inst.commandWaits() {
+			err = errCommandWaits
 		}
 		if err == nil && keep {
 			return login, nil
@@ -146,16 +146,17 @@ func (m *Manager) warmStandby(ctx context.Context, w vm.Warmer, drv vm.Driver, i
 	}
 }
 
-// resetWaiting is the file a reset makes in the instance's folder while it
-// waits for the lock (Reset).
-const resetWaiting = "reset-waiting"
+// commandWaiting is the file a command (reset, up, down, destroy) makes in
+// the instance's folder while it waits for the lock (lockDir): a standby
+// being warmed cuts its warm-up short for it.
+const commandWaiting = "command-waiting"
 
-var errResetWaits = errors.New("a reset is waiting for it")
+var errCommandWaits = errors.New("a command is waiting for it")
 
-// resetWaits tells whether a reset waits for the instance's lock now: a
-// file left by one that was killed counts for standbyWait only.
-func (i *Instance) resetWaits() bool {
-	fi, err := os.Stat(filepath.Join(i.Dir, resetWaiting))
+// commandWaits tells whether a command waits for the instance's lock now:
+// a file left by one that was killed counts for standbyWait only.
+func (i *Instance) commandWaits() bool {
+	fi, err := os.Stat(filepath.Join(i.Dir, commandWaiting))
 	return err == nil && time.Since(fi.ModTime()) < standbyWait
 }
 
