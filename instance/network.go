@@ -74,7 +74,8 @@ func hostsBlock(lab *labfile.Lab) string {
 }
 
 // guestSetup names each VM in /etc/hostname and adds the lab's names to
-// its /etc/hosts, so that VMs reach each other by name.
+// its /etc/hosts, so that VMs reach each other by name; and gives it the
+// root disk and disks its lab asks for (diskScript).
 func (m *Manager) guestSetup(ctx context.Context, inst *Instance, lab *labfile.Lab) error {
 	block := "# vlab lab networks\n"
 	if len(lab.Networks) > 0 {
@@ -93,10 +94,20 @@ func (m *Manager) guestSetup(ctx context.Context, inst *Instance, lab *labfile.L
 			"sed -i '/^# vlab lab networks$/,$d' /etc/hosts && cat >> /etc/hosts"
 		var out strings.Builder
 		code, err := s.Run(ctx, cmd, strings.NewReader(own), &out, &out)
-		s.Close()
 		if err != nil || code != 0 {
+			s.Close()
 			return fmt.Errorf("set up /etc/hosts in vm %s: exit %d %v %s", n, code, err, out.String())
 		}
+		v, _ := lab.VM(n)
+		if script := diskScript(v); script != "" {
+			out.Reset()
+			code, err = s.Run(ctx, "sh", strings.NewReader(script), &out, &out)
+			if err != nil || code != 0 {
+				s.Close()
+				return fmt.Errorf("set up the disks of vm %s: exit %d %v %s", n, code, err, strings.TrimSpace(out.String()))
+			}
+		}
+		s.Close()
 	}
 	return nil
 }

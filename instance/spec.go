@@ -20,5 +20,5 @@ func vmSpec(inst *Instance, v labfile.VM, img *images.Image, accel vm.Accel, pub
 	}
 	return vm.Spec{Name: DomainName(inst.State.UID, inst.State.ID, v.Name), Memory: v.Memory, CPUs: v.CPUs, Accel: accel, SSHPort: port,
 		Image:      vm.Image{Name: img.Name, Digest: img.Digest, Disk: img.Disk, Kernel: img.Kernel, Initrd: img.Initrd},
-		KernelArgs: args, Networks: networks, Labels: inst.State.vmLabels(v.Name)}
+		KernelArgs: args, Networks: networks, Labels: inst.State.vmLabels(v.Name), DiskBytes: v.RootBytes()}
 }

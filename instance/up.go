@@ -208,6 +208,9 @@ func (m *Manager) goldenKey(ctx context.Context, drv vm.Driver, lab *labfile.Lab
 	}
 	for _, v := range lab.VMs {
 		parts = append(parts, v.Name, v.Memory, v.CPUs, v.Networks, imgs[v.Name].Digest)
+		if v.Disk != "" || len(v.Disks) > 0 {
+			parts = append(parts, v.RootBytes(), v.Disks) // only then: other labs' keys stay as they were
+		}
 		if p != nil {
 			k, err := p.Key(ctx, lab, v.Name, imgs[v.Name])
 			if err != nil {

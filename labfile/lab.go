@@ -63,6 +63,11 @@ type VM struct {
 	// Names are service names that resolve to the VM in every VM of the
 	// lab (its /etc/hosts), such as upload.example.org for the edge.
 	Names []string `yaml:"names,omitempty"`
+	// Disk is the size of the VM's root disk (e.g. 10G), at least its
+	// image's; its filesystem grows to fill it. Empty keeps the image's.
+	Disk string `yaml:"disk,omitempty"`
+	// Disks are filesystems of their own, each mounted at a path.
+	Disks []Disk `yaml:"disks,omitempty"`
 }
 
 // Network is a lab-internal network joining some of the lab's VMs; the host

@@ -147,6 +147,7 @@ func (v *validator) vms() {
 				v.errf(p.with("networks", j), "unknown network %q; declare it under networks:", n)
 			}
 		}
+		v.disks(p, vm)
 		for j, s := range vm.Provision {
 			v.step(p.with("provision", j), s)
 		}

@@ -52,6 +52,9 @@ type Spec struct {
 	Networks []string
 	// Labels are recorded with the VM so that vlab can find its VMs again.
 	Labels map[string]string
+	// DiskBytes is the size of the VM's disk, at least its image's; 0
+	// keeps the image's. The guest grows its filesystem to it.
+	DiskBytes uint64
 }
 
 // Validate reports the first thing wrong with a spec.

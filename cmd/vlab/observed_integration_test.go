@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,6 +42,13 @@ func TestIntegrationObservedLab(t *testing.T) {
 	t.Cleanup(func() { v("destroy", "observed", "-i", id) })
 	if code, out, errOut := v("test", "observed", "-i", id, "--keep"); code != 0 {
 		t.Fatalf("vlab test observed: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// web's root disk is the 7G its lab asks for (the image's is 6G), and
+	// its /srv a 64M filesystem of its own (a loop device), back from the
+	// golden state like the rest.
+	if out := must("ssh", "observed", "-i", id, "web", "--", "df -BM --output=size / /srv | tail -n 2 | tr -d ' M'; findmnt -no SOURCE /srv"); !diskSizes(out) {
+		t.Errorf("web's disks (root size, /srv size, /srv's device): %q", out)
 	}
 
 	// The lab network: web has its address there and knows watch by name;
@@ -89,4 +97,17 @@ func TestIntegrationObservedLab(t *testing.T) {
 	if nets, _ := exec.Command("virsh", "-c", "qemu:///system", "net-list", "--all", "--name").CombinedOutput(); strings.Contains(string(nets), "-"+id+"-net-") {
 		t.Errorf("destroy left the lab network: %s", nets)
 	}
+}
+
+// diskSizes tells whether out (df's sizes in MiB of / and /srv, then
+// /srv's device) shows a root grown past the image's 6G and a /srv of
+// 64M on a loop device.
+func diskSizes(out string) bool {
+	f := strings.Fields(out)
+	if len(f) != 3 {
+		return false
+	}
+	root, err1 := strconv.Atoi(f[0])
+	srv, err2 := strconv.Atoi(f[1])
+	return err1 == nil && err2 == nil && root > 6400 && root < 7200 && srv > 40 && srv <= 64 && strings.HasPrefix(f[2], "/dev/loop")
 }

@@ -33,6 +33,10 @@ func (d *Driver) Create(ctx context.Context, spec vm.Spec) error {
 	if err != nil {
 		return err
 	}
+	if spec.DiskBytes > 0 && spec.DiskBytes < size {
+		return fmt.Errorf("vm %s: a disk of %d MiB is smaller than image %s's %d MiB", spec.Name, spec.DiskBytes>>20, spec.Image.Name, size>>20)
+	}
+	size = max(size, spec.DiskBytes)
 	overlay := overlayName(spec.Name)
 	if err := d.createVolume(overlay, "qcow2", size, base.disk); err != nil {
 		return fmt.Errorf("vm %s: %w", spec.Name, err)

@@ -129,6 +129,9 @@ func (d *Driver) Create(ctx context.Context, spec vm.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	if spec.DiskBytes > 0 {
+		return fmt.Errorf("vm %s: a disk size of its own (vms[].disk) is not made by the vagrant driver, whose VMs keep their box's; use the libvirt driver", spec.Name)
+	}
 	if st, err := d.Domains.State(ctx, spec.Name); err != nil {
 		return err
 	} else if st != vm.StateAbsent {
