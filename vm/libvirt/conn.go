@@ -61,7 +61,6 @@ type api interface {
 	StorageVolLookupByName(p golibvirt.StoragePool, name string) (golibvirt.StorageVol, error)
 	StorageVolGetPath(v golibvirt.StorageVol) (string, error)
 	StorageVolGetInfo(v golibvirt.StorageVol) (int8, uint64, uint64, error)
-	StorageVolGetXMLDesc(v golibvirt.StorageVol, flags uint32) (string, error)
 	StorageVolDelete(v golibvirt.StorageVol, flags golibvirt.StorageVolDeleteFlags) error
 	StorageVolUpload(v golibvirt.StorageVol, r io.Reader, offset, length uint64, flags golibvirt.StorageVolUploadFlags) error
 	StorageVolDownload(v golibvirt.StorageVol, w io.Writer, offset, length uint64, flags golibvirt.StorageVolDownloadFlags) error

@@ -2,7 +2,6 @@ package libvirt
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"path/filepath"
 	"sort"
@@ -135,18 +134,6 @@ func (f *fakeLibvirt) StorageVolGetInfo(v golibvirt.StorageVol) (int8, uint64, u
 	}
 	size := max(x.capacity, uint64(len(x.data)))
 	return 0, size, uint64(len(x.data)), nil
-}
-
-// StorageVolGetXMLDesc describes a volume with the one timestamp vlab
-// reads, its modification time (fixed in the fake).
-func (f *fakeLibvirt) StorageVolGetXMLDesc(v golibvirt.StorageVol, _ uint32) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	x, err := f.vol(v)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("<volume><name>%s</name><target><path>%s</path><timestamps><mtime>1700000000.25</mtime></timestamps></target></volume>", v.Name, x.path), nil
 }
 
 func (f *fakeLibvirt) StorageVolDelete(v golibvirt.StorageVol, _ golibvirt.StorageVolDeleteFlags) error {

@@ -41,9 +41,11 @@ func (d *Driver) Fingerprint(ctx context.Context) (string, error) {
 // disk (an overlay of the base image). A VM adopts an entry through its
 // own copy of the save file, rewritten to its name, labels, networks and
 // port, on an overlay of the entry's disk; instances come and go, the
-// entry stays until removed. Where vlab reaches the pool's files itself
-// (this machine, as root) it copies them; elsewhere (a remote host, or a
-// member of the libvirt group) libvirtd does, golden_remote.go.
+// entry stays until removed. The store is kept only where vlab reaches the
+// pool's files itself (this machine, as root): on a remote host, or for a
+// member of the libvirt group, every instance provisions. (Through
+// libvirtd it would read save-file headers through go-libvirt's volume
+// downloads, which can hang the connection: readVol.)
 
 const goldenPrefix = "vlab-golden-"
 
@@ -62,7 +64,7 @@ func goldenDisk(t string) string { return t + ".disk.qcow2" }
 // its save file is.
 func (d *Driver) PublishGolden(ctx context.Context, name, tag, key string) error {
 	if !d.direct {
-		return d.publishThroughLibvirt(name, tag, key)
+		return nil
 	}
 	t := goldenName(key)
 	if _, err := os.Stat(d.path(goldenSave(t))); err == nil {
@@ -113,7 +115,7 @@ func (d *Driver) publishedHead(head []byte, key string) (out []byte, frozen stri
 func (d *Driver) AdoptGolden(ctx context.Context, key string, spec vm.Spec, tag string) error {
 	t := goldenName(key)
 	if !d.direct {
-		return d.adoptThroughLibvirt(key, spec, tag)
+		return fmt.Errorf("golden state %s: %w (kept only on this machine)", t, vm.ErrNotFound)
 	}
 	if _, err := os.Stat(d.path(goldenSave(t))); err != nil {
 		return fmt.Errorf("golden state %s: %w", t, vm.ErrNotFound)
@@ -154,7 +156,7 @@ func (d *Driver) adoptedHead(head []byte, spec vm.Spec) ([]byte, error) {
 // Goldens lists the store's entries.
 func (d *Driver) Goldens(ctx context.Context) ([]vm.GoldenInfo, error) {
 	if !d.direct {
-		return d.goldensThroughLibvirt()
+		return nil, nil
 	}
 	saves, err := filepath.Glob(d.path(goldenPrefix + "*.save"))
 	if err != nil {
@@ -190,15 +192,10 @@ func (d *Driver) Goldens(ctx context.Context) ([]vm.GoldenInfo, error) {
 // on overlays of the disk until they are destroyed (the disk's file stays
 // open in their QEMU; their next restore fails and provisions anew).
 func (d *Driver) RemoveGolden(ctx context.Context, key string) error {
-	t := goldenName(key)
 	if !d.direct {
-		for _, v := range []string{goldenSave(t), goldenDisk(t)} {
-			if err := d.deleteVolume(v); err != nil {
-				return fmt.Errorf("remove golden state %s: %w", t, err)
-			}
-		}
 		return nil
 	}
+	t := goldenName(key)
 	for _, v := range []string{goldenSave(t), goldenSave(t) + ".part", goldenDisk(t), goldenDisk(t) + ".part"} {
 		if err := os.Remove(d.path(v)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove golden state %s: %w", t, err)
