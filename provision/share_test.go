@@ -26,17 +26,7 @@ func TestSharedConnection(t *testing.T) {
 	defer cancel()
 	served := make(chan error, 1)
 	go func() { served <- provision.Share(ctx, guest, sock, key) }()
-	var s *provision.SSH
-	var err error
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if s, err = provision.DialShared(ctx, sock, key); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("dial the shared connection: %v", err)
-	}
-	defer s.Close()
+	s := dialShared(t, ctx, sock, key)
 	for i := 0; i < 2; i++ {
 		var out, errOut strings.Builder
 		code, err := s.Run(ctx, "read x; echo got $x; echo oops >&2; exit 3", strings.NewReader("hello\n"), &out, &errOut)
@@ -86,17 +76,7 @@ func TestSharedFallsBack(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go provision.Share(ctx, guest, sock, key)
-	var s *provision.SSH
-	var err error
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if s, err = provision.DialShared(ctx, sock, key); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("dial the shared connection: %v", err)
-	}
-	defer s.Close()
+	s := dialShared(t, ctx, sock, key)
 	// Two sessions that wait for their input hold the guest's two.
 	var holds []*io.PipeWriter
 	var wg sync.WaitGroup
@@ -136,4 +116,19 @@ func TestSharedFallsBack(t *testing.T) {
 	if dialled != 1 {
 		t.Errorf("the fallback dialled %d times, want once", dialled)
 	}
+}
+
+// dialShared dials the shared connection on sock once it serves.
+func dialShared(t *testing.T, ctx context.Context, sock string, key []byte) *provision.SSH {
+	t.Helper()
+	var s *provision.SSH
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if s, err = provision.DialShared(ctx, sock, key); err == nil {
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+	}
+	t.Fatalf("dial the shared connection: %v", err)
+	return nil
 }
