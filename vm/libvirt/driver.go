@@ -236,43 +236,6 @@ func (d *Driver) Snapshot(ctx context.Context, name, tag string) error {
 	return d.Restore(ctx, name, tag)
 }
 
-// savedDefinition is the definition a running VM's saved state must
-// record when libvirt's own would be wrong; none otherwise. A VM that took
-// over from its standby serves SSH through the forward TakeOver added in
-// QEMU: its live definition has none (its persistent one has it), and a
-// state saved with the live one would restore unreachable.
-func (d *Driver) savedDefinition(dom golibvirt.Domain) (golibvirt.OptString, error) {
-	lx, err := d.l.DomainGetXMLDesc(dom, golibvirt.DomainXMLMigratable)
-	if err != nil {
-		return nil, translate(err)
-	}
-	var live libvirtxml.Domain
-	if err := live.Unmarshal(lx); err != nil {
-		return nil, err
-	}
-	if forwardPort(&live) != 0 {
-		return nil, nil
-	}
-	ix, err := d.l.DomainGetXMLDesc(dom, golibvirt.DomainXMLInactive)
-	if err != nil {
-		return nil, translate(err)
-	}
-	var persistent libvirtxml.Domain
-	if err := persistent.Unmarshal(ix); err != nil {
-		return nil, err
-	}
-	port := forwardPort(&persistent)
-	if port == 0 {
-		return nil, nil
-	}
-	setForwardPort(&live, port)
-	x, err := live.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	return golibvirt.OptString{x}, nil
-}
-
 // savedDisk returns the disk path recorded in a save file.
 func (d *Driver) savedDisk(name, tag string) (string, error) {
 	if _, err := d.lookup(saveName(name, tag)); err != nil {
