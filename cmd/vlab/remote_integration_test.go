@@ -70,6 +70,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 AllowTcpForwarding yes
 AllowStreamLocalForwarding yes
+Subsystem sftp internal-sftp
 LogLevel DEBUG1
 `, port, dir)),
 	}
@@ -143,7 +144,20 @@ func TestIntegrationRemoteHost(t *testing.T) {
 	const id = "remote"
 	defer vlab(t, "destroy", "hello", "-i", id)
 
-	mustVlab(t, "--connect", uri, "up", "hello", "-i", id)
+	// The host's golden store is reached over SFTP on the same SSH
+	// connection: a lab it keeps is adopted, one it lacks is provisioned
+	// and kept.
+	kept := strings.Contains(mustVlab(t, "--connect", uri, "golden", "list"), "hello ")
+	code, _, errOut := vlab(t, "--connect", uri, "up", "hello", "-i", id)
+	if code != 0 {
+		t.Fatalf("up on the remote host: exit %d\n%s", code, errOut)
+	}
+	if adopted := strings.Contains(errOut, "from the host's golden state"); adopted != kept {
+		t.Errorf("up on a remote host that keeps hello's golden state: %v; adopted it: %v\n%s", kept, adopted, errOut)
+	}
+	if !strings.Contains(mustVlab(t, "--connect", uri, "golden", "list"), "hello ") {
+		t.Error("the remote host's golden store lacks hello after its up")
+	}
 	st, err := instance.LoadState(instanceDir(t, instance.Home{Dir: os.Getenv("VLAB_HOME")}, id))
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +187,7 @@ func TestIntegrationRemoteHost(t *testing.T) {
 
 	// With the host's sshd gone, commands fail with one line naming it.
 	stop()
-	code, _, errOut := vlab(t, "ssh", "hello", "-i", id, "--", "true")
+	code, _, errOut = vlab(t, "ssh", "hello", "-i", id, "--", "true")
 	if code == 0 || !strings.Contains(errOut, "127.0.0.1") || strings.Count(strings.TrimSpace(errOut), "\n") > 1 {
 		t.Errorf("ssh with the libvirt host unreachable: exit %d, stderr %q; want one line naming the host", code, errOut)
 	}

@@ -42,6 +42,16 @@ func TestIntegrationTraineeAccess(t *testing.T) {
 	mustVlab(t, "class", "up", "hello", "--trainees", "alice,bob", "--hosts", "qemu:///system,"+second)
 	t.Cleanup(func() { vlab(t, "class", "destroy", "hello") })
 	onHosts(t, second, virsh2)
+	// The second host keeps the golden state its instance saved (over
+	// SFTP), and the next instance of the lab there starts from it.
+	if out := mustVlab(t, "--connect", second, "golden", "list"); !strings.Contains(out, "hello ") {
+		t.Errorf("the second host's golden store:\n%s", out)
+	}
+	code, _, errOut := vlab(t, "--connect", second, "up", "hello", "-i", "second-host-again")
+	if code != 0 || !strings.Contains(errOut, "from the host's golden state") || strings.Contains(errOut, "provisioning") {
+		t.Errorf("a second instance on the second host: exit %d\n%s", code, errOut)
+	}
+	vlab(t, "destroy", "hello", "-i", "second-host-again")
 
 	keys := filepath.Join(dir, "keys")
 	os.Mkdir(keys, 0o755)

@@ -15,6 +15,7 @@ import (
 	golibvirt "github.com/digitalocean/go-libvirt"
 	"github.com/digitalocean/go-libvirt/socket"
 	"github.com/digitalocean/go-libvirt/socket/dialers"
+	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/vlab-dev/vlab/vm"
@@ -111,9 +112,14 @@ type Driver struct {
 	pool golibvirt.StoragePool
 	dir  string      // pool directory on the libvirt host
 	ssh  *ssh.Client // the connection to a remote libvirt host, or nil
-	// direct reads and writes pool files on this machine's file system
-	// instead of through libvirt's streams (see volio.go).
-	direct bool
+	// files reaches the pool's folder without libvirtd (poolfiles.go), or
+	// is nil; local says it is this machine's, where vlab copies files
+	// itself (on a remote host libvirtd copies them there).
+	files poolFiles
+	local bool
+	sftp  *sftp.Client
+	// filesWhy says why a remote host's pool files go through libvirtd.
+	filesWhy string
 }
 
 var (
@@ -160,14 +166,27 @@ func Connect(ctx context.Context, opt Options) (*Driver, error) {
 		d.Close()
 		return nil, err
 	}
-	// The pool's files are read and written directly only on this
-	// machine and by a user who may (root: the pool is libvirt's); a
-	// member of the libvirt group goes through libvirt as before.
-	d.direct = t.ssh == "" && opt.Socket == "" && t.socket == "" && unix.Access(d.dir, unix.R_OK|unix.W_OK|unix.X_OK) == nil
+	// The pool's files are read and written directly on this machine by
+	// a user who may (root: the pool is libvirt's; a member of the
+	// libvirt group goes through libvirtd), and over SFTP on a remote
+	// host whose login may.
+	switch {
+	case t.ssh == "" && opt.Socket == "" && t.socket == "" && unix.Access(d.dir, unix.R_OK|unix.W_OK|unix.X_OK) == nil:
+		d.files, d.local = localFiles{}, true
+	case d.ssh != nil:
+		if d.sftp, err = remoteFiles(d.ssh, d.dir); err == nil {
+			d.files = sftpFiles{d.sftp}
+		} else {
+			d.filesWhy = err.Error()
+		}
+	}
 	return d, nil
 }
 
 func (d *Driver) closeSSH() {
+	if d.sftp != nil {
+		d.sftp.Close()
+	}
 	if d.ssh != nil {
 		d.ssh.Close()
 	}

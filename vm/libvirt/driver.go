@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -193,8 +192,10 @@ func (d *Driver) ConsoleTail(ctx context.Context, name string, n int) (string, e
 	if err != nil {
 		return "", translate(err)
 	}
-	if fi, err := os.Stat(d.path(v.Name)); err == nil && d.direct {
-		size = uint64(fi.Size()) // libvirt's figure waits for a pool refresh
+	if d.files != nil {
+		if fi, err := d.files.Stat(d.path(v.Name)); err == nil {
+			size = uint64(fi.Size()) // libvirt's figure waits for a pool refresh
+		}
 	}
 	var off uint64
 	if size > 64<<10 {

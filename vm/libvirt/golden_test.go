@@ -18,7 +18,7 @@ import (
 func goldenPool(t *testing.T) (*Driver, string) {
 	t.Helper()
 	dir := t.TempDir()
-	d := &Driver{dir: dir, direct: true, l: newFake()}
+	d := &Driver{dir: dir, files: localFiles{}, local: true, l: newFake()}
 	spec := vm.Spec{Name: "vlab-a1-shop-web", Memory: 256, CPUs: 1, SSHPort: 20001, Accel: vm.AccelTCG,
 		Networks: []string{"vlab-a1-shop-net-back"}, Labels: map[string]string{"uid": "a1", "vm": "web"}}
 	x, err := domainXML(spec, files{disk: filepath.Join(dir, "vlab-a1-shop-web.run-1.qcow2"), console: filepath.Join(dir, "vlab-a1-shop-web.console")})

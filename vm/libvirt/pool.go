@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -263,7 +264,7 @@ func virtualSize(path string) (uint64, error) {
 
 type ctxReader struct {
 	ctx context.Context
-	r   *os.File
+	r   io.Reader
 }
 
 func (c ctxReader) Read(p []byte) (int, error) {

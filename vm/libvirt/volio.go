@@ -13,13 +13,15 @@ import (
 // tails). go-libvirt's streams can deadlock when a stream's last packet
 // races its caller's return (digitalocean/go-libvirt#241; seen here as a
 // standby preparation hung in its second header download, holding the
-// instance's lock). On this machine the pool is a folder vlab can read and
-// write itself, so streams are used only for a remote host.
+// instance's lock, and as a remote host's golden store hung in a full
+// test run). So they go through the pool's files wherever vlab reaches
+// them (this machine; a remote host over SFTP, poolfiles.go), and through
+// libvirtd's streams only where it does not.
 
 // readVol returns n bytes of volume vol from off.
 func (d *Driver) readVol(vol golibvirt.StorageVol, off, n uint64) ([]byte, error) {
-	if d.direct {
-		f, err := os.Open(d.path(vol.Name))
+	if d.files != nil {
+		f, err := d.files.Open(d.path(vol.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -46,19 +48,24 @@ func (d *Driver) readVol(vol golibvirt.StorageVol, off, n uint64) ([]byte, error
 
 // writeVolHead overwrites the start of volume vol with data.
 func (d *Driver) writeVolHead(vol golibvirt.StorageVol, data []byte) error {
-	if d.direct {
-		f, err := os.OpenFile(d.path(vol.Name), os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		if _, err := f.WriteAt(data, 0); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+	if d.files != nil {
+		return d.writeHead(vol.Name, data)
 	}
 	if err := d.l.StorageVolUpload(vol, bytes.NewReader(data), 0, uint64(len(data)), 0); err != nil {
 		return fmt.Errorf("%w", translate(err))
 	}
 	return nil
+}
+
+// writeHead overwrites the start of the pool's file name with data.
+func (d *Driver) writeHead(name string, data []byte) error {
+	f, err := d.files.OpenFile(d.path(name), os.O_WRONLY)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(data, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

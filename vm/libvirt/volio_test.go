@@ -12,7 +12,7 @@ import (
 // directly, without libvirt's streams.
 func TestDirectVolumeIO(t *testing.T) {
 	dir := t.TempDir()
-	d := &Driver{dir: dir, direct: true, l: newFake()} // the fake has no such volume: a stream would fail
+	d := &Driver{dir: dir, files: localFiles{}, local: true, l: newFake()} // the fake has no such volume: a stream would fail
 	os.WriteFile(filepath.Join(dir, "v.save"), []byte("0123456789"), 0o600)
 	vol := golibvirt.StorageVol{Name: "v.save"}
 	if b, err := d.readVol(vol, 2, 4); err != nil || string(b) != "2345" {
