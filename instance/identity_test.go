@@ -2,6 +2,7 @@ package instance
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"net"
 	"os"
@@ -222,4 +223,37 @@ func TestBootErrorConsoleSanitised(t *testing.T) {
 	if strings.ContainsRune(be.Msg, 0x1b) || strings.ContainsRune(be.Msg, 0x07) {
 		t.Errorf("console tail printed raw: %q", be.Msg)
 	}
+}
+
+// takenOnHost is a driver whose VM host (another machine) has the first
+// SSH port vlab picks for each VM taken, although it is free here.
+type takenOnHost struct {
+	bare
+	refused map[string]int
+}
+
+func (h takenOnHost) Create(ctx context.Context, spec vm.Spec) error {
+	if _, ok := h.refused[spec.Name]; !ok {
+		h.refused[spec.Name] = spec.SSHPort
+		return fmt.Errorf("vm %s: hostfwd 127.0.0.1:%d on the host: %w", spec.Name, spec.SSHPort, vm.ErrPortInUse)
+	}
+	return h.bare.Create(ctx, spec)
+}
+
+// TestPortTakenOnTheVMHost: ports are chosen free on this machine, but
+// bound on the VM's host; one taken there moves the VM to another port.
+func TestPortTakenOnTheVMHost(t *testing.T) {
+	e := newEnv(t)
+	refused := map[string]int{}
+	e.m.Driver = opener(takenOnHost{bare{e.drv}, refused})
+	inst := e.up(t, e.m)
+	v := inst.State.VMs["web"]
+	if refused[v.Domain] == 0 || v.SSHPort == refused[v.Domain] {
+		t.Fatalf("web on port %d; the host refused %d", v.SSHPort, refused[v.Domain])
+	}
+	s, err := inst.Dial(context.Background(), "web")
+	if err != nil {
+		t.Fatalf("ssh to web on its second port: %v", err)
+	}
+	s.Close()
 }
