@@ -59,14 +59,15 @@ var Recipes = map[string]Recipe{
 			// vlab sets the clock through it after a restore, with no login.
 			"qemu-guest-agent",
 			// The kit's roles' packages: the edge's nginx (kit/puppet,
-			// profile::nginx_edge) and the database role's MariaDB
-			// (profile::mariadb). Installed here, natively, because dpkg under
+			// profile::nginx_edge), the database role's MariaDB
+			// (profile::mariadb) and the cache role's Varnish
+			// (profile::varnish). Installed here, natively, because dpkg under
 			// TCG takes from half a minute (nginx) to minutes (MariaDB); their
 			// services are disabled (DisabledServices) until a role enables
 			// them. A lab that pins other versions installs them over these.
-			"nginx", "mariadb-server", "mariadb-client",
+			"nginx", "mariadb-server", "mariadb-client", "varnish",
 		},
-		DisabledServices: []string{"nginx.service", "mariadb.service"},
+		DisabledServices: []string{"nginx.service", "mariadb.service", "varnish.service", "varnishncsa.service"},
 		DiskSize:         "6G",
 	},
 }

@@ -9,8 +9,10 @@
 package kit
 
 import (
+	"bytes"
 	_ "embed"
 	"regexp"
+	"strconv"
 )
 
 //go:embed history.bundle
@@ -30,7 +32,7 @@ func ValidTag(s string) bool { return tagPattern.MatchString(s) }
 
 // Latest is the newest kit revision: what a new lab pins. `go test ./kit`
 // fails when it is not the history's newest tag.
-const Latest = "kit-5"
+const Latest = "kit-6"
 
 // A Role is one of the kit's roles, as a lab names it in a puppet step.
 type Role struct {
@@ -45,4 +47,35 @@ var Roles = []Role{
 	{"edge", "kit-1", "nginx in front of application servers: sites, rate limits, long-polls"},
 	{"web", "kit-3", "the edge and a small static application server on one node"},
 	{"db", "kit-4", "MariaDB: the primary of a section, or a replica of it"},
+	{"cache", "kit-6", "a CDN cache node: nginx terminating TLS in front of varnish, origins from hiera"},
+}
+
+// Released reports whether tag is a revision of the kit's history that
+// vlab carries (a tag in the bundle's list of references).
+func Released(tag string) bool {
+	if !ValidTag(tag) {
+		return false
+	}
+	head, _, _ := bytes.Cut(history, []byte("\n\n"))
+	return bytes.Contains(append(head, '\n'), []byte(" refs/tags/"+tag+"\n"))
+}
+
+// RoleAt finds role name as the kit has it at revision tag; false when
+// the kit has no such role, or not yet at that revision.
+func RoleAt(name, tag string) (Role, bool) {
+	n, ok := tagNumber(tag)
+	for _, r := range Roles {
+		if s, _ := tagNumber(r.Since); ok && r.Name == name && s <= n {
+			return r, true
+		}
+	}
+	return Role{}, false
+}
+
+func tagNumber(tag string) (int, bool) {
+	if !ValidTag(tag) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(tag[len("kit-"):])
+	return n, err == nil
 }

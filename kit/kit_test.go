@@ -97,3 +97,18 @@ func TestRoles(t *testing.T) {
 		}
 	}
 }
+
+func TestReleasedAndRoleAt(t *testing.T) {
+	if !Released("kit-1") || !Released(Latest) || Released("kit-99") || Released("v1") {
+		t.Errorf("Released: kit-1 %v, %s %v, kit-99 %v, v1 %v", Released("kit-1"), Latest, Released(Latest), Released("kit-99"), Released("v1"))
+	}
+	if _, ok := RoleAt("db", "kit-3"); ok {
+		t.Error("db at kit-3: it came in kit-4")
+	}
+	if r, ok := RoleAt("db", "kit-4"); !ok || r.Name != "db" {
+		t.Errorf("db at kit-4: %v %v", r, ok)
+	}
+	if _, ok := RoleAt("nosuch", Latest); ok {
+		t.Error("a role the kit does not have")
+	}
+}

@@ -53,6 +53,8 @@ func (v *validator) puppetStep(p path, pp *Puppet) {
 	switch {
 	case pp.Kit != "" && !kit.ValidTag(pp.Kit):
 		v.errf(p.with("kit"), "%q is not a kit revision such as kit-1 (scripts/kit-release lists them)", pp.Kit)
+	case pp.Kit != "" && !kit.Released(pp.Kit):
+		v.errf(p.with("kit"), "%s is not a released revision of the kit; the newest is %s (docs/KIT.md)", pp.Kit, kit.Latest)
 	case pp.Repo == "" && pp.Kit == "":
 		v.errf(p.with("repo"), "missing; a local path or a git URL, or kit: for vlab's kit")
 	case pp.Repo != "":
@@ -66,6 +68,9 @@ func (v *validator) puppetStep(p path, pp *Puppet) {
 	}
 	if pp.Kit != "" && !roleName.MatchString(pp.Role) {
 		v.errf(p.with("role"), "%q: a kit step names the VM's role, a puppet class name under role:: such as edge", pp.Role)
+	} else if _, ok := kit.RoleAt(pp.Role, pp.Kit); pp.Repo == "" && kit.Released(pp.Kit) && !ok {
+		// Commits of the lab's own (repo:) may add roles; the kit alone has its own.
+		v.errf(p.with("role"), "%q: the kit has no such role at %s (docs/KIT.md lists the roles and the revision each came in)", pp.Role, pp.Kit)
 	}
 	if pp.Role != "" && pp.Kit == "" && !roleName.MatchString(pp.Role) {
 		v.errf(p.with("role"), "%q is not a role name such as edge", pp.Role)

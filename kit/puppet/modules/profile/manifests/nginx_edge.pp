@@ -13,12 +13,17 @@
 #         /search: {rate: 1r/s, burst: 5}
 #         /: {rate: 50r/s, burst: 100, scope: global}
 #       tls: true
+#     old-names:
+#       server_name: "shop.example *.shop.example"
+#       redirect: https://www.shop.example
 #
 # A rate limit counts each client address on its own (scope: per-client,
 # the default) or every request together (scope: global). A site with
 # tls: true also terminates HTTPS on port 443, with a certificate of its
 # own for its first server name, made once on the node (self-signed EC P-256,
 # ten years: labs have no CA) in /etc/nginx/tls/<site>.{crt,key}.
+# A site with a redirect (kit-7) has no upstream: it answers every request
+# with 301 to the same path under that URL.
 class profile::nginx_edge (
   Hash    $sites,
   Variant[Integer, Enum['auto']] $worker_processes = 'auto',
@@ -72,6 +77,7 @@ class profile::nginx_edge (
         'name'        => $name,
         'server_name' => $site['server_name'],
         'upstream'    => $site['upstream'],
+        'redirect'    => $site['redirect'],
         'longpoll'    => $site['longpoll'],
         'rate_limits' => $site['rate_limits'] ? { undef => {}, default => $site['rate_limits'] },
         'tls'         => $tls,
