@@ -2,8 +2,8 @@ package instance
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
