@@ -1,9 +1,8 @@
 #!/bin/sh
 # A cheat: drop the redirect site by hand and ban. The portal loads, and
 # the other names now show it too instead of sending people to www.
-# vm: portal1
+# vm: cp-text
 rm /etc/nginx/sites-enabled/other-names
 systemctl reload nginx
-# vm: cp-text
 varnishadm ban req.url '~' .
 sleep 6

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Not enough: the origin is fixed, but the caches keep the redirect (1 day).
-# vm: portal1
+# vm: cp-text
 cd /etc/puppet/code/production
 git revert --no-edit HEAD
 puppet-run

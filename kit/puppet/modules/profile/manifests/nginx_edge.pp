@@ -22,8 +22,9 @@
 # tls: true also terminates HTTPS on port 443, with a certificate of its
 # own for its first server name, made once on the node (self-signed EC P-256,
 # ten years: labs have no CA) in /etc/nginx/tls/<site>.{crt,key}.
-# A site with a redirect (kit-7) has no upstream: it answers every request
-# with 301 to the same path under that URL.
+# A site with a redirect has no upstream: it answers every request with
+# 301 to the same path under that URL. A site listens on port 80, or on
+# its port: (an origin behind a cache on the same node).
 class profile::nginx_edge (
   Hash    $sites,
   Variant[Integer, Enum['auto']] $worker_processes = 'auto',
@@ -81,6 +82,7 @@ class profile::nginx_edge (
         'longpoll'    => $site['longpoll'],
         'rate_limits' => $site['rate_limits'] ? { undef => {}, default => $site['rate_limits'] },
         'tls'         => $tls,
+        'port'        => $site['port'] ? { undef => 80, default => $site['port'] },
       }),
       require => Package['nginx'],
       notify  => Service['nginx'],
