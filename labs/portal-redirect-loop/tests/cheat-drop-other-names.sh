@@ -4,5 +4,6 @@
 # vm: cp-text
 rm /etc/nginx/sites-enabled/other-names
 systemctl reload nginx
+sleep 3 # nginx's old workers finish; a ban before would cache their answer again
 varnishadm ban req.url '~' .
 sleep 6
