@@ -28,8 +28,10 @@ var partClues = []struct {
 	name, role, need string
 	re               *regexp.Regexp
 }{
-	{"edge", "edge", "a TLS terminator, cache or proxy in front of the application",
-		words(`varnish`, `ats`, `trafficserver`, `traffic server`, `envoy`, `lvs`, `pybal`, `cdn`, `caches?`, `caching`, `edge`, `nginx`, `haproxy`, `tls`, `https`, `waf`, `firewall`, `rate[\s-]*limit\w*`, `throttl\w*`, `load[\s-]*balancers?`, `proxy`, `proxies`, `429`)},
+	{"cache", "cache", "a cache node: TLS on nginx in front of varnish, the origins from hiera",
+		words(`varnish`, `ats`, `trafficserver`, `traffic server`, `cdn`, `content delivery network`, `caches?`, `caching`, `cached`)},
+	{"edge", "edge", "a TLS terminator or proxy in front of the application",
+		words(`envoy`, `lvs`, `pybal`, `edge`, `nginx`, `haproxy`, `tls`, `https`, `waf`, `firewall`, `rate[\s-]*limit\w*`, `throttl\w*`, `load[\s-]*balancers?`, `proxy`, `proxies`, `429`)},
 	{"app", "", "an application server (the kit's app role with MediaWiki is not built yet: its `web` role is a small static site behind nginx)",
 		words(`mediawiki`, `php\w*`, `apache`, `[a-z]+-api`, `api`, `app ?servers?`, `appservers?`, `application servers?`, `api servers?`, `hhvm`, `app`, `application`)},
 	{"db", "db", "MariaDB, a primary and its replicas",
@@ -57,6 +59,11 @@ func (r *Report) Parts() []Part {
 			}
 		}
 		if len(seen) == 0 {
+			continue
+		}
+		if c.name == "edge" && len(parts) > 0 && parts[len(parts)-1].Role == "cache" {
+			// The kit's cache node is an edge too: its words are the cache's.
+			parts[len(parts)-1].Words = append(parts[len(parts)-1].Words, seen...)
 			continue
 		}
 		p := Part{VMs: []string{c.name}, Role: c.role, Need: c.need, Words: seen}
