@@ -180,6 +180,19 @@ func (m *Manager) Goldens(ctx context.Context) ([]vm.GoldenInfo, error) {
 	return g.Goldens(ctx)
 }
 
+// NoGoldenStore says why the host keeps no golden states, "" when it
+// keeps them (or its driver has no such limit).
+func (m *Manager) NoGoldenStore(ctx context.Context) string {
+	drv, err := m.driver(ctx)
+	if err != nil {
+		return ""
+	}
+	if k, ok := drv.(vm.StoreKeeper); ok {
+		return k.NoStore()
+	}
+	return ""
+}
+
 // RemoveGoldens removes the host's golden states of lab (every VM, every
 // golden key); instances made from them keep working until destroyed. It
 // returns how many it removed.

@@ -111,6 +111,14 @@ type Golden interface {
 	RemoveGolden(ctx context.Context, key string) error
 }
 
+// StoreKeeper is implemented by Golden drivers whose host may keep no
+// store (a remote host whose pool files vlab cannot reach): NoStore says
+// why it keeps none, "" when it keeps one. Such a host's Goldens is empty
+// and every instance there provisions.
+type StoreKeeper interface {
+	NoStore() string
+}
+
 // GoldenInfo describes one stored golden state.
 type GoldenInfo struct {
 	Key    string            `json:"key"`

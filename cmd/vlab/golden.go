@@ -35,6 +35,10 @@ func goldenCommand() *cli.Command {
 						return enc.Encode(list)
 					}
 					if len(list) == 0 {
+						if why := m.NoGoldenStore(c.Context); why != "" {
+							fmt.Fprintf(e.stderr, "this host keeps no golden states (%s); each instance here provisions\n", why)
+							return nil
+						}
 						fmt.Fprintln(e.stderr, "no golden states kept; the first `vlab up` of a lab makes one")
 						return nil
 					}

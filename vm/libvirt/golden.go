@@ -231,6 +231,16 @@ func (d *Driver) saveHead(vol string) ([]byte, error) {
 	return append(head, data...), nil
 }
 
+var _ vm.StoreKeeper = (*Driver)(nil)
+
+// NoStore says why this host keeps no golden states, "" when it keeps them.
+func (d *Driver) NoStore() string {
+	if d.files != nil {
+		return ""
+	}
+	return d.noStore()
+}
+
 // noStore says why this host keeps no golden states.
 func (d *Driver) noStore() string {
 	if d.filesWhy != "" {

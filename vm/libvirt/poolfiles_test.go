@@ -24,6 +24,9 @@ func TestGoldenOnRemoteHost(t *testing.T) {
 	ctx := context.Background()
 	d, f, _ := goldenVM(t)
 	d.files = newFakeFiles(f) // a remote host's: not local
+	if why := d.NoStore(); why != "" {
+		t.Errorf("NoStore of a host whose files vlab reaches: %q", why)
+	}
 	if err := d.PublishGolden(ctx, "a", "golden", "k1/a"); err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +78,9 @@ func TestNoStoreThroughLibvirtd(t *testing.T) {
 	ctx := context.Background()
 	d, f, _ := goldenVM(t)
 	d.filesWhy = "no SFTP on the host"
+	if why := d.NoStore(); !strings.Contains(why, "no SFTP on the host") {
+		t.Errorf("NoStore = %q", why)
+	}
 	if err := d.PublishGolden(ctx, "a", "golden", "k1/a"); err != nil {
 		t.Fatal(err)
 	}
