@@ -165,9 +165,13 @@ func (r *Report) proposedVMs() string {
 				continue
 			}
 			b.WriteString("    provision:\n")
-			if p.Role == "edge" {
+			switch p.Role {
+			case "edge":
 				b.WriteString("      # The image has the kit's nginx; a pin holds the day's version (its .debs in debs/ once the mirror moves on):\n")
 				b.WriteString("      - packages: {nginx: \"1.22.1-9+deb12u11\", nginx-common: \"1.22.1-9+deb12u11\"}\n")
+			case "cache":
+				b.WriteString("      # The image has the kit's nginx and varnish; a pin holds the day's versions (their .debs in debs/ once the mirror moves on):\n")
+				b.WriteString("      - packages: {nginx: \"1.22.1-9+deb12u11\", nginx-common: \"1.22.1-9+deb12u11\", varnish: \"7.1.1-2+deb12u1\"}\n")
 			}
 			fmt.Fprintf(&b, "      - puppet: {kit: %s, role: %s, clone: /etc/puppet/code/production}\n", kit.Latest, p.Role)
 		}
