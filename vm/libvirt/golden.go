@@ -118,7 +118,7 @@ func (d *Driver) publishedHead(head []byte, key string) (out []byte, frozen stri
 func (d *Driver) AdoptGolden(ctx context.Context, key string, spec vm.Spec, tag string) error {
 	t := goldenName(key)
 	if d.files == nil {
-		return fmt.Errorf("golden state %s: %w (%s)", t, vm.ErrNotFound, d.noStore())
+		return fmt.Errorf("golden state %s: %w (%s)", t, vm.ErrNotFound, d.NoStore())
 	}
 	if _, err := d.files.Stat(d.path(goldenSave(t))); err != nil {
 		return fmt.Errorf("golden state %s: %w", t, vm.ErrNotFound)
@@ -238,11 +238,6 @@ func (d *Driver) NoStore() string {
 	if d.files != nil {
 		return ""
 	}
-	return d.noStore()
-}
-
-// noStore says why this host keeps no golden states.
-func (d *Driver) noStore() string {
 	if d.filesWhy != "" {
 		return "kept only where vlab reaches the pool's files: " + d.filesWhy
 	}

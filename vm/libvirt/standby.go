@@ -2,7 +2,6 @@ package libvirt
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -161,10 +160,7 @@ func (d *Driver) copySave(owner, standby, tag string) error {
 	if err != nil {
 		return fmt.Errorf("saved state %q of vm %s: %w", tag, owner, err)
 	}
-	uuid := make([]byte, 16)
-	rand.Read(uuid)
-	uuid[6], uuid[8] = uuid[6]&0x0f|0x40, uuid[8]&0x3f|0x80
-	newHead, err := renameSave(head, owner, standby, fmt.Sprintf("%x-%x-%x-%x-%x", uuid[:4], uuid[4:6], uuid[6:8], uuid[8:10], uuid[10:]))
+	newHead, err := renameSave(head, owner, standby, newUUID())
 	if err != nil {
 		return fmt.Errorf("saved state %q of vm %s: %w", tag, owner, err)
 	}
