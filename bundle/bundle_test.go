@@ -71,9 +71,15 @@ func (m machine) importOpts() ImportOptions {
 // cache, as if fetched before.
 func source(t *testing.T) (machine, *labfile.Lab) {
 	t.Helper()
+	return sourceWith(t, labYAML)
+}
+
+// sourceWith is source with a lab.yaml of the test's own.
+func sourceWith(t *testing.T, yaml string) (machine, *labfile.Lab) {
+	t.Helper()
 	m := newMachine(t)
 	dir := filepath.Join(m.labs, "shop")
-	write(t, filepath.Join(dir, "lab.yaml"), labYAML, 0o644)
+	write(t, filepath.Join(dir, "lab.yaml"), yaml, 0o644)
 	write(t, filepath.Join(dir, "puppet.bundle"), "# v2 git bundle\nabc refs/heads/main\n\nPACK", 0o600)
 	write(t, filepath.Join(dir, "bin/trigger.sh"), "#!/bin/sh\n", 0o700)
 	write(t, filepath.Join(dir, ".git/config"), "[core]\n\tfsmonitor = evil\n", 0o644)
@@ -143,6 +149,36 @@ func TestRoundTrip(t *testing.T) {
 	assertNoStaging(t, dst)
 	if _, err := Import(context.Background(), file, dst.importOpts()); err == nil || !strings.Contains(err.Error(), "exists already") {
 		t.Errorf("second import: %v, want 'exists already'", err)
+	}
+}
+
+// A kit step with no repository of the lab's own travels: the kit's
+// history is inside vlab. A step whose repository is a URL does not.
+func TestKitStepTravels(t *testing.T) {
+	kitLab := strings.Replace(labYAML, "      - puppet:\n          repo: puppet.bundle\n          revision: main\n",
+		"      - puppet: {kit: kit-1, role: edge}\n", 1)
+	if kitLab == labYAML {
+		t.Fatal("the kit step was not put in the test's lab")
+	}
+	m, lab := sourceWith(t, kitLab)
+	out := filepath.Join(t.TempDir(), "shop.tar.gz")
+	if _, err := Create(context.Background(), lab, out, CreateOptions{Images: m.store, CacheDir: m.cache()}); err != nil {
+		t.Fatalf("create with a kit step: %v", err)
+	}
+	dst := newMachine(t)
+	r, err := Import(context.Background(), out, dst.importOpts())
+	if err != nil {
+		t.Fatalf("import with a kit step: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(r.LabDir, "lab.yaml")); !strings.Contains(string(b), "kit: kit-1") {
+		t.Errorf("imported lab.yaml:\n%s", b)
+	}
+
+	urlLab := strings.Replace(labYAML, "repo: puppet.bundle", "repo: https://git.example.org/puppet.git", 1)
+	m, lab = sourceWith(t, urlLab)
+	_, err = Create(context.Background(), lab, filepath.Join(t.TempDir(), "x.tar.gz"), CreateOptions{Images: m.store, CacheDir: m.cache()})
+	if err == nil || !strings.Contains(err.Error(), "cannot travel in a bundle") {
+		t.Errorf("create with a URL repo: %v, want 'cannot travel in a bundle'", err)
 	}
 }
 

@@ -49,7 +49,7 @@ func (st *stage) checkLab(ctx context.Context) (*labfile.Lab, error) {
 			at := fmt.Sprintf("vm %s: provision step %d", v.Name, i+1)
 			switch {
 			case s.Puppet != nil:
-				if err := gitBundle(dir, s.Puppet.Repo); err != nil {
+				if err := gitBundle(dir, s.Puppet); err != nil {
 					return nil, fmt.Errorf("the bundle's lab: %s: %w", at, err)
 				}
 			case s.Packages != nil && !hasDebs:
@@ -78,11 +78,16 @@ func (st *stage) checkLab(ctx context.Context) (*labfile.Lab, error) {
 	return lab, nil
 }
 
-// gitBundle checks that repo names a git bundle file inside the lab folder.
-func gitBundle(labDir, repo string) error {
-	if err := bundlablePuppet(repo); err != nil {
+// gitBundle checks that a puppet step's repo names a git bundle file
+// inside the lab folder (or that the step is vlab's kit alone).
+func gitBundle(labDir string, p *labfile.Puppet) error {
+	if err := bundlablePuppet(p); err != nil {
 		return err
 	}
+	if p.Repo == "" {
+		return nil
+	}
+	repo := p.Repo
 	root, err := os.OpenRoot(labDir)
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func newPlan(ctx context.Context, lab *labfile.Lab, opt CreateOptions) (*plan, e
 		for i, s := range v.Provision {
 			switch {
 			case s.Puppet != nil:
-				if err := bundlablePuppet(s.Puppet.Repo); err != nil {
+				if err := bundlablePuppet(s.Puppet); err != nil {
 					return nil, fmt.Errorf("%s: vm %s: provision step %d: %w", lab.File, v.Name, i+1, err)
 				}
 			case s.Packages != nil && !hasDebs:
@@ -223,12 +223,18 @@ func addFile(ctx context.Context, tw *tar.Writer, src, name string) error {
 	return err
 }
 
-// bundlablePuppet accepts puppet repositories a bundle carries inside the
-// lab folder: a git bundle file. A folder's history lives in the git
-// repository around it, and a URL's in vlab's cache of that URL.
-func bundlablePuppet(repo string) error {
-	if strings.HasSuffix(repo, ".bundle") && !filepath.IsAbs(repo) && filepath.IsLocal(repo) {
+// bundlablePuppet accepts puppet steps a bundle can carry: a git bundle
+// file inside the lab folder (a folder's history lives in the git
+// repository around it, and a URL's in vlab's cache of that URL), or
+// vlab's kit at a tag with no repository of the lab's own: the kit's
+// history is inside vlab, and a vlab that lacks the tag refuses the lab
+// on import, naming the newest kit it has.
+func bundlablePuppet(p *labfile.Puppet) error {
+	if p.Kit != "" && p.Repo == "" {
 		return nil
 	}
-	return fmt.Errorf("puppet repo %q cannot travel in a bundle: keep the puppet history in the lab as a git bundle (`git bundle create puppet.bundle --all`) and name it in repo:", repo)
+	if strings.HasSuffix(p.Repo, ".bundle") && !filepath.IsAbs(p.Repo) && filepath.IsLocal(p.Repo) {
+		return nil
+	}
+	return fmt.Errorf("puppet repo %q cannot travel in a bundle: keep the puppet history in the lab as a git bundle (`git bundle create puppet.bundle --all`) and name it in repo:", p.Repo)
 }

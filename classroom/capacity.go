@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/vlab-dev/vlab/internal/termtext"
 )
 
 // QEMUOverheadMiB is what one QEMU process is counted to hold beyond its
@@ -128,7 +130,7 @@ func (f Fit) Refusal(r Room) string {
 		return ""
 	}
 	msg := fmt.Sprintf("a room of %d needs ~%s, the host has %s available: %s fit", r.Trainees,
-		gib(f.NeedMiB), gib(f.HaveMiB), plural(f.Fits, "trainee"))
+		gib(f.NeedMiB), gib(f.HaveMiB), termtext.Count(f.Fits, "trainee"))
 	if f.SavedMiB > 0 {
 		msg += fmt.Sprintf(" (KSM counted as measured: ~%d MiB saved per instance)", f.SavedMiB)
 	}
@@ -139,13 +141,6 @@ func (f Fit) Refusal(r Room) string {
 }
 
 func gib(mib int64) string { return fmt.Sprintf("%.1f GiB", float64(mib)/1024) }
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
 
 // HostMemory is what the host has now, read from the kernel.
 type HostMemory struct {

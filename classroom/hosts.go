@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vlab-dev/vlab/internal/termtext"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/vm/libvirt"
 )
@@ -71,7 +72,7 @@ func (p Placement) Refusal(n int) string {
 		have = append(have, fmt.Sprintf("%s on %s", gib(h.AvailableMiB), HostLabel(h.URI)))
 	}
 	return fmt.Sprintf("a room of %d needs ~%s each, the hosts have %s available: %s fit", n,
-		gib(p.PerInstanceMiB), strings.Join(have, ", "), plural(p.Fits, "trainee"))
+		gib(p.PerInstanceMiB), strings.Join(have, ", "), termtext.Count(p.Fits, "trainee"))
 }
 
 // HostLabel names a libvirt host for people: the URI's host (and port),

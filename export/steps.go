@@ -78,7 +78,7 @@ func (p *project) clientTrigger(ctx context.Context, vmName string, t labfile.Tr
 	}
 	unit := provision.TriggerUnit(t)
 	body := fmt.Sprintf("install -D -m 0755 /tmp/vlab-client %s\ninstall -D -m 0644 /tmp/vlab-client-%s.json /etc/vlab/clients/%s.json\n"+
-		"cat > /etc/systemd/system/%s <<'UNIT'\n%sUNIT\nsystemctl daemon-reload\nsystemctl enable --now %s",
+		"cat > /etc/systemd/system/%s <<'UNIT'\n%sUNIT\nsystemctl daemon-reload\nsystemctl --no-reload enable --now %s",
 		provision.ClientGuestBin, t.Name, t.Name, unit, provision.RenderTrigger(t), unit)
 	pr, err := p.script(vmName, 90, "trigger-"+t.Name, body)
 	return []vagrant.Provisioner{{Source: binRel, Dest: "/tmp/vlab-client"},

@@ -110,6 +110,7 @@ func (b *builder) run(ctx context.Context) error {
 	}{
 		{"mmdebstrap " + b.r.Suite + " (about a minute)", b.bootstrap},
 		{"guest setup", b.setupGuest},
+		{"Ruby's compiled code for puppet", b.warmRubyCache},
 		{"kernel and initrd", b.extractBoot},
 		{"ext4 filesystem", b.mkfs},
 		{"qcow2 disk", b.convert},
@@ -159,6 +160,9 @@ func (b *builder) setupGuest(ctx context.Context) error {
 		return err
 	}
 	if err := quickHwclock(ctx, b, root); err != nil {
+		return err
+	}
+	if err := maskGenerators(root); err != nil {
 		return err
 	}
 	if err := b.exec(ctx, "systemctl", "--root="+root, "enable", "systemd-networkd.service", "vlab-init.service"); err != nil {

@@ -20,7 +20,7 @@ var guestFiles embed.FS
 
 // buildVersion is bumped when the build steps change in a way the recipe
 // fields do not show, so that old images are rebuilt.
-const buildVersion = 6
+const buildVersion = 8 // 7: idle systemd generators masked (generators.go); 8: Ruby compile cache (rubycache.go)
 
 // Recipe says how to build a base image with mmdebstrap.
 type Recipe struct {
@@ -56,19 +56,25 @@ var Recipes = map[string]Recipe{
 			"netcat-openbsd", "lsof", "strace", "tcpdump", "logrotate", "cron", "jq",
 			// The clone of a lab's puppet repository (git log, diff, revert).
 			"git",
+			// Puppet's Ruby code compiled once, at build (rubycache.go).
+			"ruby-bootsnap",
 			// vlab sets the clock through it after a restore, with no login.
 			"qemu-guest-agent",
 			// The kit's roles' packages: the edge's nginx (kit/puppet,
 			// profile::nginx_edge), the database role's MariaDB
-			// (profile::mariadb) and the cache role's Varnish
-			// (profile::varnish). Installed here, natively, because dpkg under
-			// TCG takes from half a minute (nginx) to minutes (MariaDB); their
+			// (profile::mariadb), the cache role's Varnish (profile::varnish)
+			// and, from kit-7, Traffic Server (profile::trafficserver) and
+			// etcd (profile::etcd, with etcdctl for the trainee). Installed
+			// here, natively, because dpkg under TCG takes from half a
+			// minute (nginx) to minutes (MariaDB); their
 			// services are disabled (DisabledServices) until a role enables
 			// them. A lab that pins other versions installs them over these.
 			"nginx", "mariadb-server", "mariadb-client", "varnish",
+			"trafficserver", "etcd-server", "etcd-client",
 		},
-		DisabledServices: []string{"nginx.service", "mariadb.service", "varnish.service", "varnishncsa.service"},
-		DiskSize:         "6G",
+		DisabledServices: []string{"nginx.service", "mariadb.service", "varnish.service", "varnishncsa.service",
+			"trafficserver.service", "etcd.service"},
+		DiskSize: "6G",
 	},
 }
 
@@ -133,7 +139,7 @@ func writeGuestFiles(dir string) error {
 			return err
 		}
 		mode := os.FileMode(0o644)
-		if filepath.Base(filepath.Dir(p)) == "sbin" {
+		if b := filepath.Base(filepath.Dir(p)); b == "sbin" || b == "bin" {
 			mode = 0o755
 		}
 		return os.WriteFile(dst, data, mode)

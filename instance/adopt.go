@@ -146,18 +146,26 @@ func (i *Instance) makeOwn(ctx context.Context, gr vm.GuestRunner, vmName string
 	// a trainee is root in their VM and would otherwise hold the host key
 	// of every other clone. The instance pins the new key at first contact.
 	// And its own machine ID (systemd, D-Bus and the journal name the
-	// machine by it; journald keeps writing under the old one until the
-	// VM boots again).
+	// machine by it). journalctl reads only the journal folder named by
+	// the current ID, and journald keeps writing in the old one, so the
+	// new name links to the old folder: the trainee's journalctl still
+	// shows the provisioning and everything after.
 	id := make([]byte, 16)
 	if _, err := rand.Read(id); err != nil {
 		return err
 	}
-	own := fmt.Sprintf("printf '%%s\\n' %x > /etc/machine-id; %s", id, newHostKey)
+	own := fmt.Sprintf(ownMachineID, id) + "; " + newHostKey
 	if err := agentRun(ctx, gr, dom, []string{"/bin/sh", "-c", own}, nil); err != nil {
 		return fmt.Errorf("vm %s: make its own SSH host key and machine ID: %w", vmName, err)
 	}
 	return nil
 }
+
+// ownMachineID (given the new ID in hex) writes the guest's machine ID and
+// names its journal folders after it, in /var/log/journal (persistent, as
+// Debian keeps it) and /run/log/journal (before the flush).
+const ownMachineID = `old=$(cat /etc/machine-id); new=%x; printf '%%s\n' $new >/etc/machine-id; ` +
+	`for d in /var/log/journal /run/log/journal; do if [ -d $d/$old ] && [ ! -e $d/$new ]; then ln -s $old $d/$new; fi; done`
 
 // newHostKey replaces the guest's SSH host key and restarts sshd with it.
 const newHostKey = "set -e; k=/etc/ssh/ssh_host_ed25519_key; rm -f $k $k.pub; ssh-keygen -q -t ed25519 -N '' -f $k; systemctl restart ssh"

@@ -33,7 +33,8 @@ type Manager struct {
 	Connect string
 	// Accel decides KVM or TCG for new VMs.
 	Accel AccelDecider
-	// BootTimeout bounds the wait for a guest's SSH.
+	// BootTimeout is how long a booting guest may print nothing on its
+	// console before the wait for its SSH ends (whileBooting).
 	BootTimeout time.Duration
 	// NoStandby turns standbys off: resets restore the golden state into a
 	// new QEMU (seconds) instead of resuming one restored ahead of time,
@@ -267,8 +268,9 @@ func (m *Manager) waitSSH(ctx context.Context, drv vm.Driver, inst *Instance, vm
 	if timeout == 0 {
 		timeout = 5 * time.Minute
 	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
+	wctx, cancel := whileBooting(ctx, drv, v.Domain, timeout)
 	defer cancel()
+	start := time.Now()
 	s, err := provision.WaitSSH(wctx, cfg)
 	if err == nil {
 		return s, nil
@@ -276,7 +278,8 @@ func (m *Manager) waitSSH(ctx context.Context, drv vm.Driver, inst *Instance, vm
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	msg := fmt.Sprintf("vm %s did not answer SSH on 127.0.0.1:%d within %s: %v", vmName, v.SSHPort, timeout, err)
+	msg := fmt.Sprintf("vm %s did not answer SSH on 127.0.0.1:%d after %s (its console silent for %s, or %s in all): %v",
+		vmName, v.SSHPort, time.Since(start).Round(time.Second), timeout, bootCap*timeout, err)
 	if errors.Is(err, provision.ErrHostKeyChanged) {
 		msg = fmt.Sprintf("vm %s: %v", vmName, err)
 	}

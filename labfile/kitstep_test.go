@@ -3,6 +3,7 @@ package labfile_test
 import (
 	"testing"
 
+	"github.com/vlab-dev/vlab/kit"
 	"github.com/vlab-dev/vlab/labfile"
 )
 
@@ -21,7 +22,7 @@ func TestKitSteps(t *testing.T) {
 		`:15: vms[1].provision[6].git.repo: missing.bundle not found in the lab folder`,
 		`:15: vms[1].provision[6].git.revision: missing; pin a commit, tag or branch`,
 		`:15: vms[1].provision[6].git.dest: "srv/app": the clone's folder is a clean absolute path in the guest, such as /srv/deploy/shop-config`,
-		`:16: vms[1].provision[7].puppet.kit: kit-99 is not a released revision of the kit; the newest is kit-6 (docs/KIT.md)`,
+		`:16: vms[1].provision[7].puppet.kit: kit-99 is not a released revision of the kit; the newest is ` + kit.Latest + ` (docs/KIT.md)`,
 		`:17: vms[1].provision[8].puppet.role: "db": the kit has no such role at kit-2 (docs/KIT.md lists the roles and the revision each came in)`,
 	})
 }

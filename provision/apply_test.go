@@ -51,7 +51,7 @@ func TestApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.ran(t, "puppet apply", "apt-mark hold curl nginx", "tar -xzf /var/cache/vlab/upload/", "sh -ec 'systemctl restart nginx'",
-		"systemctl enable --now vlab-trigger-warm.service")
+		"systemctl --no-reload enable --now vlab-trigger-warm.service")
 	if head := repo.git("rev-parse", "HEAD"); len(rec.Puppet) != 1 || rec.Puppet[0].Commit != head {
 		t.Errorf("recorded puppet = %+v, want commit %s", rec.Puppet, head)
 	}

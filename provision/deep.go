@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/vlab-dev/vlab/internal/termtext"
 	"github.com/vlab-dev/vlab/labfile"
 )
 
@@ -101,17 +102,10 @@ func age(now, t time.Time) string {
 	case d < time.Minute:
 		return "less than a minute ago"
 	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute") + " ago"
+		return termtext.Count(int(d/time.Minute), "minute") + " ago"
 	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour") + " ago"
+		return termtext.Count(int(d/time.Hour), "hour") + " ago"
 	default:
-		return plural(int(d/(24*time.Hour)), "day") + " ago"
+		return termtext.Count(int(d/(24*time.Hour)), "day") + " ago"
 	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }

@@ -76,7 +76,7 @@ func TestStartTriggers(t *testing.T) {
 			t.Errorf("unit %s = %+v, want it written with mode 0644", name, f)
 		}
 	}
-	if len(r.cmds) != 1 || r.cmds[0] != "systemctl daemon-reload && systemctl enable --now vlab-trigger-a.service vlab-trigger-b.service" {
+	if len(r.cmds) != 1 || r.cmds[0] != "systemctl daemon-reload && systemctl --no-reload enable --now vlab-trigger-a.service vlab-trigger-b.service" {
 		t.Errorf("commands = %q, want one reload and enable", r.cmds)
 	}
 	r = newFakeRunner(func(string) (string, int) { return "Failed to enable unit\n", 1 })

@@ -17,6 +17,7 @@ import (
 // there. The test runs in a network namespace with no route out, so
 // nothing can come from the network.
 func TestIntegrationBundleOffline(t *testing.T) {
+	timed(t)
 	const lab = "package-socket-move"
 	file := filepath.Join(t.TempDir(), lab+".tar.gz")
 	mustVlab(t, "bundle", "create", lab, file)

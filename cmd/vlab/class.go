@@ -24,7 +24,7 @@ func classCommand() *cli.Command {
 					&cli.StringFlag{Name: "trainees", Required: true, Usage: "names separated by commas, or a file (a path with / or .) with one name a line"},
 					&cli.IntFlag{Name: "parallel", Usage: "instances brought up at once after the first", DefaultText: "the host's CPUs per VM of the lab"},
 					&cli.BoolFlag{Name: "force", Usage: "start even when the capacity check says the room does not fit"},
-					&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long to wait for a guest's SSH"},
+					&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long a booting guest may print nothing on its console before vlab gives up on its SSH (3 times that at most in all)"},
 					&cli.StringFlag{Name: "hosts", Usage: "spread the new instances over these libvirt hosts (`URI,URI`), each where the most memory is left"},
 				},
 				Action: onClass(func(c *cli.Context, e *env, cl *classroom.Class, ref string) error {

@@ -20,7 +20,11 @@ func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+	// Fixed dates: the same commits every run, so that a lab made of them
+	// has the same golden key and reuses the golden state a run before
+	// made (content-keyed), instead of provisioning each time.
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t",
+		"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("git %v: %v: %s", args, err, out)
@@ -45,8 +49,10 @@ func buildDeb(t *testing.T, outDir, name, version string) {
 	write(t, filepath.Join(root, "DEBIAN/control"), "Package: "+name+"\nVersion: "+version+
 		"\nArchitecture: all\nMaintainer: vlab <vlab@example.org>\nDescription: vlab test package\n")
 	write(t, filepath.Join(root, "usr/share", name, "version"), version+"\n")
-	out, err := exec.Command("dpkg-deb", "--root-owner-group", "--build", root,
-		filepath.Join(outDir, name+"_"+version+"_all.deb")).CombinedOutput()
+	cmd := exec.Command("dpkg-deb", "--root-owner-group", "--build", root,
+		filepath.Join(outDir, name+"_"+version+"_all.deb"))
+	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1767225600") // the same bytes every run (see git)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("dpkg-deb: %v: %s", err, out)
 	}
@@ -90,6 +96,7 @@ triggers:
 }
 
 func TestIntegrationGoldenState(t *testing.T) {
+	timed(t)
 	labsDir := pinnedLab(t)
 	v := func(args ...string) string { return mustVlab(t, append([]string{"--labs", labsDir}, args...)...) }
 	vlab(t, "--labs", labsDir, "destroy", "pinned")

@@ -13,6 +13,7 @@ import (
 // TestIntegrationIncident reveals injects (one live) and runs a failing then
 // passing check on a real VM, then reads the debrief.
 func TestIntegrationIncident(t *testing.T) {
+	timed(t)
 	labsDir := t.TempDir()
 	write(t, filepath.Join(labsDir, "tiny", "lab.yaml"), `name: tiny
 title: A flag went missing

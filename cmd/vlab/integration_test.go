@@ -107,6 +107,7 @@ func leftovers(t *testing.T, uid string) []string {
 }
 
 func TestIntegrationHello(t *testing.T) {
+	timed(t)
 	withWarm(t)
 	mustVlab(t, "images", "build", "debian-12")
 	mustVlab(t, "destroy", "hello") // a leftover from an interrupted run
@@ -183,6 +184,11 @@ func TestIntegrationHello(t *testing.T) {
 		}
 		if len(hostKeys) != 3 || len(machineIDs) != 3 {
 			t.Errorf("SSH host keys of hello and its two clones: %d different, machine IDs: %d; want 3 and 3", len(hostKeys), len(machineIDs))
+		}
+		// A clone's journal still shows its boot (made before the golden
+		// state) under its new machine ID: the trainee's journalctl works.
+		if out := mustVlab(t, "ssh", "hello", "--instance", "hello2", "--", "journalctl -q -b --no-pager | grep -c 'Startup finished' || true"); strings.TrimSpace(out) == "0" {
+			t.Errorf("journalctl in a clone shows nothing of its boot (the journal under the old machine ID)")
 		}
 		for _, id := range []string{"hello2", "hello3"} {
 			mustVlab(t, "destroy", "hello", "--instance", id)
@@ -277,3 +283,39 @@ func waitStandby(tb testing.TB, id string) {
 
 // withWarm has standbys warmed for the rest of the test (see testSetup).
 func withWarm(t *testing.T) { t.Setenv("VLAB_WARM", "1") }
+
+// artifactsDir is where a test keeps what a person may want to look at
+// after the run (a screenshot, each lab's report): $VLAB_TEST_ARTIFACTS/sub,
+// or a folder under the system's temporary one when that is not set.
+func artifactsDir(t *testing.T, sub string) string {
+	dir := os.Getenv("VLAB_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "vlab-test-artifacts")
+	}
+	dir = filepath.Join(dir, sub)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("test artifacts: %v", err)
+	}
+	return dir
+}
+
+// timed records how long the test took, and whether it passed, as a line
+// of durations.txt in the test artifacts; scripts/test prints the file at
+// the end of the run, so that every CI run says where its time went.
+func timed(t *testing.T) {
+	start := time.Now()
+	t.Cleanup(func() {
+		verdict := "passed"
+		if t.Failed() {
+			verdict = "FAILED"
+		}
+		line := fmt.Sprintf("%-50s %-6s %s\n", t.Name(), verdict, time.Since(start).Round(time.Second))
+		f, err := os.OpenFile(filepath.Join(artifactsDir(t, ""), "durations.txt"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Logf("durations: %v", err)
+			return
+		}
+		defer f.Close()
+		f.WriteString(line)
+	})
+}

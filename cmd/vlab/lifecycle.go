@@ -20,7 +20,7 @@ func upCommand() *cli.Command {
 		ArgsUsage: "<lab>",
 		Flags: []cli.Flag{instanceFlag,
 			&cli.BoolFlag{Name: "fresh", Usage: "provision again even when a golden state exists"},
-			&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long to wait for a guest's SSH"},
+			&cli.DurationFlag{Name: "boot-timeout", Value: 5 * time.Minute, Usage: "how long a booting guest may print nothing on its console before vlab gives up on its SSH (3 times that at most in all)"},
 			driverFlag,
 		},
 		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {

@@ -28,6 +28,7 @@ import (
 // second one, secondHost): one trainee on each, each instance's VM on its
 // own host's libvirtd only.
 func TestIntegrationTraineeAccess(t *testing.T) {
+	timed(t)
 	sshd := os.Getenv("VLAB_TEST_SSHD")
 	if sshd == "" {
 		t.Fatal("VLAB_TEST_SSHD is not set: scripts/test unpacks a real sshd with scripts/test-sshd")

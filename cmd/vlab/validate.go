@@ -109,6 +109,6 @@ func validateOne(w io.Writer, dir, ref string, deep deepCheck) bool {
 			return false
 		}
 	}
-	fmt.Fprintf(w, "%s: ok: %s, %d VMs, %d injects, %d probes\n", path, lab.Name, len(lab.VMs), len(lab.Injects), len(lab.Probes))
+	fmt.Fprintf(w, "%s: ok: %s, %s, %s, %s\n", path, lab.Name, termtext.Count(len(lab.VMs), "VM"), termtext.Count(len(lab.Injects), "inject"), termtext.Count(len(lab.Probes), "probe"))
 	return true
 }

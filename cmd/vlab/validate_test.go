@@ -50,7 +50,7 @@ func labsFixture(t *testing.T) string {
 func TestValidateCommand(t *testing.T) {
 	dir := labsFixture(t)
 	out, err := runLabsApp(t, "--labs", dir, "validate", "hello")
-	if err != nil || !strings.Contains(out, "ok: hello, 1 VMs, 0 injects, 0 probes") {
+	if err != nil || !strings.Contains(out, "ok: hello, 1 VM, 0 injects, 0 probes") {
 		t.Errorf("valid lab: %v\n%s", err, out)
 	}
 

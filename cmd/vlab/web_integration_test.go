@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,12 +68,7 @@ func traineePageInBrowser(t *testing.T, labs, lab, id string) {
 		if (i.complete) r(i.naturalWidth); else { i.onload = () => r(i.naturalWidth); i.onerror = () => r(0); } })`, &width); err != nil || width == 0 {
 		t.Errorf("the traffic graph in the page: width %d, %v", width, err)
 	}
-	dir := os.Getenv("VLAB_TEST_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "vlab-test-artifacts")
-	}
-	os.MkdirAll(dir, 0o755)
-	shot := filepath.Join(dir, "trainee-page.png")
+	shot := filepath.Join(artifactsDir(t, ""), "trainee-page.png")
 	if err := b.Screenshot(ctx, shot); err != nil {
 		t.Errorf("screenshot: %v", err)
 	}

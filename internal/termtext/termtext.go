@@ -7,6 +7,7 @@
 package termtext
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -135,4 +136,13 @@ func controlString(s string) int {
 // Unicode bidi algorithm, which reorder what a terminal shows.
 func isBidiControl(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+}
+
+// Count returns n and the noun, in the plural unless n is 1: "1 VM",
+// "3 VMs", "0 trainees".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

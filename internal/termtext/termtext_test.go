@@ -55,3 +55,11 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 VMs", 1: "1 VM", 2: "2 VMs"} {
+		if got := Count(n, "VM"); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

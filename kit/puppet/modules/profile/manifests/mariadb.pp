@@ -37,6 +37,7 @@ class profile::mariadb (
     require => Package['mariadb-server'],
     notify  => Service['mariadb'],
   }
+  profile::enabled_unit { 'mariadb': require => Package['mariadb-server'] }
   service { 'mariadb':
     ensure => running,
     enable => true,

@@ -24,7 +24,12 @@
 # ten years: labs have no CA) in /etc/nginx/tls/<site>.{crt,key}.
 # A site with a redirect has no upstream: it answers every request with
 # 301 to the same path under that URL. A site listens on port 80, or on
-# its port: (an origin behind a cache on the same node).
+# its port: (an origin behind a cache on the same node). From kit-8 a site
+# may serve files of its own from a root: (a path that is no file gets
+# /index.html) and send only its proxy_paths: to the upstream (['/'] by
+# default), e.g. a shop's pages from disk and /api/ from a unix socket:
+#     shop: {server_name: shop.example, root: /var/www/shop,
+#            upstream: "unix:/run/shop/api.sock", proxy_paths: [/api/]}
 class profile::nginx_edge (
   Hash    $sites,
   Variant[Integer, Enum['auto']] $worker_processes = 'auto',
@@ -83,6 +88,8 @@ class profile::nginx_edge (
         'rate_limits' => $site['rate_limits'] ? { undef => {}, default => $site['rate_limits'] },
         'tls'         => $tls,
         'port'        => $site['port'] ? { undef => 80, default => $site['port'] },
+        'root'        => $site['root'],
+        'proxy_paths' => $site['proxy_paths'] ? { undef => ['/'], default => $site['proxy_paths'] },
       }),
       require => Package['nginx'],
       notify  => Service['nginx'],
@@ -95,6 +102,7 @@ class profile::nginx_edge (
     }
   }
 
+  profile::enabled_unit { 'nginx': require => Package['nginx'] }
   service { 'nginx':
     ensure => running,
     enable => true,

@@ -40,6 +40,7 @@ class profile::static_app (
       | UNIT
     notify  => Service['static-app'],
   }
+  profile::enabled_unit { 'static-app': require => File['/etc/systemd/system/static-app.service'] }
   service { 'static-app':
     ensure  => running,
     enable  => true,
