@@ -26,11 +26,11 @@ import (
 // brings back what a cold restore does (warmAndColdAgree); and that the
 // debrief shows the times to mitigate and to resolve beside the day's.
 func TestIntegrationObservedLab(t *testing.T) {
+	afterTheLabs(t)
 	timed(t)
-	withWarm(t)
 	const id = "it-observed"
 	v := func(args ...string) (int, string, string) {
-		return vlab(t, append([]string{"--labs", "testdata"}, args...)...)
+		return vlab(t, append([]string{"--labs", "testdata", "--warm"}, args...)...)
 	}
 	must := func(args ...string) string {
 		t.Helper()

@@ -139,9 +139,9 @@ func runSSHDIn(t *testing.T, pid int, sshd, config string, port int) (log *bytes
 // libvirt's RPC and every guest SSH connection go through the host's sshd,
 // and later commands find the host from the instance's record.
 func TestIntegrationRemoteHost(t *testing.T) {
+	afterTheLabs(t) // sets VLAB_ACCEL=tcg: the local probe does not apply to a remote host; HOST.md's KVM hangs
 	timed(t)
 	uri, log, stop, start := remoteHost(t)
-	t.Setenv("VLAB_ACCEL", "tcg") // the local probe does not apply to a remote host; HOST.md's KVM hangs
 	const id = "remote"
 	defer vlab(t, "destroy", "hello", "-i", id)
 

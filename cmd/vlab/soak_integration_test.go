@@ -24,6 +24,7 @@ import (
 // golden state. VLAB_SOAK_SEED replays a run; VLAB_SOAK_ROUNDS sets its
 // length (20).
 func TestIntegrationFaultSoak(t *testing.T) {
+	afterTheLabs(t)
 	timed(t)
 	seed := uint64(time.Now().UnixNano())
 	if s, err := strconv.ParseUint(os.Getenv("VLAB_SOAK_SEED"), 10, 64); err == nil {

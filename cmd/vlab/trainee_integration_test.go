@@ -28,6 +28,7 @@ import (
 // second one, secondHost): one trainee on each, each instance's VM on its
 // own host's libvirtd only.
 func TestIntegrationTraineeAccess(t *testing.T) {
+	afterTheLabs(t) // sets VLAB_ACCEL=tcg: asked, the second host's libvirt offers KVM, which hangs here (HOST.md)
 	timed(t)
 	sshd := os.Getenv("VLAB_TEST_SSHD")
 	if sshd == "" {
@@ -39,7 +40,6 @@ func TestIntegrationTraineeAccess(t *testing.T) {
 		t.Fatalf("build vlab: %v\n%s", err, out)
 	}
 	second, virsh2 := secondHost(t)
-	t.Setenv("VLAB_ACCEL", "tcg") // asked, the second host's libvirt offers KVM, which hangs here (HOST.md)
 	mustVlab(t, "class", "up", "hello", "--trainees", "alice,bob", "--hosts", "qemu:///system,"+second)
 	t.Cleanup(func() { vlab(t, "class", "destroy", "hello") })
 	onHosts(t, second, virsh2)

@@ -29,7 +29,7 @@ import (
 func warmAndColdAgree(t *testing.T, labs, lab, id string, clients ...string) {
 	t.Helper()
 	v := func(args ...string) (int, string, string) {
-		return vlab(t, append([]string{"--labs", labs}, args...)...)
+		return vlab(t, append([]string{"--labs", labs, "--warm"}, args...)...)
 	}
 	home := instance.Home{Dir: os.Getenv("VLAB_HOME")}
 	dir := instanceDir(t, home, id)
