@@ -86,13 +86,14 @@ func instanceUID(t *testing.T, id string) string {
 	return st.UID
 }
 
-// leftovers lists libvirt domains and pool volumes of the instance of uid.
+// leftovers lists libvirt domains, pool volumes and networks (the lab's
+// and the standbys' park networks) of the instance of uid.
 func leftovers(t *testing.T, uid string) []string {
 	t.Helper()
 	prefix := instance.DomainName(uid, "", "")
 	prefix = prefix[:len(prefix)-1]
 	var left []string
-	for _, args := range [][]string{{"list", "--all", "--name"}, {"vol-list", "vlab"}} {
+	for _, args := range [][]string{{"list", "--all", "--name"}, {"vol-list", "vlab"}, {"net-list", "--all", "--name"}} {
 		out, err := exec.Command("virsh", append([]string{"-c", "qemu:///system"}, args...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("virsh %v: %v: %s", args, err, out)
