@@ -224,10 +224,16 @@ func parseMadison(out []byte) map[string][]debver.Version {
 	return got
 }
 
+// aptHostFlags are the flags of the host's apt-get install (simulated or
+// download only). A pin may be older than the image's version (the image
+// carries the mirror's newest, a lab the day's) and the guest's install
+// allows that (aptInstall), so these do too.
+var aptHostFlags = []string{"-y", "-q", "--allow-downgrades", "--allow-change-held-packages"}
+
 // simulate asks apt which packages installing want would add or change,
 // given the image's status file. It returns them without downloading.
 func (a *aptRoot) simulate(ctx context.Context, want []string) ([]Deb, error) {
-	out, err := a.run(ctx, "apt-get", append([]string{"install", "-s", "-y", "-q"}, want...)...)
+	out, err := a.run(ctx, "apt-get", append(append([]string{"install", "-s"}, aptHostFlags...), want...)...)
 	if err != nil {
 		return nil, unmetError(err)
 	}
@@ -281,7 +287,7 @@ func unmetReasons(err error) []string {
 // download fetches want into the root's archive and returns the files of
 // the debs, checked against what apt was asked for.
 func (a *aptRoot) download(ctx context.Context, want []string, debs []Deb) ([]Deb, error) {
-	if _, err := a.run(ctx, "apt-get", append([]string{"install", "-d", "-y", "-q"}, want...)...); err != nil {
+	if _, err := a.run(ctx, "apt-get", append(append([]string{"install", "-d"}, aptHostFlags...), want...)...); err != nil {
 		return nil, fmt.Errorf("apt-get download: %w", err)
 	}
 	out := make([]Deb, len(debs))

@@ -85,6 +85,22 @@ func TestFetchFromDebDir(t *testing.T) {
 	}
 }
 
+// TestFetchOlderThanTheImage: a pin older than the version the image has
+// (the image carries the mirror's newest, the lab the day's) resolves to
+// the older .deb; apt's simulation refused it as a downgrade (seen when
+// Debian's nginx 1.22.1-9+deb12u12 reached the image).
+func TestFetchOlderThanTheImage(t *testing.T) {
+	needTools(t, "apt-get", "dpkg-deb")
+	debDir := t.TempDir()
+	makeDeb(t, debDir, "vlab-d", "1.0-1", "")
+	spec := FetchSpec{Pins: map[string]string{"vlab-d": "1.0-1"}, ImageDigest: "sha256:image",
+		Status: writeStatus(t, "vlab-d", "2.0-1"), CacheDir: t.TempDir(), DebDir: debDir, Offline: true}
+	debs, err := Fetch(context.Background(), spec)
+	if err != nil || debSummary(debs) != "vlab-d=1.0-1" {
+		t.Fatalf("closure = %q, %v; want the pinned older vlab-d", debSummary(debs), err)
+	}
+}
+
 // TestFetchRecordedClosureIsOffline checks that a second Fetch needs no
 // tools and no network, and notices a changed cache.
 func TestFetchRecordedClosureIsOffline(t *testing.T) {

@@ -167,11 +167,11 @@ func (r *Report) proposedVMs() string {
 			b.WriteString("    provision:\n")
 			switch p.Role {
 			case "edge":
-				b.WriteString("      # The image has the kit's nginx; a pin holds the day's version (its .debs in debs/ once the mirror moves on):\n")
-				b.WriteString("      - packages: {nginx: \"1.22.1-9+deb12u11\", nginx-common: \"1.22.1-9+deb12u11\"}\n")
+				b.WriteString("      # The image has the kit's nginx. Pin a version only if the incident depends on it\n")
+				b.WriteString("      # (`- packages: {nginx: \"VERSION\"}`, its .debs in debs/: Debian's mirror drops older updates).\n")
 			case "cache":
-				b.WriteString("      # The image has the kit's nginx and varnish; a pin holds the day's versions (their .debs in debs/ once the mirror moves on):\n")
-				b.WriteString("      - packages: {nginx: \"1.22.1-9+deb12u11\", nginx-common: \"1.22.1-9+deb12u11\", varnish: \"7.1.1-2+deb12u1\"}\n")
+				b.WriteString("      # The image has the kit's nginx and varnish. Pin a version only if the incident depends on it\n")
+				b.WriteString("      # (`- packages: {varnish: \"VERSION\"}`, its .debs in debs/: Debian's mirror drops older updates).\n")
 			}
 			fmt.Fprintf(&b, "      - puppet: {kit: %s, role: %s, clone: /etc/puppet/code/production}\n", kit.Latest, p.Role)
 		}
