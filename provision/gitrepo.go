@@ -239,18 +239,10 @@ func (s *gitSource) tree(ctx context.Context, commit string) (string, error) {
 // export writes tree as a gzipped tarball named after it into dir, once.
 func (s *gitSource) export(ctx context.Context, tree, dir string) (string, error) {
 	archive := filepath.Join(dir, tree+".tar.gz")
-	if _, err := os.Stat(archive); err == nil {
-		return archive, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	tmp := fmt.Sprintf("%s.%d.tmp", archive, os.Getpid())
-	defer os.Remove(tmp)
-	if _, err := s.git(ctx, "archive", "--format=tar.gz", "-o", tmp, tree); err != nil {
-		return "", err
-	}
-	return archive, os.Rename(tmp, archive)
+	return archive, writeOnce(ctx, archive, func(tmp string) error {
+		_, err := s.git(ctx, "archive", "--format=tar.gz", "-o", tmp, tree)
+		return err
+	})
 }
 
 // RevisionError is a puppet revision that the repository does not have,

@@ -61,22 +61,14 @@ func onKit(ctx context.Context, g *gitTool, cacheDir string, src *gitSource, tag
 // with the commit as the bundle's one branch.
 func (s *gitSource) history(ctx context.Context, commit, dir string) (string, error) {
 	out := filepath.Join(dir, commit+".bundle")
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	ref := "refs/heads/vlab-" + commit
-	if _, err := s.git(ctx, "update-ref", ref, commit); err != nil {
-		return "", err
-	}
-	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
-	defer os.Remove(tmp)
-	if _, err := s.git(ctx, "bundle", "create", "--quiet", tmp, ref); err != nil {
-		return "", err
-	}
-	return out, os.Rename(tmp, out)
+	return out, writeOnce(ctx, out, func(tmp string) error {
+		ref := "refs/heads/vlab-" + commit
+		if _, err := s.git(ctx, "update-ref", ref, commit); err != nil {
+			return err
+		}
+		_, err := s.git(ctx, "bundle", "create", "--quiet", tmp, ref)
+		return err
+	})
 }
 
 // cloneBranch is the branch of the guest's clone.

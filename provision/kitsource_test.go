@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,30 @@ func TestExportKit(t *testing.T) {
 	}
 	if _, err := ExportStep(context.Background(), t.TempDir(), t.TempDir(), labfile.Puppet{Kit: "kit-999", Revision: "kit-999"}, true, nil); err == nil {
 		t.Error("a kit revision that does not exist exported")
+	}
+}
+
+// TestExportKitSideBySide: labs of one kit revision exported at once into
+// one cache (the integration tests run two labs in one process) each get
+// the tree and the history; the history was once written through a
+// temporary name made of the process ID, and one of two renames failed.
+func TestExportKitSideBySide(t *testing.T) {
+	cache := t.TempDir()
+	p := labfile.Puppet{Kit: "kit-1", Revision: "kit-1", Role: "edge", Clone: labfile.DefaultKitClone}
+	errs := make(chan error, 6)
+	for range cap(errs) {
+		go func() {
+			got, err := ExportStep(context.Background(), cache, t.TempDir(), p, true, nil)
+			if err == nil && (got.History == "" || got.Archive == "") {
+				err = fmt.Errorf("export: %+v", got)
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
 

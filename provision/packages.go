@@ -325,6 +325,35 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 	return l.Unlock, nil
 }
 
+// writeOnce makes the cache file path with write, unless it exists: write
+// gets a path of its own in a fresh folder beside path, which is renamed
+// into place when write succeeds. A lock beside path makes concurrent
+// makers (two labs of one kit revision side by side, in one process or
+// two) wait for the first, then find its file.
+func writeOnce(ctx context.Context, path string, write func(tmp string) error) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	unlock, err := lockDir(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".new-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, filepath.Base(path))
+	if err := write(tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
 // lockWait bounds the wait for another vlab's fetch into the same cache.
 const lockWait = 30 * time.Minute
 
