@@ -2,9 +2,7 @@ package libvirt
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -110,9 +108,15 @@ func notFoundErr(err error) bool {
 	return err != nil && strings.Contains(err.Error(), vm.ErrNotFound.Error())
 }
 
-// volumes lists the names of the pool's volumes that start with prefix.
+// volumes lists the names of the pool's volumes that start with prefix,
+// refreshing the pool first to see files made without libvirtd.
 func (d *Driver) volumes(prefix string) ([]string, error) {
 	d.l.StoragePoolRefresh(d.pool, 0)
+	return d.listed(prefix)
+}
+
+// listed is volumes without the refresh, for volumes only libvirtd makes.
+func (d *Driver) listed(prefix string) ([]string, error) {
 	vols, _, err := d.l.StoragePoolListAllVolumes(d.pool, 1, 0)
 	if err != nil {
 		return nil, translate(err)
@@ -126,80 +130,9 @@ func (d *Driver) volumes(prefix string) ([]string, error) {
 	return out, nil
 }
 
-// baseVolumes are the pool volume names of an image's files. done is the
-// completion marker of this very copy of the files (see imageStamp).
-type baseVolumes struct{ disk, kernel, initrd, done string }
-
-func baseNames(img vm.Image) baseVolumes {
-	p := "image-" + img.Digest[:16]
-	return baseVolumes{disk: p + ".qcow2", kernel: p + ".vmlinuz", initrd: p + ".initrd", done: p + ".complete"}
-}
-
-// imageStamp identifies the local copy of an image's files by their sizes
-// and modification times: `vlab images build --force` rebuilds an image
-// under the same digest, and the pool must then take the new files.
-func imageStamp(img vm.Image) (string, error) {
-	h := sha256.New()
-	for _, p := range []string{img.Disk, img.Kernel, img.Initrd} {
-		if p == "" {
-			continue
-		}
-		st, err := os.Stat(p)
-		if err != nil {
-			return "", fmt.Errorf("image file: %w", err)
-		}
-		fmt.Fprintf(h, "%s %d %d\n", filepath.Base(p), st.Size(), st.ModTime().UnixNano())
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
-}
-
-// ensureImage uploads the image's files into the pool once per copy of
-// them. An upload cut short (no completion marker) and a rebuilt image (a
-// marker of other files) are uploaded again.
-func (d *Driver) ensureImage(ctx context.Context, img vm.Image) (baseVolumes, error) {
-	names := baseNames(img)
-	unlock, err := lockLocal("vlab-pool-" + d.opt.Pool + "-" + img.Digest[:16])
-	if err != nil {
-		return names, err
-	}
-	defer unlock()
-	stamp, err := imageStamp(img)
-	if err != nil {
-		return names, err
-	}
-	marker := names.done + "-" + stamp
-	if _, err := d.lookup(marker); err == nil {
-		return names, nil
-	}
-	old, err := d.volumes(names.done)
-	if err != nil {
-		return names, err
-	}
-	for _, m := range old {
-		if err := d.deleteVolume(m); err != nil {
-			return names, err
-		}
-	}
-	uploads := [][2]string{{img.Disk, names.disk}}
-	if img.Kernel != "" {
-		uploads = append(uploads, [2]string{img.Kernel, names.kernel}, [2]string{img.Initrd, names.initrd})
-	}
-	for _, u := range uploads {
-		if err := d.upload(ctx, u[0], u[1]); err != nil {
-			return names, err
-		}
-	}
-	if err := d.createVolume(marker, "raw", 0, ""); err != nil {
-		return names, err
-	}
-	return names, nil
-}
-
-// upload copies a local file into a new pool volume of the same size.
+// upload copies a local file into a new pool volume of the same size; a
+// volume already named name is an error, never overwritten.
 func (d *Driver) upload(ctx context.Context, src, name string) error {
-	if err := d.deleteVolume(name); err != nil {
-		return err
-	}
 	f, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("image file: %w", err)

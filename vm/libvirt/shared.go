@@ -12,8 +12,9 @@ type ImageFiles struct {
 	Disk, Kernel, Initrd string
 }
 
-// EnsureImage uploads img into the pool once and returns where its files
-// are, so that VMs defined by other tools (Vagrant) boot the same kernel.
+// EnsureImage uploads img into the pool once per copy of its files (see
+// base.go) and returns where they are, so that VMs defined by other tools
+// (Vagrant) boot the same kernel.
 func (d *Driver) EnsureImage(ctx context.Context, img vm.Image) (ImageFiles, error) {
 	names, err := d.ensureImage(ctx, img)
 	if err != nil {
