@@ -214,6 +214,26 @@ func TestReportIsSanitised(t *testing.T) {
 	}
 }
 
+// TestScriptsOutsideTheLabRefused: a tests/ folder that leads outside the
+// lab folder (here swapped in after the lab was validated) is refused
+// before anything starts: host files are never sent to a guest.
+func TestScriptsOutsideTheLabRefused(t *testing.T) {
+	g := &guest{}
+	m := manager(t, g)
+	lab := testLab(t, "echo FIX", nil)
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "fix-host.sh"), []byte("# vm: box\necho FIX host file\n"), 0o644)
+	os.RemoveAll(filepath.Join(lab.Dir, "tests"))
+	os.Symlink(host, filepath.Join(lab.Dir, "tests"))
+	r, err := Run(context.Background(), lab, quick(m))
+	if err == nil || !strings.Contains(err.Error(), "tests leads outside the lab folder") {
+		t.Fatalf("Run = %+v, %v; want tests/ refused", r, err)
+	}
+	if vms, _ := g.drv.FindVMs(context.Background(), nil); len(vms) != 0 {
+		t.Errorf("the test started VMs: %v", vms)
+	}
+}
+
 // TestFixSettles: a fix that shows only at the fourth check after it
 // passes when the check is run again within Options.Settle; one that shows
 // later than the settle fails, saying how often it was checked; with no
