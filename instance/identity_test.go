@@ -151,6 +151,36 @@ func TestDestroyFromBrokenState(t *testing.T) {
 	}
 }
 
+// TestDestroyWithoutUID: with state.json and the uid file both corrupt,
+// destroy removes the instance's folder, destroys nothing in libvirt
+// (nothing is proven the instance's) and says in one line what to check.
+func TestDestroyWithoutUID(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	inst := e.up(t, e.m)
+	uid := inst.State.UID
+	os.WriteFile(filepath.Join(inst.Dir, stateFile), []byte(`{"id": "sh`), 0o644)
+	os.WriteFile(filepath.Join(inst.Dir, uidFile), []byte("\x00garbage\n"), 0o644)
+	var progress strings.Builder
+	m := e.again()
+	m.Progress = &progress
+	if err := m.Destroy(ctx, "shop"); err != nil {
+		t.Fatalf("destroy with no readable state or uid: %v", err)
+	}
+	if _, err := os.Stat(inst.Dir); !os.IsNotExist(err) {
+		t.Errorf("instance folder: %v", err)
+	}
+	if left, _ := e.drv.FindVMs(ctx, map[string]string{"uid": uid}); len(left) != 2 {
+		t.Errorf("destroy touched domains it could not prove the instance's: %v left", left)
+	}
+	if left, _ := e.drv.FindNetworks(ctx, map[string]string{"uid": uid}); len(left) != 1 {
+		t.Errorf("destroy touched networks it could not prove the instance's: %v left", left)
+	}
+	if msg := progress.String(); strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "virsh list --all") || !strings.Contains(msg, "shop") {
+		t.Errorf("destroy said %q; want one line naming the instance and what to check", msg)
+	}
+}
+
 // portMover is the fake with the port-restorer role the libvirt driver has.
 type portMover struct {
 	bare

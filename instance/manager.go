@@ -100,9 +100,12 @@ func (m *Manager) Close() error {
 	return nil
 }
 
+// progress writes one progress line. Its arguments may carry a lab's or a
+// guest's text (an error with a command's last output line), so the line
+// is made safe for a terminal.
 func (m *Manager) progress(format string, args ...any) {
 	if m.Progress != nil {
-		fmt.Fprintf(m.Progress, format+"\n", args...)
+		fmt.Fprintln(m.Progress, termtext.Text(fmt.Sprintf(format, args...)))
 	}
 }
 

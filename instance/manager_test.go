@@ -381,3 +381,14 @@ func guestClockCommands(f *drivertest.Fake) int {
 	}
 	return n
 }
+
+// TestProgressIsSanitised: a progress line that carries a guest's error
+// (its last output line) reaches the terminal without escape sequences.
+func TestProgressIsSanitised(t *testing.T) {
+	var out strings.Builder
+	m := &Manager{Progress: &out}
+	m.progress("vm %s: shared login: %v", "web", errors.New("exited with status 1: \x1b]52;c;cHduZWQ=\x07gone"))
+	if got, want := out.String(), "vm web: shared login: exited with status 1: gone\n"; got != want {
+		t.Errorf("progress line %q, want %q", got, want)
+	}
+}

@@ -255,7 +255,8 @@ func (m *Manager) Down(ctx context.Context, id string) error {
 // Destroying an instance that does not exist is not an error. It removes
 // only what proves the instance's own (see destroyVMs), and works from
 // whatever is left: with state.json truncated or gone, the uid file finds
-// the instance's domains and networks.
+// the instance's domains and networks; with the uid unreadable too, only
+// the folder is removed, with a warning saying what to look for.
 func (m *Manager) Destroy(ctx context.Context, id string) error {
 	dir, err := m.Home.Instance(id)
 	if err != nil {
@@ -274,8 +275,12 @@ func (m *Manager) Destroy(ctx context.Context, id string) error {
 	if !loaded {
 		// Unreadable or missing: what the hypervisor knows by the uid.
 		st = &State{ID: id, VMs: map[string]*VMState{}}
-		if st.UID, err = readUID(dir); err != nil {
-			return err
+		if st.UID, err = readUID(dir); err != nil || st.UID == "" {
+			// Nothing proves a domain or network the instance's: leave them
+			// all alone, remove only the folder, and say what to check.
+			m.progress("warning: instance %s has no readable state.json or uid, so nothing in libvirt is proven its own and none was destroyed; "+
+				"look for its leftovers (vlab-*-%s-*) with `virsh list --all` and `virsh net-list --all`", id, id)
+			st.UID = ""
 		}
 	}
 	if loaded || st.UID != "" {

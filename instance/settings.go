@@ -85,7 +85,8 @@ func (s Settings) Host() *Manager {
 }
 
 // Provisioner applies the lab's provision steps to instance id's VMs;
-// what guests print goes in full to provision-<vm>.log in its folder.
+// what guests print goes to provision-<vm>.log in its folder (its first
+// 32 MiB and its last 1 MiB).
 func (s Settings) Provisioner(id string) (Provisioner, error) {
 	dir, err := s.Home.Instance(id)
 	if err != nil {

@@ -17,6 +17,8 @@ func TestPathsStayInsideTheLab(t *testing.T) {
 	os.WriteFile(filepath.Join(host, "shadow"), []byte("secret"), 0o600)
 	os.MkdirAll(filepath.Join(host, "repo"), 0o755)
 	os.MkdirAll(filepath.Join(host, "debs"), 0o755)
+	os.MkdirAll(filepath.Join(host, "tests"), 0o755)
+	os.WriteFile(filepath.Join(host, "tests", "fix-steal.sh"), []byte("# vm: web\ncat /etc/shadow\n"), 0o644)
 	dir := filepath.Join(t.TempDir(), "paths")
 	for _, d := range []string{"files", "graphs", "puppet"} {
 		os.MkdirAll(filepath.Join(dir, d), 0o755)
@@ -27,6 +29,7 @@ func TestPathsStayInsideTheLab(t *testing.T) {
 	os.Symlink(filepath.Join(host, "shadow"), filepath.Join(dir, "graphs", "g.png"))
 	os.Symlink(filepath.Join(host, "repo"), filepath.Join(dir, "linked-repo"))
 	os.Symlink(filepath.Join(host, "debs"), filepath.Join(dir, "debs"))
+	os.Symlink(filepath.Join(host, "tests"), filepath.Join(dir, "tests"))
 	yaml := `name: paths
 title: paths
 vms:
@@ -59,6 +62,7 @@ injects:
 		`:12: vms[0].provision[6].puppet.repo: "file:///srv/puppet": only https, http, ssh, git`,
 		":16: injects[0].attach: graphs/g.png leads outside the lab folder",
 		": debs/: debs leads outside the lab folder",
+		": tests: tests leads outside the lab folder (through a symlink to " + filepath.Join(host, "tests") + "); keep the lab's test scripts inside the lab folder",
 	}
 	if len(inv.Problems) != len(want) {
 		t.Fatalf("problems:\n%v\nwant %d", err, len(want))

@@ -1,11 +1,15 @@
 package labfile
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/vlab-dev/vlab/internal/confine"
 )
 
 // TestsDir is the folder of a lab's test scripts: other valid fixes,
@@ -48,25 +52,42 @@ const maxScriptSize = 256 << 10
 
 // TestScripts reads the lab's test scripts, sorted by name. Files in
 // tests/ that are not <kind>-<name>.sh are not test scripts and are left
-// out. A script that cannot be read or names no VM is an error.
+// out. A script that cannot be read or names no VM is an error, and so is
+// a tests/ folder or a script that leads outside the lab folder: scripts
+// are sent to the guests, and must not be host files.
 func (l *Lab) TestScripts() ([]TestScript, error) {
-	paths, err := filepath.Glob(filepath.Join(l.Dir, TestsDir, "*.sh"))
-	if err != nil {
+	dir, err := confine.Resolve(l.Dir, TestsDir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case errors.Is(err, confine.ErrOutside):
+		return nil, fmt.Errorf("%v; keep the lab's test scripts inside the lab folder", err)
+	case err != nil:
 		return nil, err
 	}
-	sort.Strings(paths)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if fi, serr := os.Stat(dir); serr == nil && !fi.IsDir() {
+			return nil, nil // a file named tests holds no scripts
+		}
+		return nil, err
+	}
 	var out []TestScript
-	for _, p := range paths {
-		name := strings.TrimSuffix(filepath.Base(p), ".sh")
+	for _, e := range entries { // sorted by name
+		name, ok := strings.CutSuffix(e.Name(), ".sh")
+		if !ok {
+			continue
+		}
 		kind, ok := scriptKind(name)
 		if !ok {
 			continue
 		}
-		s, err := readScript(l.Dir, p)
+		rel := filepath.Join(TestsDir, e.Name())
+		s, err := readScript(l.Dir, rel)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, TestScript{Name: name, Kind: kind, Path: p, Sections: s})
+		out = append(out, TestScript{Name: name, Kind: kind, Path: filepath.Join(l.Dir, rel), Sections: s})
 	}
 	return out, nil
 }
@@ -80,22 +101,27 @@ func scriptKind(name string) (ScriptKind, bool) {
 	return "", false
 }
 
-// readScript splits a script at its `# vm: NAME` lines.
-func readScript(labDir, p string) ([]ScriptSection, error) {
-	rel, _ := filepath.Rel(labDir, p)
-	fi, err := os.Lstat(p)
+// readScript reads the script rel in the lab folder, opened through
+// confine (os.Root), and splits it at its `# vm: NAME` lines.
+func readScript(labDir, rel string) ([]ScriptSection, error) {
+	fi, err := os.Lstat(filepath.Join(labDir, rel))
 	if err != nil {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file; a test script lives in the lab folder", rel)
 	}
-	if fi.Size() > maxScriptSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes", rel, maxScriptSize)
-	}
-	b, err := os.ReadFile(p)
+	f, err := confine.Open(labDir, rel)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxScriptSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	if len(b) > maxScriptSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes", rel, maxScriptSize)
 	}
 	var head []string
 	var out []ScriptSection

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/internal/termtext"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/probe"
 	"github.com/vlab-dev/vlab/provision"
@@ -163,10 +164,13 @@ type run struct {
 	start time.Time
 }
 
+// record adds a step to the report and prints its line. A step's name
+// (a test script's) and its error (with a guest's last output line) come
+// from the lab and its guests: they are kept safe for a terminal.
 func (t *run) record(name string, start time.Time, err error) {
-	s := Step{Name: name, OK: err == nil, Seconds: time.Since(start).Seconds()}
+	s := Step{Name: termtext.Line(name), OK: err == nil, Seconds: time.Since(start).Seconds()}
 	if err != nil {
-		s.Message = err.Error()
+		s.Message = termtext.Line(err.Error())
 	}
 	t.r.Steps = append(t.r.Steps, s)
 	if t.opt.Progress != nil {

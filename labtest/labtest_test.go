@@ -58,6 +58,9 @@ func (g *guest) handle(_ context.Context, vmName, cmd string, stdin io.Reader, s
 		g.fixed, g.checks = true, 0
 	case strings.Contains(cmd, "EASE"):
 		g.eased = true
+	case strings.Contains(cmd, "SHOUT"):
+		io.WriteString(stdout, "fine\n\x1b]52;c;cHduZWQ=\x07gone\x1b[2J\n")
+		return 1
 	case strings.Contains(cmd, "FAIL"):
 		return 1
 	}
@@ -183,6 +186,51 @@ func TestBadLabsFail(t *testing.T) {
 				t.Errorf("text report:\n%s", text.String())
 			}
 		})
+	}
+}
+
+// TestReportIsSanitised: a test script's name and a failed step's error,
+// which ends with the guest's last output line, reach the progress lines
+// and the report without their escape sequences.
+func TestReportIsSanitised(t *testing.T) {
+	g := &guest{}
+	m := manager(t, g)
+	lab := testLab(t, "echo FIX", map[string]string{"fix-loud\x1b]0;x\x07.sh": "# vm: box\necho SHOUT\n"})
+	opt := quick(m)
+	var progress, text bytes.Buffer
+	opt.Progress = &progress
+	r, err := Run(context.Background(), lab, opt)
+	if err != nil || r.Passed() {
+		t.Fatalf("Run = %+v, %v; want the loud fix to fail", r, err)
+	}
+	r.WriteText(&text)
+	for what, s := range map[string]string{"progress": progress.String(), "report": text.String()} {
+		if !strings.Contains(s, "FAIL fix fix-loud") || !strings.Contains(s, "gone") {
+			t.Errorf("%s lacks the failed step and its output:\n%s", what, s)
+		}
+		if strings.ContainsAny(s, "\x1b\x07") {
+			t.Errorf("%s keeps the guest's escapes: %q", what, s)
+		}
+	}
+}
+
+// TestScriptsOutsideTheLabRefused: a tests/ folder that leads outside the
+// lab folder (here swapped in after the lab was validated) is refused
+// before anything starts: host files are never sent to a guest.
+func TestScriptsOutsideTheLabRefused(t *testing.T) {
+	g := &guest{}
+	m := manager(t, g)
+	lab := testLab(t, "echo FIX", nil)
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "fix-host.sh"), []byte("# vm: box\necho FIX host file\n"), 0o644)
+	os.RemoveAll(filepath.Join(lab.Dir, "tests"))
+	os.Symlink(host, filepath.Join(lab.Dir, "tests"))
+	r, err := Run(context.Background(), lab, quick(m))
+	if err == nil || !strings.Contains(err.Error(), "tests leads outside the lab folder") {
+		t.Fatalf("Run = %+v, %v; want tests/ refused", r, err)
+	}
+	if vms, _ := g.drv.FindVMs(context.Background(), nil); len(vms) != 0 {
+		t.Errorf("the test started VMs: %v", vms)
 	}
 }
 

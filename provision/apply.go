@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vlab-dev/vlab/internal/termtext"
 	"github.com/vlab-dev/vlab/labfile"
 )
 
@@ -161,7 +162,8 @@ func RunScript(ctx context.Context, r Runner, script string, out io.Writer) erro
 }
 
 // stepLabel names a step in progress lines and errors: its kind and its
-// name, or what it does when it has no name.
+// name, or what it does when it has no name. Both come from the lab, so
+// the label is made safe for a terminal (see termtext).
 func stepLabel(plan *Plan, i int, s labfile.Step) string {
 	var kind, what string
 	switch {
@@ -179,7 +181,7 @@ func stepLabel(plan *Plan, i int, s labfile.Step) string {
 	if s.Name != "" {
 		what = s.Name
 	}
-	return strings.TrimSpace(kind + " " + what)
+	return strings.TrimSpace(termtext.Line(kind + " " + what))
 }
 
 func firstLine(s string) string {

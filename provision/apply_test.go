@@ -3,11 +3,14 @@ package provision
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // imageStatus writes a dpkg status file in which the image already has
@@ -162,5 +165,34 @@ func TestApplyRefusesAnotherVMsPlan(t *testing.T) {
 	_, err = Apply(context.Background(), ApplyOptions{Lab: lab, VM: "web", Runner: r, Plan: plan})
 	if err == nil || !strings.Contains(err.Error(), "the plan is for vm client") || len(r.cmds) > 0 {
 		t.Errorf("err = %v after %d commands, want a refusal before any", err, len(r.cmds))
+	}
+}
+
+// TestApplyProgressIsSanitised: a step's name, the first line of its run:
+// and a file's dest come from the lab; the progress lines, the log's step
+// lines and the error show them without their escape sequences (an OSC 52
+// would write the user's clipboard).
+func TestApplyProgressIsSanitised(t *testing.T) {
+	const osc52 = "\x1b]52;c;cHduZWQ=\x07"
+	lab := &labfile.Lab{Name: "evil", Dir: t.TempDir(), VMs: []labfile.VM{{Name: "web", Provision: []labfile.Step{
+		{Run: "true # " + osc52},
+		{Name: "step\x1b]0;title\x07", Run: "true"},
+		{Run: "fail" + osc52 + "\nmore"},
+	}}}}
+	var progress, log strings.Builder
+	_, err := Apply(context.Background(), ApplyOptions{Lab: lab, VM: "web", Runner: newFakeRunner(guest("fail")),
+		CacheDir: t.TempDir(), Progress: &progress, Verbose: io.Discard, Log: &log})
+	if err == nil {
+		t.Fatal("the failing step passed")
+	}
+	checkProgress(t, progress.String(), []string{`  run true # \.\.\. ok`, `  run step \.\.\. ok`, `  run fail \.\.\. \.\.\. failed`})
+	for what, s := range map[string]string{"progress": progress.String(), "log": log.String(), "error": err.Error()} {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.HasPrefix(l, "==") || what != "log" {
+				if strings.ContainsAny(l, "\x1b\x07") {
+					t.Errorf("%s keeps the lab's escapes: %q", what, l)
+				}
+			}
+		}
 	}
 }

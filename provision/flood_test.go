@@ -3,6 +3,7 @@ package provision
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -44,15 +45,15 @@ func allocated(fn func()) uint64 {
 }
 
 // A run step that prints 64 MiB without a newline leaves a short error and
-// bounded memory; everything it printed still reaches the log.
+// bounded memory; the provisioning log keeps its first logHead bytes and
+// its last logTail, with a line saying how much was dropped between.
 func TestRunStepOutputIsCapped(t *testing.T) {
 	r := &floodRunner{fakeRunner: *newFakeRunner(nil), flood: "yes", size: 64 << 20}
 	logPath := filepath.Join(t.TempDir(), "provision.log")
-	log, err := os.Create(logPath)
+	log, err := createLog(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer log.Close()
 	var runErr error
 	grew := allocated(func() { runErr = RunScript(context.Background(), r, "yes | tr -d '\\n'", log) })
 	if runErr == nil || len(runErr.Error()) > 400 || strings.Contains(runErr.Error(), "\n") {
@@ -61,8 +62,18 @@ func TestRunStepOutputIsCapped(t *testing.T) {
 	if grew > 16<<20 {
 		t.Errorf("64 MiB of output allocated %d MiB", grew>>20)
 	}
-	if st, err := os.Stat(logPath); err != nil || st.Size() != 64<<20 {
-		t.Errorf("log holds %v bytes (%v), want all 64 MiB", st.Size(), err)
+	fmt.Fprintln(log, "the end")
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(logPath)
+	if err != nil || st.Size() > logHead+int64(logTail)+200 {
+		t.Fatalf("log holds %v bytes (%v), want at most the first %d MiB and the last %d KiB", st.Size(), err, logHead>>20, logTail>>10)
+	}
+	data, _ := os.ReadFile(logPath)
+	dropped := fmt.Sprintf("\n== vlab: %d bytes of output dropped here;", 64<<20-logHead-int64(logTail)+int64(len("the end\n")))
+	if !bytes.Contains(data, []byte(dropped)) || !bytes.HasSuffix(data, []byte("xxxxthe end\n")) {
+		t.Errorf("log lacks %q or its tail: ...%q", dropped, data[len(data)-logTail-200:][:300])
 	}
 }
 

@@ -24,7 +24,8 @@ type LabProvisionerOptions struct {
 	// Verbose, when set, receives everything guests and tools print.
 	Verbose io.Writer
 	// LogDir, when set, receives provision-<vm>.log for each VM applied:
-	// everything its provisioning printed, whatever Verbose is.
+	// what its provisioning printed, whatever Verbose is; past its first
+	// 32 MiB only the last 1 MiB is kept (see cappedLog).
 	LogDir string
 }
 
@@ -81,7 +82,7 @@ func (p *LabProvisioner) Apply(ctx context.Context, lab *labfile.Lab, vmName str
 		CacheDir: p.opts.CacheDir, ImageDigest: img.Digest, Status: img.Status, DebDir: debDir,
 		Progress: p.opts.Progress, Verbose: p.opts.Verbose}
 	if p.opts.LogDir != "" {
-		log, err := os.Create(filepath.Join(p.opts.LogDir, "provision-"+vmName+".log"))
+		log, err := createLog(filepath.Join(p.opts.LogDir, "provision-"+vmName+".log"))
 		if err != nil {
 			return fmt.Errorf("provisioning log: %w", err)
 		}

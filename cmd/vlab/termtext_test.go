@@ -77,3 +77,23 @@ func TestVerboseGuestOutputCleaned(t *testing.T) {
 		t.Errorf("guest output reached the terminal raw: %q", errOut)
 	}
 }
+
+// TestUpProgressCleaned: `vlab up`'s progress lines name each step by its
+// name or the first line of its run:, text from the lab, without the
+// lab's escape sequences.
+func TestUpProgressCleaned(t *testing.T) {
+	f := newFakeCLI(t, func(_ context.Context, _, _ string, stdin io.Reader, _, _ io.Writer) int {
+		io.Copy(io.Discard, stdin)
+		return 0
+	})
+	labs := t.TempDir()
+	writeLab(t, labs, "evil", "name: evil\ntitle: t\nvms:\n  - name: web\n    image: debian-12\n    provision:\n"+
+		"      - run: \"true # "+`\x1b]52;c;cHduZWQ=\x07`+"\"\n"+
+		"      - name: \"step"+`\x1b]0;title\x07`+"\"\n        run: \"true\"\n")
+	code, out, errOut := f.run(t, "--labs", labs, "up", "evil")
+	if code != 0 || !strings.Contains(errOut, "  run true # ... ok") || !strings.Contains(errOut, "  run step ... ok") {
+		t.Fatalf("up: exit %d\n%s", code, errOut)
+	}
+	noEscapes(t, "stdout", out)
+	noEscapes(t, "stderr", errOut)
+}
