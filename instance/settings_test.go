@@ -151,3 +151,17 @@ func TestPrepareStandbyWithinCancelled(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestStatusProblemSanitised: a problem's text comes from a guest, libvirt
+// or a damaged state file; an escape sequence in it (OSC 52 writes the
+// clipboard) does not reach the terminal.
+func TestStatusProblemSanitised(t *testing.T) {
+	var out, problems strings.Builder
+	rows := []VMStatus{{Instance: "far", Error: "lab1 \x1b]52;c;aGk=\x07unreachable"}}
+	if err := WriteStatus(&out, &problems, rows); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(problems.String(), "\x1b\x07") || !strings.Contains(problems.String(), "unreachable") {
+		t.Errorf("problems: %q", problems.String())
+	}
+}

@@ -3,6 +3,7 @@ package instance
 import (
 	"context"
 	"fmt"
+	"github.com/vlab-dev/vlab/internal/termtext"
 	"io"
 	"net/url"
 	"text/tabwriter"
@@ -55,7 +56,7 @@ func WriteStatus(out, problems io.Writer, rows []VMStatus) error {
 	}
 	for _, r := range rows {
 		if r.Error != "" {
-			fmt.Fprintf(problems, "vlab: instance %s: %s\n", r.Instance, r.Error)
+			fmt.Fprintf(problems, "vlab: instance %s: %s\n", r.Instance, termtext.Line(r.Error))
 		}
 	}
 	return nil
