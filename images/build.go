@@ -184,7 +184,7 @@ func (b *builder) extractBoot(ctx context.Context) error {
 	}
 	rel := mods[0].Name()
 	for src, dst := range map[string]string{"boot/vmlinuz-" + rel: KernelFile, "boot/initrd.img-" + rel: InitrdFile, "var/lib/dpkg/status": StatusFile} {
-		if err := atomicfile.Copy(filepath.Join(root, src), filepath.Join(b.tmp, dst), 0o644); err != nil {
+		if err := atomicfile.Copy(ctx, filepath.Join(root, src), filepath.Join(b.tmp, dst), 0o644); err != nil {
 			return err
 		}
 	}
