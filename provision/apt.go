@@ -270,7 +270,7 @@ func unmetReasons(err error) []string {
 		return nil
 	}
 	var why []string
-	for _, l := range ce.Tail {
+	for _, l := range ce.Output {
 		if strings.Contains(l, "Depends:") || strings.Contains(l, "Conflicts:") || strings.Contains(l, "Breaks:") {
 			why = append(why, strings.Join(strings.Fields(l), " "))
 		}
