@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/internal/cmdrun"
 	"github.com/vlab-dev/vlab/internal/staging"
 )
 
@@ -110,7 +111,7 @@ func boxDisk(ctx context.Context, src, out, tmp string, verbose io.Writer) error
 		return err
 	}
 	// debugfs exits 0 even when a command failed: read the file back.
-	got, err := exec.CommandContext(ctx, "debugfs", "-R", "cat /etc/systemd/network/"+mgmtNetworkFile, raw).Output()
+	got, err := cmdrun.Output(ctx, exec.CommandContext(ctx, "debugfs", "-R", "cat /etc/systemd/network/"+mgmtNetworkFile, raw), nil)
 	if err != nil || !strings.Contains(string(got), "DHCP=ipv4") {
 		return fmt.Errorf("add %s to the box's disk with debugfs failed: %v", mgmtNetworkFile, err)
 	}
