@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/internal/atomicfile"
 	"github.com/vlab-dev/vlab/internal/staging"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
@@ -222,8 +223,8 @@ func (st *stage) commitLab(ctx context.Context, dst string) error {
 	return os.Rename(tmp.Path, dst)
 }
 
-// moveFile renames src to dst, or copies it (keeping its mode) through a
-// temporary file beside dst when they are on different filesystems.
+// moveFile renames src to dst, or copies it (keeping its mode) atomically
+// when they are on different filesystems.
 func moveFile(ctx context.Context, src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
@@ -232,28 +233,11 @@ func moveFile(ctx context.Context, src, dst string) error {
 	if !errors.Is(err, syscall.EXDEV) {
 		return err
 	}
-	in, err := os.Open(src)
+	st, err := os.Stat(src)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := os.CreateTemp(filepath.Dir(dst), ".part-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(out.Name())
-	if _, err := staging.Copy(ctx, out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := errors.Join(out.Chmod(st.Mode().Perm()), out.Close()); err != nil {
-		return err
-	}
-	return os.Rename(out.Name(), dst)
+	return atomicfile.Copy(ctx, src, dst, st.Mode().Perm())
 }
 
 func exists(p string) bool {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/internal/atomicfile"
 	"github.com/vlab-dev/vlab/internal/digest"
 	"github.com/vlab-dev/vlab/internal/staging"
 	"github.com/vlab-dev/vlab/labfile"
@@ -43,22 +44,15 @@ func Create(ctx context.Context, lab *labfile.Lab, out string, opt CreateOptions
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".part-*")
+	f, err := atomicfile.Create(out, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	if err := p.write(ctx, tmp, lab.Dir); err != nil {
-		tmp.Close()
+	defer f.Discard()
+	if err := p.write(ctx, f, lab.Dir); err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", lab.Name, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return nil, err
-	}
-	return &p.m, os.Rename(tmp.Name(), out)
+	return &p.m, f.Commit()
 }
 
 func newPlan(ctx context.Context, lab *labfile.Lab, opt CreateOptions) (*plan, error) {

@@ -10,6 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/internal/cmdrun"
+	"github.com/vlab-dev/vlab/internal/staging"
 )
 
 // mgmtNetwork is the systemd-networkd file a box adds to its image: DHCP on
@@ -82,11 +86,7 @@ func (img *Image) PackBox(ctx context.Context, path string, verbose io.Writer) e
 		{name: "vmlinuz", path: img.Kernel},
 		{name: "initrd.img", path: img.Initrd},
 	}
-	if err := writeTar(path+".tmp", files); err != nil {
-		os.Remove(path + ".tmp")
-		return err
-	}
-	return os.Rename(path+".tmp", path)
+	return writeTar(ctx, path, files)
 }
 
 // boxDisk copies the image's disk to out with mgmtNetwork added. The disk is
@@ -111,7 +111,7 @@ func boxDisk(ctx context.Context, src, out, tmp string, verbose io.Writer) error
 		return err
 	}
 	// debugfs exits 0 even when a command failed: read the file back.
-	got, err := exec.CommandContext(ctx, "debugfs", "-R", "cat /etc/systemd/network/"+mgmtNetworkFile, raw).Output()
+	got, err := cmdrun.Output(ctx, exec.CommandContext(ctx, "debugfs", "-R", "cat /etc/systemd/network/"+mgmtNetworkFile, raw), nil)
 	if err != nil || !strings.Contains(string(got), "DHCP=ipv4") {
 		return fmt.Errorf("add %s to the box's disk with debugfs failed: %v", mgmtNetworkFile, err)
 	}
@@ -128,26 +128,27 @@ type tarFile struct {
 	path string
 }
 
-func writeTar(path string, files []tarFile) error {
-	f, err := os.Create(path)
+// writeTar writes files as a tar to path, whole or not at all; cancelling
+// ctx stops it, in the middle of the disk if need be.
+func writeTar(ctx context.Context, path string, files []tarFile) error {
+	f, err := atomicfile.Create(path, 0o644)
 	if err != nil {
 		return err
 	}
+	defer f.Discard()
 	tw := tar.NewWriter(f)
 	for _, tf := range files {
-		if err := addTar(tw, tf); err != nil {
-			f.Close()
+		if err := addTar(ctx, tw, tf); err != nil {
 			return fmt.Errorf("box %s: %w", tf.name, err)
 		}
 	}
 	if err := tw.Close(); err != nil {
-		f.Close()
 		return err
 	}
-	return f.Close()
+	return f.Commit()
 }
 
-func addTar(tw *tar.Writer, tf tarFile) error {
+func addTar(ctx context.Context, tw *tar.Writer, tf tarFile) error {
 	var r io.Reader
 	size := int64(len(tf.data))
 	if tf.path != "" {
@@ -167,6 +168,6 @@ func addTar(tw *tar.Writer, tf tarFile) error {
 	if err := tw.WriteHeader(&tar.Header{Name: tf.name, Mode: 0o644, Size: size}); err != nil {
 		return err
 	}
-	_, err := io.Copy(tw, r)
+	_, err := staging.Copy(ctx, tw, r)
 	return err
 }

@@ -2,11 +2,11 @@ package images
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/internal/cmdrun"
 	"github.com/vlab-dev/vlab/internal/lock"
 	"io"
 	"os"
@@ -184,7 +184,7 @@ func (b *builder) extractBoot(ctx context.Context) error {
 	}
 	rel := mods[0].Name()
 	for src, dst := range map[string]string{"boot/vmlinuz-" + rel: KernelFile, "boot/initrd.img-" + rel: InitrdFile, "var/lib/dpkg/status": StatusFile} {
-		if err := atomicfile.Copy(filepath.Join(root, src), filepath.Join(b.tmp, dst), 0o644); err != nil {
+		if err := atomicfile.Copy(ctx, filepath.Join(root, src), filepath.Join(b.tmp, dst), 0o644); err != nil {
 			return err
 		}
 	}
@@ -224,27 +224,28 @@ func (b *builder) manifest(ctx context.Context) error {
 }
 
 // exec runs a build tool; its output goes to Verbose and, on failure, its
-// last lines into the error.
+// last lines into the error (a *cmdrun.Error, shown with --verbose).
 func (b *builder) exec(ctx context.Context, argv ...string) error {
-	var tail bytes.Buffer
-	w := io.MultiWriter(orDiscard(b.opt.Verbose), &tail)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr = w, w
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "DEBIAN_FRONTEND=noninteractive")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
-	err := cmd.Run()
-	if errors.Is(err, exec.ErrNotFound) {
-		return fmt.Errorf("%s not found: install it (scripts/setup-host installs everything vlab needs)", argv[0])
+	return toolError(ctx, cmdrun.Run(ctx, cmd, b.opt.Verbose), argv[0], "scripts/setup-host installs everything vlab needs")
+}
+
+// toolError says how to install a tool that is missing and reports a
+// cancelled run as the context's error; other errors pass unchanged.
+func toolError(ctx context.Context, err error, tool, install string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, exec.ErrNotFound):
+		return fmt.Errorf("%s not found: install it (%s)", tool, install)
+	case ctx.Err() != nil:
+		return ctx.Err()
 	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("%s: %w: %s", argv[0], err, lastLines(tail.String(), 3))
-	}
-	return nil
+	return err
 }
 
 // InstalledPackages reads a dpkg status file into package → version for the
@@ -272,14 +273,6 @@ func InstalledPackages(status []byte) map[string]string {
 		}
 	}
 	return out
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }
 
 func orDiscard(w io.Writer) io.Writer {

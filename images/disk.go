@@ -1,7 +1,6 @@
 package images
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/vlab-dev/vlab/internal/cmdrun"
 )
 
 // DiskInfo is what `qemu-img info` says about a qcow2 disk.
@@ -36,20 +37,16 @@ func CheckDisk(ctx context.Context, path string) (*DiskInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "qemu-img", "info", "--output=json", "-f", "qcow2", abs)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return nil, errors.New("qemu-img not found: install qemu-utils")
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("disk image %s: qemu-img info: %w: %s", path, err, lastLines(stderr.String(), 2))
+	out, err := cmdrun.Output(ctx, cmd, nil)
+	if ce := (*cmdrun.Error)(nil); errors.As(err, &ce) {
+		ce.Cmd = "qemu-img info" // the disk is named once, in front
+	}
+	if err := toolError(ctx, err, "qemu-img", "apt-get install qemu-utils"); err != nil {
+		return nil, fmt.Errorf("disk image %s: %w", path, err)
 	}
 	var info DiskInfo
-	if err := json.Unmarshal(stdout.Bytes(), &info); err != nil {
+	if err := json.Unmarshal(out, &info); err != nil {
 		return nil, fmt.Errorf("disk image %s: qemu-img info: %w", path, err)
 	}
 	switch {

@@ -114,7 +114,7 @@ func TestApplyStopsAtFailingStep(t *testing.T) {
 		t.Fatalf("err = %v\nwant %s", err, msg)
 	}
 	var ce *CommandError
-	if !errors.As(err, &ce) || strings.Join(ce.Tail, "|") != "step output|something broke" {
+	if !errors.As(err, &ce) || strings.Join(ce.Output, "|") != "step output|something broke" {
 		t.Errorf("the error keeps no output tail: %+v", ce)
 	}
 	checkProgress(t, progress.String(), []string{"  puppet", "  packages", "  file", `  run restart nginx \.\.\. failed`})

@@ -66,7 +66,7 @@ func openAptRoot(ctx context.Context, cacheDir string, sources []string, arch, s
 	if err != nil {
 		return nil, nil, err
 	}
-	apt, err := newAptRoot(dir, sources, arch, status, verbose)
+	apt, err := newAptRoot(ctx, dir, sources, arch, status, verbose)
 	if err != nil {
 		unlock()
 		return nil, nil, err
@@ -76,14 +76,14 @@ func openAptRoot(ctx context.Context, cacheDir string, sources []string, arch, s
 
 // newAptRoot prepares dir for apt with the given sources and a copy of the
 // guest image's dpkg status file.
-func newAptRoot(dir string, sources []string, arch, status string, verbose io.Writer) (*aptRoot, error) {
+func newAptRoot(ctx context.Context, dir string, sources []string, arch, status string, verbose io.Writer) (*aptRoot, error) {
 	a := &aptRoot{dir: dir, verbose: verbose}
 	for _, d := range []string{"etc/parts", "etc/prefs", "state/lists/partial", "cache", "archives/partial"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("apt cache: %w", err)
 		}
 	}
-	if err := a.setStatus(status); err != nil {
+	if err := a.setStatus(ctx, status); err != nil {
 		return nil, err
 	}
 	list := strings.Join(sources, "\n") + "\n"
@@ -98,14 +98,14 @@ func newAptRoot(dir string, sources []string, arch, status string, verbose io.Wr
 
 // setStatus makes status (a dpkg status file) what apt takes as installed;
 // "" means nothing is.
-func (a *aptRoot) setStatus(status string) error {
+func (a *aptRoot) setStatus(ctx context.Context, status string) error {
 	if status == "" {
 		if err := os.WriteFile(a.path("state/status"), nil, 0o644); err != nil {
 			return fmt.Errorf("apt cache: %w", err)
 		}
 		return nil
 	}
-	if err := atomicfile.Copy(status, a.path("state/status"), 0o644); err != nil {
+	if err := atomicfile.Copy(ctx, status, a.path("state/status"), 0o644); err != nil {
 		return fmt.Errorf("dpkg status of the base image: %w; rebuild the image with `vlab images build` so that it saves dpkg-status", err)
 	}
 	return nil
@@ -276,7 +276,7 @@ func unmetReasons(err error) []string {
 		return nil
 	}
 	var why []string
-	for _, l := range ce.Tail {
+	for _, l := range ce.Output {
 		if strings.Contains(l, "Depends:") || strings.Contains(l, "Conflicts:") || strings.Contains(l, "Breaks:") {
 			why = append(why, strings.Join(strings.Fields(l), " "))
 		}

@@ -128,7 +128,7 @@ func (d *deepCheck) pinStep(ctx context.Context, apt *aptRoot, st pinStep, where
 // image, or on an empty system when the image is not built here (the apt
 // sources hold every dependency then).
 func (d *deepCheck) resolves(ctx context.Context, apt *aptRoot, st pinStep, status string, want []string) {
-	if err := apt.setStatus(status); err != nil {
+	if err := apt.setStatus(ctx, status); err != nil {
 		d.problem(err, stepField(st.vm, st.step, "packages")...)
 		return
 	}

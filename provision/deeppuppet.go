@@ -183,7 +183,7 @@ func parseManifests(ctx context.Context, bin, work, dir string, files []string, 
 	cmd.Dir = dir
 	cmd.Env = []string{"HOME=" + work, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"}
 	errs := newErrorLines()
-	_, err := runHost(ctx, cmd, io.MultiWriter(errs, orDiscard(verbose)))
+	_, err := cmdrun.Output(ctx, cmd, io.MultiWriter(errs, orDiscard(verbose)))
 	errs.Flush()
 	if err == nil {
 		return nil

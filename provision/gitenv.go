@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/vlab-dev/vlab/internal/cmdrun"
 )
 
 // A lab's git repository is untrusted: its config may name commands (tar
@@ -118,5 +120,5 @@ func (g *gitTool) command(ctx context.Context, env []string, verbose io.Writer, 
 	}
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 	cmd.Env = env
-	return runHost(ctx, cmd, verbose)
+	return cmdrun.Output(ctx, cmd, verbose)
 }

@@ -39,8 +39,8 @@ func (e *PuppetError) Error() string {
 		msg += ": failing resources " + strings.Join(e.Resources, ", ")
 	case len(e.Errors) > 0:
 		msg += ": " + cmdrun.Shorten(e.Errors[0])
-	case len(e.Cmd.Tail) > 0:
-		msg += ": " + cmdrun.Shorten(e.Cmd.Tail[len(e.Cmd.Tail)-1])
+	case len(e.Cmd.Output) > 0:
+		msg += ": " + cmdrun.Shorten(e.Cmd.Output[len(e.Cmd.Output)-1])
 	}
 	if e.Cmd.Exit == 127 {
 		return msg + "; the guest image has no puppet: rebuild it with the puppet package"
@@ -172,7 +172,7 @@ func inTree(dir, p, field string) (string, error) {
 func runPuppet(ctx context.Context, r Runner, commit, cmd string, out io.Writer) error {
 	tail := &cmdrun.Tail{}
 	errs := newErrorLines()
-	both := &lockedWriter{w: io.MultiWriter(tail, errs, orDiscard(out))}
+	both := cmdrun.Sync(io.MultiWriter(tail, errs, orDiscard(out)))
 	exit, err := r.Run(ctx, cmd, nil, both, both)
 	errs.Flush()
 	if err != nil {
@@ -185,7 +185,7 @@ func runPuppet(ctx context.Context, r Runner, commit, cmd string, out io.Writer)
 		Commit:    commit,
 		Resources: failingResources(errs.lines),
 		Errors:    errs.lines,
-		Cmd:       &CommandError{Where: "guest", Cmd: cmd, Exit: exit, Tail: tail.Lines()},
+		Cmd:       &CommandError{Where: "guest", Cmd: cmd, Exit: exit, Output: tail.Lines()},
 	}
 }
 

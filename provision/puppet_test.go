@@ -102,8 +102,8 @@ func TestApplyPuppetFailure(t *testing.T) {
 		}
 	}
 	var ce *CommandError
-	if !errors.As(err, &ce) || ce.Tail[len(ce.Tail)-1] != "Notice: Applied catalog in 0.05 seconds" || len(ce.Tail) != 7 {
-		t.Errorf("command error tail = %q, want puppet's last lines", ce.Tail)
+	if !errors.As(err, &ce) || ce.Output[len(ce.Output)-1] != "Notice: Applied catalog in 0.05 seconds" || len(ce.Output) != 7 {
+		t.Errorf("command error tail = %q, want puppet's last lines", ce.Output)
 	}
 }
 

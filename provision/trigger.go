@@ -120,7 +120,7 @@ func awaitReady(ctx context.Context, r Runner, t labfile.Trigger, out io.Writer)
 	var last string
 	for {
 		tail := &cmdrun.Tail{Max: 3, LineMax: 512}
-		both := &lockedWriter{w: io.MultiWriter(tail, orDiscard(out))}
+		both := cmdrun.Sync(io.MultiWriter(tail, orDiscard(out)))
 		code, err := r.Run(ctx, "sh -c "+quote(t.Ready), nil, both, both)
 		if err == nil && code == 0 {
 			return nil

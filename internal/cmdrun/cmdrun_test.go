@@ -61,7 +61,7 @@ func TestLinesCutsLongLines(t *testing.T) {
 }
 
 func TestErrorIsOneShortLine(t *testing.T) {
-	e := &Error{Where: "guest", Cmd: "sh -ec 'yes | head'\n  && true", Exit: 3, Tail: []string{"first", strings.Repeat("y", 5000)}}
+	e := &Error{Where: "guest", Cmd: "sh -ec 'yes | head'\n  && true", Exit: 3, Output: []string{"first", strings.Repeat("y", 5000)}}
 	msg := e.Error()
 	if strings.Contains(msg, "\n") || len(msg) > 300 {
 		t.Errorf("Error() is %d bytes: %q", len(msg), msg)

@@ -1,6 +1,7 @@
-// Package cmdrun holds what vlab keeps of a command it ran, on the host or
-// in a guest: the end of its output, bounded whatever the command prints,
-// and an error that names the command, its exit status and that tail.
+// Package cmdrun runs commands on the host and holds what vlab keeps of a
+// command it ran, on the host or in a guest: the end of its output,
+// bounded whatever the command prints, and an error that names the
+// command, its exit status and that tail.
 package cmdrun
 
 import (
@@ -89,9 +90,10 @@ type Tail struct {
 	Max     int // lines kept; 0 means DefaultLines
 	LineMax int // bytes kept of one line; 0 means DefaultLineMax
 
-	mu    sync.Mutex
-	split *Lines
-	lines []string
+	mu      sync.Mutex
+	split   *Lines
+	lines   []string
+	dropped bool // earlier lines were let go
 }
 
 func (t *Tail) Write(p []byte) (int, error) {
@@ -110,6 +112,7 @@ func (t *Tail) add(line string) {
 	t.lines = append(t.lines, line)
 	if n := t.max(); len(t.lines) > n {
 		t.lines = append(t.lines[:0], t.lines[len(t.lines)-n:]...)
+		t.dropped = true
 	}
 }
 
@@ -122,8 +125,25 @@ func (t *Tail) max() int {
 
 // Lines returns the kept lines, the unfinished last one included.
 func (t *Tail) Lines() []string {
+	lines, _ := t.kept()
+	return lines
+}
+
+// String returns the kept lines, one a line, after a "..." line when
+// earlier ones were let go: what --verbose prints of a command.
+func (t *Tail) String() string {
+	lines, dropped := t.kept()
+	if dropped {
+		lines = append([]string{"..."}, lines...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// kept returns the kept lines and whether earlier ones were let go.
+func (t *Tail) kept() ([]string, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	dropped := t.dropped
 	out := append([]string(nil), t.lines...)
 	if t.split != nil && (len(t.split.part) > 0 || t.split.cut) {
 		last := strings.TrimSpace(string(t.split.part))
@@ -135,9 +155,9 @@ func (t *Tail) Lines() []string {
 		}
 	}
 	if n := t.max(); len(out) > n {
-		out = out[len(out)-n:]
+		out, dropped = out[len(out)-n:], true
 	}
-	return out
+	return out, dropped
 }
 
 // Last returns the last line kept, or "".

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vlab-dev/vlab/internal/cmdrun"
 )
 
 // Cmd is one run of an external command.
@@ -41,26 +43,25 @@ func (e Exec) Run(ctx context.Context, c Cmd) (string, error) {
 	cmd.Env = append(os.Environ(), c.Env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
 	cmd.WaitDelay = 30 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if e.Verbose != nil {
-		cmd.Stdout = io.MultiWriter(&stdout, e.Verbose)
-		cmd.Stderr = io.MultiWriter(&stderr, e.Verbose)
-	}
-	err := cmd.Run()
+	var stderr bytes.Buffer // Vagrant says what went wrong in its first lines
+	cmd.Stderr = &stderr
+	stdout, err := cmdrun.Output(ctx, cmd, e.Verbose)
 	if err == nil {
-		return stdout.String(), nil
+		return string(stdout), nil
 	}
-	if errors.Is(err, exec.ErrNotFound) {
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		err = exit // the command is in RunError already
+	case errors.Is(err, exec.ErrNotFound):
 		err = fmt.Errorf("%w: %v", ErrNotInstalled, err)
 	}
-	if ctx.Err() != nil {
-		err = fmt.Errorf("%w (%v)", ctx.Err(), err)
-	}
-	return stdout.String(), &RunError{Args: c.Args, Dir: c.Dir, Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
+	return string(stdout), &RunError{Args: c.Args, Dir: c.Dir, Stdout: string(stdout), Stderr: stderr.String(), Err: err}
 }
 
-// RunError is a failed command with its output.
+// RunError is a failed vagrant command with its output. Unlike
+// cmdrun.Error it quotes the first line of stderr, where Vagrant puts its
+// message, and knows Vagrant's kinds of failure and what to do about them.
 type RunError struct {
 	Args           []string
 	Dir            string
@@ -86,13 +87,15 @@ func (e *RunError) Error() string {
 	return msg
 }
 
+// tailLines is how much of stderr --verbose shows.
+const tailLines = 15
+
 // Tail returns the last lines the command printed on stderr, for
 // --verbose; "" when it printed nothing.
 func (e *RunError) Tail() string {
-	if msg := strings.TrimSpace(e.Stderr); msg != "" {
-		return lastLines(msg, 15)
-	}
-	return ""
+	t := &cmdrun.Tail{Max: tailLines}
+	io.WriteString(t, e.Stderr)
+	return t.String()
 }
 
 // Hint says what the user can do about the failure; "" when vlab cannot tell.
@@ -110,12 +113,4 @@ func (e *RunError) Unwrap() []error {
 		errs = append(errs, k)
 	}
 	return errs
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = append([]string{"..."}, lines[len(lines)-n:]...)
-	}
-	return strings.Join(lines, "\n")
 }
