@@ -37,11 +37,9 @@ type env struct {
 }
 
 // opener turns the driver configuration a command asks for into what the
-// instance manager opens: the configuration itself, or a test's fake.
+// instance manager opens: a test's fake; nil (in production) opens the
+// configuration itself (instance.Settings.Open).
 type opener func(cfg drivers.Config) instance.Opener
-
-// realDrivers opens the drivers cfg names.
-func realDrivers(cfg drivers.Config) instance.Opener { return cfg }
 
 // openerKey holds the app's opener in its Metadata.
 const openerKey = "opener"
@@ -52,9 +50,6 @@ func newEnv(c *cli.Context) (*env, error) {
 		return nil, err
 	}
 	open, _ := c.App.Metadata[openerKey].(opener)
-	if open == nil {
-		open = realDrivers
-	}
 	return &env{c: c, home: h, stdout: c.App.Writer, stderr: c.App.ErrWriter, open: open}, nil
 }
 
