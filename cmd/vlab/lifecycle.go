@@ -34,11 +34,8 @@ func upCommand() *cli.Command {
 			}
 			m.BootTimeout = c.Duration("boot-timeout")
 			start := time.Now()
-			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: p})
+			inst, err := incident.Up(c.Context, m, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: p})
 			if err != nil {
-				return err
-			}
-			if err := incident.StartAttempt(inst.Dir, "up"); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "%s is up (%.0fs)\n", inst.State.ID, time.Since(start).Seconds())
@@ -70,11 +67,8 @@ func resetCommand() *cli.Command {
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag},
 		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
-			inst, err := m.Reset(c.Context, id)
-			if err != nil {
-				return err
-			}
-			return incident.StartAttempt(inst.Dir, "reset")
+			_, err := incident.Reset(c.Context, m, id)
+			return err
 		}),
 	}
 }
