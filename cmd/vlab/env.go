@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,4 +133,14 @@ func oneArg(c *cli.Context, what string) (string, error) {
 		return "", fmt.Errorf("%s: missing %s; usage: vlab %s", c.Command.Name, what, c.Command.ArgsUsage)
 	}
 	return c.Args().First(), nil
+}
+
+// printResult prints v as indented JSON with --json, else as text.
+func (e *env) printResult(c *cli.Context, v any, text func(io.Writer) error) error {
+	if c.Bool("json") {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	return text(e.stdout)
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -174,14 +172,4 @@ func inSession(fn func(c *cli.Context, e *env, s *incident.Session, inst *instan
 		defer s.Close()
 		return fn(c, e, s, inst)
 	})
-}
-
-// printResult prints v as indented JSON with --json, else as text.
-func (e *env) printResult(c *cli.Context, v any, text func(io.Writer) error) error {
-	if c.Bool("json") {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
-	return text(e.stdout)
 }
