@@ -1,14 +1,16 @@
 package classroom
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"io"
+	"os"
 	"slices"
 	"strings"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/vlab-dev/vlab/incident"
+	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 // How a trainee reaches their instance on a shared lab server, and only
@@ -107,91 +109,80 @@ func TraineeArgs(lab, instanceID, request string) ([]string, error) {
 	return append(args, passed...), nil
 }
 
+// Request is a trainee's request that Admit let through.
+type Request struct {
+	// Instance is the trainee's own instance.
+	Instance string
+	// Args run the request there (TraineeArgs); Brief when Args[0] is
+	// "brief".
+	Args []string
+}
+
+// Admit is the gate of `vlab trainee`, the forced command of trainee
+// name's key: their request (SSH_ORIGINAL_COMMAND), as a trainee of lab's
+// class in home, turned into what runs it on their own instance, or
+// refused. connectEnv is the session's VLAB_CONNECT: the host is the
+// forced command's --connect or each instance's own, never the session's
+// environment.
+func Admit(home instance.Home, lab, name, request, connectEnv string) (Request, error) {
+	if connectEnv != "" {
+		return Request{}, fmt.Errorf("%w: VLAB_CONNECT in the session's environment", ErrNotForTrainees)
+	}
+	roster, err := LoadRoster(home, lab)
+	if err != nil {
+		return Request{}, err
+	}
+	i := slices.IndexFunc(roster.Trainees, func(t Trainee) bool { return t.Name == name })
+	if i < 0 {
+		return Request{}, fmt.Errorf("%s is not a trainee of the class of %s", name, lab)
+	}
+	id := roster.Trainees[i].Instance
+	args, err := TraineeArgs(lab, id, request)
+	if err != nil {
+		return Request{}, err
+	}
+	return Request{Instance: id, Args: args}, nil
+}
+
+// CommandLine is the vlab command line that runs r: with the global flags
+// of the forced command (the labs folder, and the libvirt host when
+// connect is set), and none of the trainee's.
+func (r Request) CommandLine(labs, connect string) []string {
+	line := []string{"vlab", "--labs", labs}
+	if connect != "" {
+		line = append(line, "--connect", connect)
+	}
+	return append(line, r.Args...)
+}
+
+// ClearSettings unsets vlab's settings in this process's environment
+// (VLAB_*, but VLAB_HOME, which the forced command sets), so that a
+// trainee's request runs with none that an sshd's AcceptEnv let in.
+func ClearSettings() {
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "VLAB_") && k != "VLAB_HOME" {
+			os.Unsetenv(k)
+		}
+	}
+}
+
+// Brief is what a trainee reads without a request: the lab's briefing,
+// their instance, what they may run and how to see their page.
+func Brief(w io.Writer, lab *labfile.Lab, instanceID string) error {
+	if err := incident.RenderBriefing(w, lab, incident.TerminalOptions(w)); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nYour instance is %s. Through this key you can run: %s\n(e.g. `ssh -t <this server> ssh`, `ssh <this server> inject`).\n"+
+		"Your page, on your laptop: socat TCP-LISTEN:7070,bind=127.0.0.1,reuseaddr,fork EXEC:'ssh <this server> page', then http://127.0.0.1:7070/\n",
+		instanceID, strings.Join(TraineeVerbs(), ", "))
+	return err
+}
+
 func flagList(fs []string) string {
 	if len(fs) == 0 {
 		return "no flags"
 	}
 	return strings.Join(fs, ", ")
-}
-
-// KeyLine is one trainee's line of authorized_keys: their key, allowed
-// only to run `vlab trainee` for them. command is the forced command's
-// start, the vlab binary and its global flags; lab and trainee are
-// appended, both checked names. The key forwards nothing: OpenSSH's
-// permitopen limits TCP forwarding only, and a key allowed to forward
-// could reach the server's Unix sockets (libvirt's among them).
-func KeyLine(command, lab, trainee string, key []byte) (string, error) {
-	if _, err := InstanceID(lab, trainee); err != nil {
-		return "", err
-	}
-	if strings.ContainsAny(command, "\"\\\n\r\x00") {
-		return "", fmt.Errorf("the forced command %q holds a quote, backslash or line end", command)
-	}
-	pub, comment, options, rest, err := ssh.ParseAuthorizedKey(key)
-	if err != nil {
-		return "", fmt.Errorf("%s's key: %w", trainee, err)
-	}
-	if len(options) > 0 || len(bytes.TrimSpace(rest)) > 0 {
-		return "", fmt.Errorf("%s's key: want one public key line with no options", trainee)
-	}
-	line := fmt.Sprintf(`restrict,pty,command="%s trainee %s %s" %s`, command, lab, trainee,
-		strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))))
-	if c := strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return -1
-		}
-		return r
-	}, comment); c != "" {
-		line += " " + c
-	}
-	return line, nil
-}
-
-// blockMarks delimit the lines vlab manages for a class in an
-// authorized_keys file; everything outside them is left as it is.
-func blockMarks(lab string) (begin, end string) {
-	return "# vlab class " + lab + ": trainees' keys (vlab class keys rewrites this block)", "# vlab class " + lab + ": end"
-}
-
-// MergeKeys returns an authorized_keys file's content with the class's
-// block replaced by lines (appended when the file has none; removed when
-// lines is empty).
-func MergeKeys(existing []byte, lab string, lines []string) ([]byte, error) {
-	begin, end := blockMarks(lab)
-	var out []string
-	in := false
-	var old []string
-	if text := strings.TrimRight(string(existing), "\n"); text != "" {
-		old = strings.Split(text, "\n")
-	}
-	for _, l := range old {
-		switch {
-		case l == begin:
-			if in {
-				return nil, fmt.Errorf("%q twice without %q", begin, end)
-			}
-			in = true
-		case l == end:
-			if !in {
-				return nil, fmt.Errorf("%q without %q before it", end, begin)
-			}
-			in = false
-		case !in:
-			out = append(out, l)
-		}
-	}
-	if in {
-		return nil, fmt.Errorf("%q is not closed by %q", begin, end)
-	}
-	if len(lines) > 0 {
-		out = append(out, begin)
-		out = append(out, lines...)
-		out = append(out, end)
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return []byte(strings.Join(out, "\n") + "\n"), nil
 }
 
 // PagePort is the port of the i-th trainee of the roster (from 0) when
@@ -202,6 +193,3 @@ func PagePort(base, i int) int {
 	}
 	return base + i
 }
-
-// KeyFile is where a trainee's public key is looked for in a keys folder.
-func KeyFile(dir, trainee string) string { return filepath.Join(dir, trainee+".pub") }

@@ -1,11 +1,13 @@
 package classroom
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
-	"github.com/vlab-dev/vlab/provision"
+	"github.com/vlab-dev/vlab/instance"
+	"github.com/vlab-dev/vlab/labfile"
 )
 
 func TestTraineeArgs(t *testing.T) {
@@ -72,61 +74,49 @@ func TestTraineeArgs(t *testing.T) {
 	}
 }
 
-func TestKeyLine(t *testing.T) {
-	_, pub, err := provision.NewKey("alice@laptop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	line, err := KeyLine("env VLAB_HOME=/srv/vlab /usr/local/bin/vlab --labs /srv/labs", "hello", "alice", pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `restrict,pty,command="env VLAB_HOME=/srv/vlab /usr/local/bin/vlab --labs /srv/labs trainee hello alice" ssh-ed25519 `
-	if !strings.HasPrefix(line, want) || !strings.HasSuffix(line, " alice@laptop") || strings.Contains(line, "\n") {
-		t.Errorf("line %q", line)
-	}
-	for _, bad := range []struct{ command, trainee, key string }{
-		{`vlab" ,agent-forwarding`, "alice", string(pub)},
-		{"vlab", "Alice;x", string(pub)},
-		{"vlab", "alice", "no key"},
-		{"vlab", "alice", `command="sh" ` + string(pub)},
-		{"vlab", "alice", string(pub) + string(pub)},
-	} {
-		if l, err := KeyLine(bad.command, "hello", bad.trainee, []byte(bad.key)); err == nil {
-			t.Errorf("%q %q %q: accepted as %q", bad.command, bad.trainee, bad.key, l)
-		}
-	}
-}
-
 func TestPagePort(t *testing.T) {
 	if PagePort(7100, 1) != 7101 || PagePort(0, 3) != 0 {
 		t.Errorf("PagePort: %d %d", PagePort(7100, 1), PagePort(0, 3))
 	}
 }
 
-func TestMergeKeys(t *testing.T) {
-	mine := "ssh-ed25519 AAAAmine trainer\n\n# a comment of mine\n"
-	one, err := MergeKeys([]byte(mine), "hello", []string{"line-a", "line-b"})
-	if err != nil {
+// TestAdmit: a trainee of the class gets their request on their own
+// instance; a stranger, a refused request and a VLAB_CONNECT in the
+// session are refused.
+func TestAdmit(t *testing.T) {
+	home := instance.Home{Dir: t.TempDir()}
+	if err := updateRoster(context.Background(), home, "hello", func(r *Roster) {
+		r.add([]Trainee{{Name: "alice", Instance: "hello-alice"}})
+	}); err != nil {
 		t.Fatal(err)
 	}
-	two, err := MergeKeys(one, "hello", []string{"line-c"})
-	if err != nil {
+	r, err := Admit(home, "hello", "alice", "check --json", "")
+	if err != nil || r.Instance != "hello-alice" || strings.Join(r.CommandLine("/srv/labs", ""), " ") != "vlab --labs /srv/labs check hello --instance hello-alice --json" {
+		t.Errorf("alice's check: %+v, %v", r, err)
+	}
+	if got := strings.Join(r.CommandLine("/srv/labs", "qemu+ssh://lab1/system"), " "); !strings.HasPrefix(got, "vlab --labs /srv/labs --connect qemu+ssh://lab1/system check ") {
+		t.Errorf("with the forced command's --connect: %s", got)
+	}
+	if _, err := Admit(home, "hello", "mallory", "status", ""); err == nil || err.Error() != "mallory is not a trainee of the class of hello" {
+		t.Errorf("mallory: %v", err)
+	}
+	for _, c := range [][2]string{{"destroy", ""}, {"status", "qemu+ssh://x/system"}} {
+		if _, err := Admit(home, "hello", "alice", c[0], c[1]); !errors.Is(err, ErrNotForTrainees) {
+			t.Errorf("alice %q with VLAB_CONNECT=%q: %v", c[0], c[1], err)
+		}
+	}
+	if _, err := Admit(home, "web", "alice", "status", ""); !errors.Is(err, ErrNoClass) {
+		t.Errorf("a lab without a class: %v", err)
+	}
+}
+
+// TestBrief: the trainee's briefing names their instance and their verbs.
+func TestBrief(t *testing.T) {
+	var b strings.Builder
+	if err := Brief(&b, &labfile.Lab{Name: "shop", Title: "502 on every call"}, "shop-alice"); err != nil {
 		t.Fatal(err)
 	}
-	begin, end := blockMarks("hello")
-	if want := mine + begin + "\nline-c\n" + end + "\n"; string(two) != want {
-		t.Errorf("merged twice:\n%s\nwant\n%s", two, want)
-	}
-	other, _ := MergeKeys(two, "web", []string{"line-w"})
-	if !strings.Contains(string(other), "line-c") || !strings.Contains(string(other), "line-w") {
-		t.Errorf("two classes' blocks:\n%s", other)
-	}
-	gone, _ := MergeKeys(two, "hello", nil)
-	if string(gone) != mine {
-		t.Errorf("block removed:\n%q\nwant\n%q", gone, mine)
-	}
-	if _, err := MergeKeys([]byte(begin+"\nx\n"), "hello", nil); err == nil {
-		t.Error("an unclosed block was accepted")
+	if !strings.Contains(b.String(), "502 on every call") || !strings.Contains(b.String(), "Your instance is shop-alice. Through this key you can run: brief, check,") {
+		t.Errorf("brief:\n%s", b.String())
 	}
 }

@@ -100,7 +100,7 @@ func ParseHosts(value string) ([]string, error) {
 		case slices.Contains(out, h):
 			return nil, fmt.Errorf("--hosts: %s twice", h)
 		}
-		if _, err := url.Parse(h); err != nil || !strings.Contains(h, "://") {
+		if libvirt.CheckURI(h) != nil {
 			return nil, fmt.Errorf("--hosts: %q is not a libvirt URI (qemu:///system, qemu+ssh://user@host/system)", h)
 		}
 		out = append(out, h)

@@ -45,7 +45,7 @@ func TestParseHosts(t *testing.T) {
 	if err != nil || !slices.Equal(got, []string{"qemu:///system", "qemu+ssh://root@lab2/system"}) {
 		t.Errorf("ParseHosts = %q, %v", got, err)
 	}
-	for _, bad := range []string{"", "qemu:///system,", "lab2", "qemu:///system,qemu:///system"} {
+	for _, bad := range []string{"", "qemu:///system,", "lab2", "qemu:///system,qemu:///system", "qemu+tls://lab2/system"} {
 		if _, err := ParseHosts(bad); err == nil || !strings.Contains(err.Error(), "--hosts") {
 			t.Errorf("ParseHosts(%q): %v", bad, err)
 		}

@@ -151,11 +151,7 @@ func (c *Class) upOne(ctx context.Context, lab *labfile.Lab, t Trainee, host str
 	if err != nil {
 		return "", err
 	}
-	inst, err := m.Up(ctx, lab, instance.UpOptions{ID: t.Instance, Provisioner: p})
-	if err != nil {
-		return "", err
-	}
-	if err := incident.StartAttempt(inst.Dir, "up"); err != nil {
+	if _, err := incident.Up(ctx, m, lab, instance.UpOptions{ID: t.Instance, Provisioner: p}); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%s is up%s (%s)", t.Instance, on, elapsed(start)), nil

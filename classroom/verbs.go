@@ -25,11 +25,7 @@ func (c *Class) Reset(ctx context.Context, lab, trainee string) error {
 		}
 		m := c.settingsFor(t, c.Settings.Verbose).ManagerFor(t.Instance)
 		defer m.Close()
-		inst, err := m.Reset(ctx, t.Instance)
-		if err != nil {
-			return "", err
-		}
-		if err := incident.StartAttempt(inst.Dir, "reset"); err != nil {
+		if _, err := incident.Reset(ctx, m, t.Instance); err != nil {
 			return "", err
 		}
 		return t.Instance + " is back at the start (" + elapsed(start) + ")", nil

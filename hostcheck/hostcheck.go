@@ -7,12 +7,14 @@ package hostcheck
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/vlab-dev/vlab/internal/termtext"
 	"github.com/vlab-dev/vlab/vm/drivers"
 )
 
@@ -41,6 +43,21 @@ func (c Check) Do(ctx context.Context) Result {
 	defer cancel()
 	detail, err := c.Run(ctx)
 	return Result{Name: c.Name, Detail: detail, Err: err}
+}
+
+// Report runs checks in turn and writes a line for each to w: ✓ and what
+// it found, or ✗ and the problem. It returns how many failed.
+func Report(ctx context.Context, w io.Writer, checks []Check) (failed int) {
+	for _, ch := range checks {
+		r := ch.Do(ctx)
+		if r.Err != nil {
+			failed++
+			fmt.Fprintf(w, "✗ %-16s %s\n", r.Name, termtext.Line(r.Err.Error()))
+			continue
+		}
+		fmt.Fprintf(w, "✓ %-16s %s\n", r.Name, termtext.Line(r.Detail))
+	}
+	return failed
 }
 
 // For returns every check of the host cfg describes (its libvirt URI and

@@ -2,6 +2,7 @@ package hostcheck
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,5 +37,19 @@ func TestFor(t *testing.T) {
 	}
 	if r := results["accel"]; r.Err != nil || r.Detail != "tcg" {
 		t.Errorf("accel with VLAB_ACCEL=tcg: %+v", r)
+	}
+}
+
+// TestReport: a line per check, ✓ with what it found or ✗ with the
+// problem (made safe for a terminal), and the count of failures.
+func TestReport(t *testing.T) {
+	var b strings.Builder
+	failed := Report(context.Background(), &b, []Check{
+		{"disk", func(context.Context) (string, error) { return "12 GB free", nil }},
+		{"libvirt", func(context.Context) (string, error) { return "", errors.New("no answer\x1b[2J") }},
+	})
+	want := "✓ disk             12 GB free\n✗ libvirt          no answer\n"
+	if failed != 1 || b.String() != want {
+		t.Errorf("Report = %d\n%q\nwant 1\n%q", failed, b.String(), want)
 	}
 }

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -47,6 +48,27 @@ func StartAttempt(dir, by string) error {
 	defer j.Close()
 	s := Session{Journal: j}
 	return s.StartAttempt(by)
+}
+
+// Up brings lab's instance opt.ID up with m (instance.Manager.Up) and
+// starts the trainee's first attempt on it: what `vlab up` does.
+func Up(ctx context.Context, m *instance.Manager, lab *labfile.Lab, opt instance.UpOptions) (*instance.Instance, error) {
+	inst, err := m.Up(ctx, lab, opt)
+	if err != nil {
+		return nil, err
+	}
+	return inst, StartAttempt(inst.Dir, "up")
+}
+
+// Reset returns instance id to its golden state with m
+// (instance.Manager.Reset) and starts a new attempt: what `vlab reset`
+// does.
+func Reset(ctx context.Context, m *instance.Manager, id string) (*instance.Instance, error) {
+	inst, err := m.Reset(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return inst, StartAttempt(inst.Dir, "reset")
 }
 
 // TerminalOptions are the render options for w: colour (unless NO_COLOR

@@ -25,6 +25,22 @@ func RenderBriefing(w io.Writer, lab *labfile.Lab, o RenderOptions) error {
 	return Markdown(w, lab.Summary, o)
 }
 
+// RenderStart writes what the trainee reads when instance id of lab is
+// up: the briefing (RenderBriefing), then the commands to go on with, vms
+// being the VMs they may enter.
+func RenderStart(w io.Writer, lab *labfile.Lab, id string, vms []string, o RenderOptions) error {
+	fmt.Fprintln(w)
+	if err := RenderBriefing(w, lab, o); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nWhat now:\n")
+	fmt.Fprintf(w, "  vlab inject %s      reveal the first sign of trouble, then the next\n", id)
+	fmt.Fprintf(w, "  vlab ssh %s [vm]    investigate inside the VMs (%v)\n", id, vms)
+	fmt.Fprintf(w, "  vlab check %s       is the incident resolved?\n", id)
+	fmt.Fprintf(w, "  vlab reset %s       start over from the beginning, in seconds\n", id)
+	return nil
+}
+
 // Preview writes, without an instance, what a trainee would see of lab:
 // the briefing, then every inject in timeline order as `vlab inject`
 // shows it. Nothing runs: a live inject names the command it would run in

@@ -89,3 +89,20 @@ func TestDebriefHeaderIsTheTrainees(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderStart: after up, the briefing (never the cause), then the
+// commands to go on with, naming the instance and its trainee's VMs.
+func TestRenderStart(t *testing.T) {
+	var b strings.Builder
+	if err := RenderStart(&b, previewLab(), "shop-2", []string{"web", "db"}, RenderOptions{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	want := "\n502 on every catalogue call\n\nThe shop shows an empty catalogue.\n\nWhat now:\n" +
+		"  vlab inject shop-2      reveal the first sign of trouble, then the next\n" +
+		"  vlab ssh shop-2 [vm]    investigate inside the VMs ([web db])\n" +
+		"  vlab check shop-2       is the incident resolved?\n" +
+		"  vlab reset shop-2       start over from the beginning, in seconds\n"
+	if b.String() != want {
+		t.Errorf("got:\n%q\nwant:\n%q", b.String(), want)
+	}
+}

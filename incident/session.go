@@ -86,6 +86,22 @@ func (s *Session) RecordCheck(r probe.Report) error {
 	return s.Journal.Append(Event{Kind: CheckRun, Time: s.clock().Now(), Resolved: r.Resolved(), Mitigated: r.Mitigated(), Results: r.Results})
 }
 
+// Check runs the lab's probes in the trainee's VMs and records the
+// report: what `vlab check` does.
+func (s *Session) Check(ctx context.Context) (probe.Report, error) {
+	r := probe.Check(ctx, s.Lab, s.Dial)
+	return r, s.RecordCheck(r)
+}
+
+// Debrief is the debrief of every attempt in the journal.
+func (s *Session) Debrief() (Debrief, error) {
+	attempts, err := s.Journal.Attempts()
+	if err != nil {
+		return Debrief{}, err
+	}
+	return NewDebrief(s.Lab, attempts), nil
+}
+
 // RecordSolve records that the reference fix was applied.
 func (s *Session) RecordSolve() error {
 	return s.Journal.Append(Event{Kind: SolveApplied, Time: s.clock().Now()})

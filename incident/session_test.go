@@ -217,3 +217,20 @@ func TestAttachmentSymlinkOut(t *testing.T) {
 		t.Errorf("copy through an inside symlink: %v, %v", st, err)
 	}
 }
+
+// TestCheckAndDebrief: Check records its report in the attempt, and the
+// debrief counts it.
+func TestCheckAndDebrief(t *testing.T) {
+	s, clock := newSession(t)
+	clock.Advance(time.Minute)
+	if _, err := s.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.Current(); err != nil || len(a.Checks) != 1 {
+		t.Errorf("the check was not recorded: %+v, %v", a, err)
+	}
+	d, err := s.Debrief()
+	if err != nil || d.Lab != "hello" || len(d.Attempts) != 1 || d.Attempts[0].By != "up" || d.Attempts[0].Checks != 1 {
+		t.Errorf("debrief: %+v, %v", d, err)
+	}
+}

@@ -38,6 +38,29 @@ type Created struct {
 	Injects int
 }
 
+// WriteText says what NewLab made: the file, for a draft how many injects
+// came from how many timeline entries and how many were left out, and
+// what to do next.
+func (c *Created) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "created %s\n", c.File)
+	if r := c.Report; r != nil {
+		fmt.Fprintf(w, "%d injects from %d timeline entries of a %s report", c.Injects, len(r.Entries), r.Format)
+		if !r.Tagged {
+			fmt.Fprint(w, " (no [inject:KIND] tags: every entry, kinds guessed)")
+		}
+		fmt.Fprintln(w)
+		switch n := len(r.LeftOut()); n {
+		case 0:
+		case 1:
+			fmt.Fprintln(w, "1 entry above the start left out as background; --start moves the start")
+		default:
+			fmt.Fprintf(w, "%d entries above the start left out as background; --start moves the start\n", n)
+		}
+	}
+	_, err := fmt.Fprintf(w, "next: fill in the TODOs in lab.yaml, then run `vlab validate %s`\n", filepath.Base(c.Dir))
+	return err
+}
+
 // NewLab creates LabsDir/Name with a lab.yaml drafted from the report and
 // a copy of the report. It refuses to touch an existing folder, refuses a
 // report that would not make a valid lab, and leaves nothing behind when

@@ -222,6 +222,12 @@ func TestNewLabStart(t *testing.T) {
 	if c.Report.StartIndex != 1 {
 		t.Errorf("start index = %d, want 1", c.Report.StartIndex)
 	}
+	var b strings.Builder
+	want := "created " + c.File + "\n1 injects from 7 timeline entries of a markdown report\n" +
+		"next: fill in the TODOs in lab.yaml, then run `vlab validate uploads`\n"
+	if err := c.WriteText(&b); err != nil || b.String() != want {
+		t.Errorf("WriteText: %v\n%s", err, b.String())
+	}
 	_, err = NewLab(LabOptions{LabsDir: dir, Name: "uploads-2", From: src, Start: "nothing like it"})
 	if err == nil || !strings.HasPrefix(err.Error(), src+`: --start "nothing like it"`) {
 		t.Errorf("error = %v", err)

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -55,12 +55,7 @@ func classCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					if !c.Bool("json") {
-						return classroom.WriteStatus(e.stdout, e.stderr, rows, time.Now())
-					}
-					enc := json.NewEncoder(e.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(rows)
+					return e.printResult(c, rows, func(w io.Writer) error { return classroom.WriteStatus(w, e.stderr, rows, time.Now()) })
 				}),
 			},
 			{

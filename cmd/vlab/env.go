@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,11 +38,9 @@ type env struct {
 }
 
 // opener turns the driver configuration a command asks for into what the
-// instance manager opens: the configuration itself, or a test's fake.
+// instance manager opens: a test's fake; nil (in production) opens the
+// configuration itself (instance.Settings.Open).
 type opener func(cfg drivers.Config) instance.Opener
-
-// realDrivers opens the drivers cfg names.
-func realDrivers(cfg drivers.Config) instance.Opener { return cfg }
 
 // openerKey holds the app's opener in its Metadata.
 const openerKey = "opener"
@@ -52,9 +51,6 @@ func newEnv(c *cli.Context) (*env, error) {
 		return nil, err
 	}
 	open, _ := c.App.Metadata[openerKey].(opener)
-	if open == nil {
-		open = realDrivers
-	}
 	return &env{c: c, home: h, stdout: c.App.Writer, stderr: c.App.ErrWriter, open: open}, nil
 }
 
@@ -137,4 +133,14 @@ func oneArg(c *cli.Context, what string) (string, error) {
 		return "", fmt.Errorf("%s: missing %s; usage: vlab %s", c.Command.Name, what, c.Command.ArgsUsage)
 	}
 	return c.Args().First(), nil
+}
+
+// printResult prints v as indented JSON with --json, else as text.
+func (e *env) printResult(c *cli.Context, v any, text func(io.Writer) error) error {
+	if c.Bool("json") {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	return text(e.stdout)
 }

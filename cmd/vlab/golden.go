@@ -1,8 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,20 +29,15 @@ func goldenCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					if c.Bool("json") {
-						enc := json.NewEncoder(e.stdout)
-						enc.SetIndent("", "  ")
-						return enc.Encode(list)
+					if c.Bool("json") || len(list) > 0 {
+						return e.printResult(c, list, func(w io.Writer) error { return instance.WriteGoldens(w, list) })
 					}
-					if len(list) == 0 {
-						if why := m.NoGoldenStore(c.Context); why != "" {
-							fmt.Fprintf(e.stderr, "this host keeps no golden states (%s); each instance here provisions\n", why)
-							return nil
-						}
-						fmt.Fprintln(e.stderr, "no golden states kept; the first `vlab up` of a lab makes one")
+					if why := m.NoGoldenStore(c.Context); why != "" {
+						fmt.Fprintf(e.stderr, "this host keeps no golden states (%s); each instance here provisions\n", why)
 						return nil
 					}
-					return instance.WriteGoldens(e.stdout, list)
+					fmt.Fprintln(e.stderr, "no golden states kept; the first `vlab up` of a lab makes one")
+					return nil
 				},
 			},
 			{

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -14,7 +12,6 @@ import (
 	"github.com/vlab-dev/vlab/instance"
 	"github.com/vlab-dev/vlab/internal/termtext"
 	"github.com/vlab-dev/vlab/labfile"
-	"github.com/vlab-dev/vlab/probe"
 )
 
 // confirm asks on the terminal whether to reveal an answer-giving inject.
@@ -98,8 +95,8 @@ func checkCommand() *cli.Command {
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: inSession(func(c *cli.Context, e *env, s *incident.Session, _ *instance.Instance) error {
-			r := probe.Check(c.Context, s.Lab, s.Dial)
-			if err := s.RecordCheck(r); err != nil {
+			r, err := s.Check(c.Context)
+			if err != nil {
 				return err
 			}
 			if err := e.printResult(c, r, r.WriteText); err != nil {
@@ -124,11 +121,10 @@ func debriefCommand() *cli.Command {
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag, &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: inSession(func(c *cli.Context, e *env, s *incident.Session, _ *instance.Instance) error {
-			attempts, err := s.Journal.Attempts()
+			d, err := s.Debrief()
 			if err != nil {
 				return err
 			}
-			d := incident.NewDebrief(s.Lab, attempts)
 			return e.printResult(c, d, d.WriteText)
 		}),
 	}
@@ -176,14 +172,4 @@ func inSession(fn func(c *cli.Context, e *env, s *incident.Session, inst *instan
 		defer s.Close()
 		return fn(c, e, s, inst)
 	})
-}
-
-// printResult prints v as indented JSON with --json, else as text.
-func (e *env) printResult(c *cli.Context, v any, text func(io.Writer) error) error {
-	if c.Bool("json") {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
-	return text(e.stdout)
 }

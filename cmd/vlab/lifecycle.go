@@ -10,7 +10,6 @@ import (
 
 	"github.com/vlab-dev/vlab/incident"
 	"github.com/vlab-dev/vlab/instance"
-	"github.com/vlab-dev/vlab/labfile"
 )
 
 func upCommand() *cli.Command {
@@ -34,33 +33,14 @@ func upCommand() *cli.Command {
 			}
 			m.BootTimeout = c.Duration("boot-timeout")
 			start := time.Now()
-			inst, err := m.Up(c.Context, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: p})
+			inst, err := incident.Up(c.Context, m, lab, instance.UpOptions{ID: id, Fresh: c.Bool("fresh"), Provisioner: p})
 			if err != nil {
 				return err
 			}
-			if err := incident.StartAttempt(inst.Dir, "up"); err != nil {
-				return err
-			}
 			fmt.Fprintf(e.stderr, "%s is up (%.0fs)\n", inst.State.ID, time.Since(start).Seconds())
-			return printNextSteps(e, lab, inst)
+			return incident.RenderStart(e.stdout, lab, inst.State.ID, inst.State.TraineeVMNames(), incident.TerminalOptions(e.stdout))
 		}),
 	}
-}
-
-// printNextSteps tells the trainee, after up, what they are told of the
-// incident (the symptom, never the cause) and what to do next.
-func printNextSteps(e *env, lab *labfile.Lab, inst *instance.Instance) error {
-	id := inst.State.ID
-	fmt.Fprintln(e.stdout)
-	if err := incident.RenderBriefing(e.stdout, lab, incident.TerminalOptions(e.stdout)); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "\nWhat now:\n")
-	fmt.Fprintf(e.stdout, "  vlab inject %s      reveal the first sign of trouble, then the next\n", id)
-	fmt.Fprintf(e.stdout, "  vlab ssh %s [vm]    investigate inside the VMs (%v)\n", id, inst.State.TraineeVMNames())
-	fmt.Fprintf(e.stdout, "  vlab check %s       is the incident resolved?\n", id)
-	fmt.Fprintf(e.stdout, "  vlab reset %s       start over from the beginning, in seconds\n", id)
-	return nil
 }
 
 func resetCommand() *cli.Command {
@@ -70,11 +50,8 @@ func resetCommand() *cli.Command {
 		ArgsUsage: "<lab>",
 		Flags:     []cli.Flag{instanceFlag},
 		Action: onInstance(func(c *cli.Context, e *env, m *instance.Manager, ref, id string) error {
-			inst, err := m.Reset(c.Context, id)
-			if err != nil {
-				return err
-			}
-			return incident.StartAttempt(inst.Dir, "reset")
+			_, err := incident.Reset(c.Context, m, id)
+			return err
 		}),
 	}
 }

@@ -28,11 +28,11 @@ func main() {
 
 // run executes one vlab command line and returns the process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return runWith(ctx, args, stdin, stdout, stderr, realDrivers)
+	return runWith(ctx, args, stdin, stdout, stderr, nil)
 }
 
-// runWith is run with the VMs on the drivers open opens: a test puts a
-// fake behind the real commands.
+// runWith is run with the VMs on the drivers open opens (nil: the real
+// ones): a test puts a fake behind the real commands.
 func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, open opener) (code int) {
 	defer func() {
 		// A bug must not cost the user a stack trace: say what happened in
@@ -103,9 +103,6 @@ func (e exitError) Error() string {
 // newApp builds the CLI, its commands running VMs on the drivers open
 // opens (nil: the real ones).
 func newApp(stdin io.Reader, stdout, stderr io.Writer, open opener) *cli.App {
-	if open == nil {
-		open = realDrivers
-	}
 	verbose := termtext.NewWriter(stderr)
 	return &cli.App{
 		Metadata: map[string]any{openerKey: open, verboseKey: verbose},

@@ -44,24 +44,7 @@ func runNew(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	w := c.App.Writer
-	fmt.Fprintf(w, "created %s\n", created.File)
-	if r := created.Report; r != nil {
-		fmt.Fprintf(w, "%d injects from %d timeline entries of a %s report", created.Injects, len(r.Entries), r.Format)
-		if !r.Tagged {
-			fmt.Fprint(w, " (no [inject:KIND] tags: every entry, kinds guessed)")
-		}
-		fmt.Fprintln(w)
-		switch n := len(r.LeftOut()); n {
-		case 0:
-		case 1:
-			fmt.Fprintln(w, "1 entry above the start left out as background; --start moves the start")
-		default:
-			fmt.Fprintf(w, "%d entries above the start left out as background; --start moves the start\n", n)
-		}
-	}
-	fmt.Fprintf(w, "next: fill in the TODOs in lab.yaml, then run `vlab validate %s`\n", name)
-	return nil
+	return created.WriteText(c.App.Writer)
 }
 
 // newArgs returns the lab name; flags written after it were moved in

@@ -83,3 +83,17 @@ func TestDialHostKeys(t *testing.T) {
 		t.Errorf("missing keyfile: %v", err)
 	}
 }
+
+// TestCheckURI: CheckURI refuses what parseURI refuses, naming the URI.
+func TestCheckURI(t *testing.T) {
+	for _, uri := range []string{"qemu:///system", "qemu+ssh://ops@lab1/system?keyfile=/k"} {
+		if err := CheckURI(uri); err != nil {
+			t.Errorf("CheckURI(%q) = %v", uri, err)
+		}
+	}
+	for _, uri := range []string{"lab2", "qemu+tls://lab1/system", "qemu:///session", "http://x/system"} {
+		if err := CheckURI(uri); err == nil || !strings.Contains(err.Error(), uri) {
+			t.Errorf("CheckURI(%q) = %v, want an error naming it", uri, err)
+		}
+	}
+}

@@ -9,3 +9,11 @@ func IsRemote(uri string) bool {
 	scheme, _, ok := strings.Cut(uri, ":")
 	return ok && strings.EqualFold(scheme, "qemu+ssh")
 }
+
+// CheckURI says why vlab could not connect to libvirt URI uri, by the
+// grammar Connect reads (qemu:///system, qemu+ssh://[user@]host[:port]/system
+// and their parameters), or nil; it connects to nothing.
+func CheckURI(uri string) error {
+	_, err := parseURI(uri)
+	return err
+}
