@@ -169,11 +169,19 @@ func fields(control []byte) (Control, error) {
 		return Control{}, fmt.Errorf("its control file has %d paragraphs, not 1", len(ps))
 	}
 	c := Control{Package: ps[0]["Package"], Version: ps[0]["Version"], Architecture: ps[0]["Architecture"]}
-	_, verr := debver.Parse(c.Version)
-	if !packagePattern.MatchString(c.Package) || verr != nil || !archPattern.MatchString(c.Architecture) {
+	if !c.Valid() {
 		return Control{}, fmt.Errorf("its control file names no valid Package, Version and Architecture (%.200q)", c.String())
 	}
 	return c, nil
+}
+
+// Valid reports whether c names a package as Debian does: a package name,
+// a Debian version and an architecture name, none with anything a
+// terminal would act on.
+func (c Control) Valid() bool {
+	_, err := debver.Parse(c.Version)
+	return packagePattern.MatchString(c.Package) && err == nil && c.Version == strings.TrimSpace(c.Version) &&
+		archPattern.MatchString(c.Architecture)
 }
 
 // Paragraphs splits deb822 text (a control file, a dpkg status or a
