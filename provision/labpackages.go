@@ -47,43 +47,57 @@ func DebStore(cacheDir string) string { return filepath.Join(cacheDir, "debs") }
 
 func storePath(cacheDir, sum string) string { return filepath.Join(DebStore(cacheDir), sum+".deb") }
 
-// NewLabClosure checks debs, the package files brought for spec's pins,
-// and returns a lab's record of them: every pin the image lacks is among
-// them at its version, no package comes twice, each is built for spec's
-// architecture or for all. Their files are looked for in DebStore.
+// NewLabClosure checks debs (CheckClosure) and returns a lab's record of
+// them under spec's closure key. Their files are looked for in DebStore.
 func NewLabClosure(spec FetchSpec, debs []Deb) (LabClosure, error) {
-	if err := spec.fill(); err != nil {
+	if err := spec.fill(); err != nil { // the key depends on the defaults
 		return LabClosure{}, err
 	}
-	installed, err := readStatus(spec.Status)
-	if err != nil {
-		return LabClosure{}, fmt.Errorf("dpkg status of the base image: %w", err)
+	if err := CheckClosure(spec, debs); err != nil {
+		return LabClosure{}, err
 	}
 	key, err := spec.closureKey()
 	if err != nil {
 		return LabClosure{}, err
 	}
-	have := map[string]string{}
 	c := LabClosure{Key: key, Debs: make([]Deb, len(debs))}
 	for i, d := range debs {
-		switch {
-		case !(debfile.Control{Package: d.Package, Version: d.Version, Architecture: d.Arch}).Valid() || !sha256Hex.MatchString(d.SHA256):
-			return LabClosure{}, fmt.Errorf("package %.64q is not a package file vlab records", d.Package)
-		case d.Arch != spec.Arch && d.Arch != "all":
-			return LabClosure{}, fmt.Errorf("package %s %s is built for %s, not for %s", d.Package, d.Version, d.Arch, spec.Arch)
-		case have[d.Package] != "":
-			return LabClosure{}, fmt.Errorf("package %s comes twice (%s and %s)", d.Package, have[d.Package], d.Version)
-		}
-		have[d.Package] = d.Version
 		d.Path = ""
 		c.Debs[i] = d
 	}
+	return c, nil
+}
+
+// CheckClosure checks debs, the package files brought for spec's pins on
+// the image whose dpkg status is spec.Status: every pin the image lacks is
+// among them at its version, no package comes twice, each is built for
+// spec's architecture or for all.
+func CheckClosure(spec FetchSpec, debs []Deb) error {
+	if err := spec.fill(); err != nil {
+		return err
+	}
+	installed, err := readStatus(spec.Status)
+	if err != nil {
+		return fmt.Errorf("dpkg status of the base image: %w", err)
+	}
+	have := map[string]string{}
+	for _, d := range debs {
+		switch {
+		case !(debfile.Control{Package: d.Package, Version: d.Version, Architecture: d.Arch}).Valid() || !sha256Hex.MatchString(d.SHA256):
+			return fmt.Errorf("package %.64q is not a package file vlab records", d.Package)
+		case d.Arch != spec.Arch && d.Arch != "all":
+			return fmt.Errorf("package %s %s is built for %s, not for %s", d.Package, d.Version, d.Arch, spec.Arch)
+		case have[d.Package] != "":
+			return fmt.Errorf("package %s comes twice (%s and %s)", d.Package, have[d.Package], d.Version)
+		}
+		have[d.Package] = d.Version
+	}
 	for _, name := range missingPins(spec.Pins, installed) {
 		if !sameVersion(have[name], spec.Pins[name]) {
-			return LabClosure{}, fmt.Errorf("pinned %s %s is not among the packages (%s %q); the image lacks it", name, spec.Pins[name], name, have[name])
+			return fmt.Errorf("pinned %s %s is not among the packages, and the image lacks it", name, spec.Pins[name])
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // WriteLabPackages records closures in the lab folder dir. The record must
