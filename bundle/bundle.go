@@ -8,8 +8,10 @@
 // declares and the lab needs, in the forms vlab itself writes: the lab
 // folder (regular files, no .git), images (recorded as imported, each file's
 // sha256 checked, standalone qcow2 disks only) and .deb files whose sha256
-// the manifest records. The package closure records are written by Import
-// itself; nothing else reaches a shared cache.
+// the manifest records and whose control fields say the package, version
+// and architecture the manifest does. The .debs go to the package cache's
+// store by sha256 and are used for the bundle's lab alone: Import records
+// them in the lab's folder, never in the closure records other labs read.
 package bundle
 
 import (
@@ -24,7 +26,7 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/images"
-	"github.com/vlab-dev/vlab/internal/debver"
+	"github.com/vlab-dev/vlab/internal/debfile"
 	"github.com/vlab-dev/vlab/labfile"
 )
 
@@ -94,14 +96,17 @@ const (
 
 var (
 	sha256Pattern  = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	packagePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]{0,127}$`)
-	archPattern    = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 	kernelPattern  = regexp.MustCompile(`^[A-Za-z0-9._+~-]{1,64}$`)
 	imageFileNames = []string{images.DiskFile, images.KernelFile, images.InitrdFile, images.StatusFile}
 )
 
 func (img Image) entry(f File) string { return imagePrefix + img.Name + "/" + f.Name }
 func (d Deb) entry() string           { return debPrefix + d.SHA256 + ".deb" }
+
+// control is what the package file's control fields must say.
+func (d Deb) control() debfile.Control {
+	return debfile.Control{Package: d.Package, Version: d.Version, Architecture: d.Arch}
+}
 
 // readManifest decodes and checks the manifest: every name it gives must be
 // one vlab would write, since names become paths and are printed.
@@ -161,9 +166,7 @@ func (c Closure) check(at string) error {
 		errs = append(errs, fmt.Errorf("%s.image %q is not an image name", at, c.Image))
 	}
 	for j, d := range c.Debs {
-		_, verr := debver.Parse(d.Version)
-		if !packagePattern.MatchString(d.Package) || verr != nil || !archPattern.MatchString(d.Arch) ||
-			d.Size < 0 || !sha256Pattern.MatchString(d.SHA256) {
+		if !d.control().Valid() || d.Size < 0 || !sha256Pattern.MatchString(d.SHA256) {
 			errs = append(errs, fmt.Errorf("%s.debs[%d] is not a package file vlab writes", at, j))
 		}
 	}
@@ -176,6 +179,9 @@ func labPath(name string) (string, error) {
 	rel := strings.TrimPrefix(name, labPrefix)
 	if rel == "" || path.Clean(rel) != rel || strings.HasPrefix(rel, "/") || rel == ".." || strings.HasPrefix(rel, "../") {
 		return "", fmt.Errorf("bundle entry %q escapes the lab folder", name)
+	}
+	if first, _, _ := strings.Cut(rel, "/"); first == labfile.BundlePackagesName {
+		return "", fmt.Errorf("bundle entry %q: import writes the lab's %s from the manifest; a bundle cannot carry it", name, labfile.BundlePackagesName)
 	}
 	for _, part := range strings.Split(rel, "/") {
 		if part == ".git" || part == "." || part == ".." {

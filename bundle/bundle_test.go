@@ -16,6 +16,7 @@ import (
 
 	"github.com/vlab-dev/vlab/images"
 	"github.com/vlab-dev/vlab/images/imagestest"
+	"github.com/vlab-dev/vlab/internal/debfile/debtest"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
 )
@@ -35,7 +36,8 @@ vms:
 
 const status = "Package: base-files\nStatus: install ok installed\nVersion: 12.4\n"
 
-var debData = "!<arch>\ndebian-binary   1700000000  0     0     100644  4         `\n2.0\n"
+// debData is shop's nginx, as fetched before on the source machine.
+var debData = string(debtest.Deb(debtest.Control("nginx", "1.22.1-9", "amd64"), "xz", "nginx"))
 
 func write(t *testing.T, p, data string, mode os.FileMode) {
 	t.Helper()
@@ -140,11 +142,21 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || img.Source != images.SourceImport || img.Kernel == "" || img.Status == "" || img.Manifest.Kernel != "6.1.0-18-cloud-amd64" {
 		t.Fatalf("imported image %+v, %v", img, err)
 	}
-	// The packages are found offline, from the cache's debs/ folder.
-	debs, err := provision.Fetch(context.Background(), provision.FetchSpec{Pins: map[string]string{"nginx": "1.22.1-9"},
-		ImageDigest: img.Digest, Status: img.Status, CacheDir: dst.cache(), Offline: true})
+	// The packages are found offline, from the cache's debs/ folder, for
+	// this lab: its folder records them.
+	spec := provision.FetchSpec{Pins: map[string]string{"nginx": "1.22.1-9"},
+		ImageDigest: img.Digest, Status: img.Status, CacheDir: dst.cache(), Offline: true, LabDir: r.LabDir}
+	debs, err := provision.Fetch(context.Background(), spec)
 	if err != nil || len(debs) != 1 || filepath.Dir(debs[0].Path) != filepath.Join(dst.cache(), "debs") {
 		t.Errorf("offline fetch after import: %+v, %v", debs, err)
+	}
+	if _, err := os.Stat(filepath.Join(dst.cache(), "closures")); err == nil {
+		t.Error("import wrote a closure record that every lab reads")
+	}
+	// The imported lab can be bundled again, offline.
+	if _, err := Create(context.Background(), mustLoad(t, r.LabDir), filepath.Join(t.TempDir(), "again.tar.gz"),
+		CreateOptions{Images: dst.store, CacheDir: dst.cache()}); err != nil {
+		t.Errorf("bundle the imported lab again: %v", err)
 	}
 	assertNoStaging(t, dst)
 	if _, err := Import(context.Background(), file, dst.importOpts()); err == nil || !strings.Contains(err.Error(), "exists already") {
@@ -193,6 +205,15 @@ func TestCreateRefusesSymlinks(t *testing.T) {
 	if ents, _ := os.ReadDir(filepath.Dir(out)); len(ents) != 0 {
 		t.Errorf("left %v", ents)
 	}
+}
+
+func mustLoad(t *testing.T, dir string) *labfile.Lab {
+	t.Helper()
+	lab, err := labfile.Load(filepath.Join(dir, labfile.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lab
 }
 
 func assertNoStaging(t *testing.T, m machine) {

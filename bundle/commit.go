@@ -14,6 +14,7 @@ import (
 
 	"github.com/vlab-dev/vlab/images"
 	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/internal/digest"
 	"github.com/vlab-dev/vlab/internal/staging"
 	"github.com/vlab-dev/vlab/labfile"
 	"github.com/vlab-dev/vlab/provision"
@@ -66,6 +67,9 @@ func (st *stage) checkLab(ctx context.Context) (*labfile.Lab, error) {
 		if !usedPackages[i] {
 			return nil, fmt.Errorf("manifest packages[%d] (image %s) are used by no step of the lab; a bundle carries only what its lab needs", i, c.Image)
 		}
+		if err := st.checkClosure(c); err != nil {
+			return nil, fmt.Errorf("manifest packages[%d] (image %s): %w", i, c.Image, err)
+		}
 	}
 	for _, img := range st.m.Images {
 		if !usedImages[img.Name] {
@@ -107,8 +111,8 @@ func gitBundle(labDir string, p *labfile.Puppet) error {
 }
 
 // commit moves what was staged into place: images into the store, .debs
-// into the package cache with the closure records made here, and the lab
-// folder last.
+// into the package cache's store with the lab's record of them, and the
+// lab folder last.
 func (st *stage) commit(ctx context.Context, lab *labfile.Lab) (*Result, error) {
 	res := &Result{Manifest: st.m, LabDir: filepath.Join(st.opt.LabsDir, st.m.Lab)}
 	for _, img := range st.m.Images {
@@ -143,34 +147,71 @@ func (st *stage) commit(ctx context.Context, lab *labfile.Lab) (*Result, error) 
 	return res, nil
 }
 
-// commitPackages puts the .debs in the package cache's debs/ folder, named
-// by their sha256, and records each closure for the image its VMs boot.
+// checkClosure checks a package set against the image it is for: the
+// machine's image of that name when it has one (the bundle's is then
+// kept), else the bundle's.
+func (st *stage) checkClosure(c Closure) error {
+	status := st.got[Image{Name: c.Image}.entry(File{Name: images.StatusFile})]
+	if img, err := st.opt.Images.Get(c.Image); err == nil {
+		status = img.Status
+	} else if !slices.ContainsFunc(st.m.Images, func(i Image) bool { return i.Name == c.Image }) {
+		return fmt.Errorf("the bundle does not bring image %s and this machine has none: create the bundle again with `vlab bundle create`", c.Image)
+	}
+	if status == "" {
+		return fmt.Errorf("image %s has no dpkg status file, so packages cannot be recorded for it; rebuild it with `vlab images build`", c.Image)
+	}
+	return provision.CheckClosure(provision.FetchSpec{Pins: c.Pins, Status: status, CacheDir: st.opt.CacheDir}, c.provisionDebs())
+}
+
+// provisionDebs are the closure's packages as provision records them.
+func (c Closure) provisionDebs() []provision.Deb {
+	debs := make([]provision.Deb, len(c.Debs))
+	for i, d := range c.Debs {
+		debs[i] = provision.Deb{Package: d.Package, Version: d.Version, Arch: d.Arch, SHA256: d.SHA256}
+	}
+	return debs
+}
+
+// commitPackages puts the .debs in the package cache's store, named by
+// their sha256, and records each package set in the staged lab folder:
+// they are the bundle's lab's alone, and no closure record other labs
+// read is written or replaced.
 func (st *stage) commitPackages(ctx context.Context) error {
-	debDir := filepath.Join(st.opt.CacheDir, "debs")
-	for _, c := range st.m.Packages {
+	var closures []provision.LabClosure
+	for i, c := range st.m.Packages {
 		img, err := st.opt.Images.Get(c.Image)
 		if err != nil {
 			return err
 		}
-		if img.Status == "" {
-			return fmt.Errorf("image %s has no dpkg status file, so packages cannot be recorded for it; rebuild it with `vlab images build`", c.Image)
-		}
-		var debs []provision.Deb
-		for _, d := range c.Debs {
-			dst := filepath.Join(debDir, d.SHA256+".deb")
-			if src := st.got[d.entry()]; src != "" && !exists(dst) {
-				if err := moveFile(ctx, src, dst); err != nil {
-					return fmt.Errorf("package cache: %w", err)
-				}
-			}
-			debs = append(debs, provision.Deb{Package: d.Package, Version: d.Version, Arch: d.Arch, Path: dst, SHA256: d.SHA256})
-		}
 		spec := provision.FetchSpec{Pins: c.Pins, ImageDigest: img.Digest, Status: img.Status, CacheDir: st.opt.CacheDir}
-		if err := provision.RecordClosure(spec, debs); err != nil {
-			return fmt.Errorf("packages for image %s: %w", c.Image, err)
+		lc, err := provision.NewLabClosure(spec, c.provisionDebs())
+		if err != nil {
+			return fmt.Errorf("manifest packages[%d] (image %s): %w", i, c.Image, err)
+		}
+		closures = append(closures, lc)
+	}
+	if len(closures) == 0 {
+		return nil
+	}
+	for _, c := range st.m.Packages {
+		for _, d := range c.Debs {
+			if err := st.storeDeb(ctx, d); err != nil {
+				return fmt.Errorf("package cache: %w", err)
+			}
 		}
 	}
-	return nil
+	return provision.WriteLabPackages(st.labDir(), closures)
+}
+
+// storeDeb puts a staged .deb in the store. A file already there with the
+// same content is kept; one with other content is damaged (its name is
+// its sha256) and is replaced whole, by a rename.
+func (st *stage) storeDeb(ctx context.Context, d Deb) error {
+	dst := filepath.Join(provision.DebStore(st.opt.CacheDir), d.SHA256+".deb")
+	if _, sum, err := digest.File(ctx, dst); err == nil && sum == d.SHA256 {
+		return nil
+	}
+	return moveFile(ctx, st.got[d.entry()], dst)
 }
 
 // commitLab moves the staged lab folder to dst, 0755 folders. Across
@@ -238,9 +279,4 @@ func moveFile(ctx context.Context, src, dst string) error {
 		return err
 	}
 	return atomicfile.Copy(ctx, src, dst, st.Mode().Perm())
-}
-
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

@@ -80,7 +80,7 @@ func newPlan(ctx context.Context, lab *labfile.Lab, opt CreateOptions) (*plan, e
 				// Resolve the closure now, online, so that the other machine
 				// needs no network.
 				debs, err := provision.Fetch(ctx, provision.FetchSpec{Pins: s.Packages,
-					ImageDigest: img.Digest, Status: img.Status, CacheDir: opt.CacheDir, Verbose: opt.Verbose})
+					ImageDigest: img.Digest, Status: img.Status, CacheDir: opt.CacheDir, LabDir: lab.Dir, Verbose: opt.Verbose})
 				if err != nil {
 					return nil, fmt.Errorf("vm %s: packages: %w", v.Name, err)
 				}
@@ -175,7 +175,9 @@ func (p *plan) write(ctx context.Context, w io.Writer, labDir string) error {
 
 // addTree adds the regular files under dir. Symlinks and other special
 // files are refused, so that a bundle never points outside itself; .git
-// folders are left out, as Import refuses them.
+// folders are left out, as Import refuses them, and so is the lab's record
+// of its bundle's packages: the manifest carries them, and Import writes
+// the record.
 func addTree(ctx context.Context, tw *tar.Writer, dir, prefix string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -189,6 +191,8 @@ func addTree(ctx context.Context, tw *tar.Writer, dir, prefix string) error {
 		case d.IsDir() && d.Name() == ".git":
 			return filepath.SkipDir
 		case d.IsDir():
+			return nil
+		case rel == labfile.BundlePackagesName:
 			return nil
 		case !d.Type().IsRegular():
 			return fmt.Errorf("%s is not a regular file; bundles hold files and folders only", p)

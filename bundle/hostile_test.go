@@ -11,6 +11,8 @@ import (
 
 	"github.com/vlab-dev/vlab/images"
 	"github.com/vlab-dev/vlab/images/imagestest"
+	"github.com/vlab-dev/vlab/internal/debfile/debtest"
+	"github.com/vlab-dev/vlab/provision"
 )
 
 // Each bundle here was accepted before, and planted a file in a shared
@@ -164,5 +166,170 @@ func TestImportCleansKilledImport(t *testing.T) {
 	assertNoStaging(t, m)
 	if ents, _ := os.ReadDir(m.labs); len(ents) != 1 || ents[0].Name() != "shop" {
 		t.Errorf("labs folder holds %v", ents)
+	}
+}
+
+// nginxPins are the pins of shop's packages step.
+var nginxPins = map[string]string{"nginx": "1.22.1-9"}
+
+// packagesLab is a lab of name whose web VM installs nginx 1.22.1-9.
+func packagesLab(name string) entry {
+	return entry{name: "lab/lab.yaml", data: "name: " + name + "\ntitle: T\nvms:\n  - name: web\n    image: debian-12\n    provision:\n      - packages:\n          nginx: 1.22.1-9\n"}
+}
+
+// claim lists data in a manifest as package pkg version arch.
+func claim(pkg, version, arch string, data []byte) Deb {
+	return Deb{Package: pkg, Version: version, Arch: arch, Size: int64(len(data)), SHA256: hexSum(data)}
+}
+
+func debEntry(data []byte) entry {
+	return entry{name: "debs/" + hexSum(data) + ".deb", data: string(data)}
+}
+
+// withDebianImage adds debian-12 (disk and dpkg status) to a manifest and
+// returns its entries.
+func withDebianImage(t *testing.T, man *Manifest) []entry {
+	t.Helper()
+	disk, err := os.ReadFile(imagestest.Disk(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	man.Images = []Image{{Name: "debian-12", Files: []File{
+		{Name: images.DiskFile, Size: int64(len(disk)), SHA256: hexSum(disk)},
+		{Name: images.StatusFile, Size: int64(len(status)), SHA256: hexSum([]byte(status))}}}}
+	return []entry{{name: "images/debian-12/disk.qcow2", data: string(disk)}, {name: "images/debian-12/dpkg-status", data: status}}
+}
+
+// A bundle of another lab brings its own nginx 1.22.1-9 for the image and
+// pins a lab on this machine fetched before. It is the bundle's lab's
+// alone: the other lab (through its closure record) and a later fetch for
+// any lab but the bundle's never install it.
+func TestImportCannotChangeOtherLabsPackages(t *testing.T) {
+	m, _ := source(t) // this machine: debian-12 and shop's nginx closure
+	img, _ := m.store.Get("debian-12")
+	records, _ := filepath.Glob(filepath.Join(m.cache(), "closures", "*"))
+	before := map[string]string{}
+	for _, r := range records {
+		b, _ := os.ReadFile(r)
+		before[r] = string(b)
+	}
+	evil := debtest.Deb(debtest.Control("nginx", "1.22.1-9", "amd64"), "xz", "EVIL")
+	man := plainManifest()
+	man.Lab = "evil"
+	man.Packages = []Closure{{Image: "debian-12", Pins: nginxPins, Debs: []Deb{claim("nginx", "1.22.1-9", "amd64", evil)}}}
+	r, err := Import(context.Background(), forge(t, man, packagesLab("evil"), debEntry(evil)), m.importOpts())
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	fetch := func(labDir string) string {
+		t.Helper()
+		debs, err := provision.Fetch(context.Background(), provision.FetchSpec{Pins: nginxPins,
+			ImageDigest: img.Digest, Status: img.Status, CacheDir: m.cache(), Offline: true, LabDir: labDir})
+		if err != nil || len(debs) != 1 {
+			t.Fatalf("fetch for lab %q: %+v, %v", labDir, debs, err)
+		}
+		b, _ := os.ReadFile(debs[0].Path)
+		return string(b)
+	}
+	if got := fetch(""); got != debData {
+		t.Error("a fetch for no lab in particular installs the bundle's nginx")
+	}
+	if got := fetch(filepath.Join(m.labs, "shop")); got != debData {
+		t.Error("another lab's nginx is now the bundle's")
+	}
+	if got := fetch(r.LabDir); got != string(evil) {
+		t.Error("the bundle's own lab does not get the nginx its bundle brought")
+	}
+	after, _ := filepath.Glob(filepath.Join(m.cache(), "closures", "*"))
+	if len(after) != len(records) {
+		t.Errorf("closure records %v, were %v", after, records)
+	}
+	for p, was := range before {
+		if b, _ := os.ReadFile(p); string(b) != was {
+			t.Errorf("closure record %s changed", p)
+		}
+	}
+
+	// On a machine that has fetched nothing, the bundle's packages are
+	// not found for any other lab either.
+	dst := newMachine(t)
+	man.Packages[0].Debs = []Deb{claim("nginx", "1.22.1-9", "amd64", evil)}
+	imgEntries := withDebianImage(t, &man)
+	r, err = Import(context.Background(), forge(t, man, append(imgEntries, packagesLab("evil"), debEntry(evil))...), dst.importOpts())
+	if err != nil {
+		t.Fatalf("import on a new machine: %v", err)
+	}
+	img, _ = dst.store.Get("debian-12")
+	_, err = provision.Fetch(context.Background(), provision.FetchSpec{Pins: nginxPins,
+		ImageDigest: img.Digest, Status: img.Status, CacheDir: dst.cache(), Offline: true})
+	if err == nil || !strings.Contains(err.Error(), "not in the cache") {
+		t.Errorf("a later fetch for another lab: %v; want the bundle's nginx unseen", err)
+	}
+}
+
+// Each .deb is the package its manifest says, by its own control fields,
+// and each package set installs its pins; a bundle that lies is refused
+// and leaves nothing.
+func TestImportRefusesLyingDebs(t *testing.T) {
+	deb := func(pkg, version, arch string) []byte {
+		return debtest.Deb(debtest.Control(pkg, version, arch), "xz", pkg+version+arch)
+	}
+	nginx, libc := deb("nginx", "1.22.1-9", "amd64"), deb("libc6", "2.36-9", "amd64")
+	for _, c := range []struct {
+		name    string
+		debs    []Deb
+		entries []entry
+		want    string
+	}{
+		{"another package", []Deb{claim("nginx", "1.22.1-9", "amd64", libc)}, []entry{debEntry(libc)},
+			"control fields say libc6 2.36-9 amd64, its manifest says nginx 1.22.1-9 amd64"},
+		{"another version", []Deb{claim("nginx", "1.22.1-9", "amd64", deb("nginx", "1.22.1-8", "amd64"))},
+			[]entry{debEntry(deb("nginx", "1.22.1-8", "amd64"))}, "control fields say nginx 1.22.1-8"},
+		{"another architecture", []Deb{claim("nginx", "1.22.1-9", "amd64", deb("nginx", "1.22.1-9", "arm64"))},
+			[]entry{debEntry(deb("nginx", "1.22.1-9", "arm64"))}, "control fields say nginx 1.22.1-9 arm64"},
+		{"not a package", []Deb{claim("nginx", "1.22.1-9", "amd64", []byte("!<arch>\nevil"))},
+			[]entry{debEntry([]byte("!<arch>\nevil"))}, "not a Debian package"},
+		{"one file as two packages", []Deb{claim("nginx", "1.22.1-9", "amd64", nginx), claim("libc6", "2.36-9", "amd64", nginx)},
+			[]entry{debEntry(nginx)}, "is listed as nginx 1.22.1-9 amd64 and as libc6"},
+		{"a package set without its pin", []Deb{claim("libc6", "2.36-9", "amd64", libc)}, []entry{debEntry(libc)},
+			"pinned nginx 1.22.1-9 is not among the packages"},
+		{"a package for another machine", []Deb{claim("nginx", "1.22.1-9", "s390x", deb("nginx", "1.22.1-9", "s390x"))},
+			[]entry{debEntry(deb("nginx", "1.22.1-9", "s390x"))}, "built for s390x"},
+		{"a record of its own", []Deb{claim("nginx", "1.22.1-9", "amd64", nginx)},
+			[]entry{debEntry(nginx), {name: "lab/bundle-packages.json", data: `{"closures":[]}`}}, "cannot carry it"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMachine(t)
+			man := plainManifest()
+			man.Packages = []Closure{{Image: "debian-12", Pins: nginxPins, Debs: c.debs}}
+			entries := append(withDebianImage(t, &man), packagesLab("shop"))
+			_, err := Import(context.Background(), forge(t, man, append(entries, c.entries...)...), m.importOpts())
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("import: %v, want %q", err, c.want)
+			}
+			assertUntouched(t, m)
+		})
+	}
+}
+
+// A file under a .deb's name in the store that is not that .deb is
+// damaged: import replaces it, and the lab gets the real one.
+func TestImportReplacesDamagedStoreFile(t *testing.T) {
+	file := create(t)
+	dst := newMachine(t)
+	damaged := filepath.Join(dst.cache(), "debs", hexSum([]byte(debData))+".deb")
+	write(t, damaged, "damaged", 0o644)
+	r, err := Import(context.Background(), file, dst.importOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := dst.store.Get("debian-12")
+	debs, err := provision.Fetch(context.Background(), provision.FetchSpec{Pins: nginxPins,
+		ImageDigest: img.Digest, Status: img.Status, CacheDir: dst.cache(), Offline: true, LabDir: r.LabDir})
+	if err != nil || len(debs) != 1 {
+		t.Fatalf("fetch: %+v, %v", debs, err)
+	}
+	if b, _ := os.ReadFile(debs[0].Path); string(b) != debData {
+		t.Error("the damaged file was kept")
 	}
 }

@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"archive/tar"
-	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -16,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/vlab-dev/vlab/images"
+	"github.com/vlab-dev/vlab/internal/debfile"
 	"github.com/vlab-dev/vlab/internal/staging"
 )
 
@@ -60,6 +60,7 @@ type stage struct {
 	lab     *os.Root          // dir/lab
 	want    map[string]string // entry name -> sha256, for image and package files
 	size    map[string]int64  // entry name -> declared size
+	debs    map[string]Deb    // entry name -> the package the manifest says it is
 	got     map[string]string // entry name -> staged path
 	files   int
 	written int64
@@ -168,11 +169,16 @@ func (st *stage) expect() error {
 			}
 		}
 	}
+	st.debs = map[string]Deb{}
 	for _, c := range st.m.Packages {
 		for _, d := range c.Debs {
 			if err := add(d.entry(), d.SHA256, d.Size); err != nil {
 				return err
 			}
+			if old, ok := st.debs[d.entry()]; ok && old.control() != d.control() {
+				return fmt.Errorf("manifest %s: %s is listed as %s and as %s", manifestName, d.entry(), old.control(), d.control())
+			}
+			st.debs[d.entry()] = d
 		}
 	}
 	if total > st.opt.Limits.Total {
@@ -236,12 +242,25 @@ func (st *stage) entry(ctx context.Context, h *tar.Header, r io.Reader) error {
 	if err := copySum(ctx, out, r, h.Size, sum, 0o644); err != nil {
 		return fmt.Errorf("bundle entry %q: %w", h.Name, err)
 	}
-	if strings.HasPrefix(h.Name, debPrefix) {
-		if err := debMagic(p); err != nil {
+	if d, ok := st.debs[h.Name]; ok {
+		if err := checkDeb(p, d); err != nil {
 			return fmt.Errorf("bundle entry %q: %w", h.Name, err)
 		}
 	}
 	st.got[h.Name] = p
+	return nil
+}
+
+// checkDeb checks that the package file p is the package the manifest
+// says, by its own control fields, read with no dpkg and nothing run.
+func checkDeb(p string, d Deb) error {
+	c, err := debfile.Read(p)
+	if err != nil {
+		return err
+	}
+	if c != d.control() {
+		return fmt.Errorf("its control fields say %s, its manifest says %s; the bundle is damaged or was altered", c, d.control())
+	}
 	return nil
 }
 
@@ -290,21 +309,6 @@ func copySum(ctx context.Context, out *os.File, r io.Reader, size int64, sum str
 		return fmt.Errorf("cut short at %d of %d bytes", n, size)
 	case sum != "" && hex.EncodeToString(h.Sum(nil)) != sum:
 		return errors.New("its sha256 is not the one in the manifest; the bundle is damaged or was altered")
-	}
-	return nil
-}
-
-// debMagic checks that p is a Debian package (an ar archive whose first
-// member is debian-binary).
-func debMagic(p string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	hdr := make([]byte, 21)
-	if _, err := io.ReadFull(f, hdr); err != nil || !bytes.Equal(hdr[:8], []byte("!<arch>\n")) || !bytes.HasPrefix(hdr[8:], []byte("debian-binary")) {
-		return errors.New("not a Debian package")
 	}
 	return nil
 }

@@ -14,6 +14,11 @@ import (
 // DebDirName is the folder of a lab that holds its own .deb packages.
 const DebDirName = "debs"
 
+// BundlePackagesName is the file of a lab folder in which `vlab bundle
+// import` records the package sets the lab's bundle brought, for this lab
+// alone. A bundle cannot carry it: import writes it.
+const BundlePackagesName = "bundle-packages.json"
+
 // exists checks that a path relative to the lab folder exists and stays
 // inside it once symlinks are followed.
 func (v *validator) exists(p path, rel string) {

@@ -134,6 +134,7 @@ func installStep(ctx context.Context, opts ApplyOptions, pins map[string]string,
 	debs, err := Fetch(ctx, FetchSpec{
 		Pins: pins, ImageDigest: opts.ImageDigest, Status: opts.Status, CacheDir: opts.CacheDir,
 		Sources: opts.Sources, DebDir: opts.DebDir, Offline: opts.Offline, Verbose: opts.Verbose,
+		LabDir: opts.Lab.Dir,
 	})
 	if err != nil {
 		return err

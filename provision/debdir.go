@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vlab-dev/vlab/internal/confine"
+	"github.com/vlab-dev/vlab/internal/debfile"
 )
 
 // debFile is what identifies one .deb of a directory cheaply.
@@ -106,7 +107,7 @@ func addToRepo(ctx context.Context, index *bytes.Buffer, repo, deb string) error
 
 // fieldsOf returns the named fields of one control paragraph, all required.
 func fieldsOf(control []byte, names ...string) ([]string, error) {
-	st := stanzas(control)
+	st := debfile.Paragraphs(control)
 	if len(st) == 0 {
 		return nil, fmt.Errorf("no control fields")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/vlab-dev/vlab/internal/confine"
 	"github.com/vlab-dev/vlab/labfile"
@@ -31,6 +32,9 @@ type Plan struct {
 	Triggers []labfile.Trigger
 	// Client is vlab's traffic client, when a trigger here runs it.
 	Client ClientBinary
+	// Packages digests the package files the lab brings itself (its
+	// bundle's record, its debs/), when the VM has a packages step.
+	Packages string
 }
 
 // PlanOptions says where NewPlan may look for puppet repositories.
@@ -57,6 +61,12 @@ func NewPlan(ctx context.Context, lab *labfile.Lab, vm string, opts PlanOptions)
 	for i, s := range v.Provision {
 		if err := p.resolveStep(ctx, i, s, opts); err != nil {
 			return nil, fmt.Errorf("vm %s: provision step %d: %w", vm, i+1, err)
+		}
+	}
+	if slices.ContainsFunc(v.Provision, func(s labfile.Step) bool { return s.Packages != nil }) {
+		var err error
+		if p.Packages, err = labPackageInputs(lab); err != nil {
+			return nil, fmt.Errorf("vm %s: packages: %w", vm, err)
 		}
 	}
 	for _, t := range lab.Triggers {
@@ -115,6 +125,7 @@ type goldenInputs struct {
 	Units       map[string][]byte  `json:"units"`
 	Extra       []string           `json:"extra"`
 	Client      string             `json:"client,omitempty"` // the traffic client's digest
+	Packages    string             `json:"packages,omitempty"`
 }
 
 // Key names the golden state of the planned VM on top of the base image
@@ -128,7 +139,7 @@ func (p *Plan) Key(imageDigest string, extra ...string) (string, error) {
 	in := goldenInputs{
 		Version: goldenKeyVersion, ImageDigest: imageDigest, Lab: p.Lab.Name, VM: *p.VM,
 		Puppet: p.Puppet, Repos: p.Repos, Files: p.Files, Triggers: p.Triggers, Units: map[string][]byte{}, Extra: extra,
-		Client: p.Client.Digest,
+		Client: p.Client.Digest, Packages: p.Packages,
 	}
 	for _, t := range p.Triggers {
 		in.Units[TriggerUnit(t)] = RenderTrigger(t)

@@ -87,6 +87,15 @@ func TestGoldenKeyChangesWithEveryInput(t *testing.T) {
 		{"trigger command", func() (string, []string) { lab.Triggers[0].Command = "curl -s http://localhost/x"; return "", nil }},
 		{"trigger moved here", func() (string, []string) { lab.Triggers[1].VM = "web"; return "", nil }},
 		{"memory", func() (string, []string) { web.Memory = 2048; return "", nil }},
+		{"bundle package record", func() (string, []string) {
+			os.WriteFile(filepath.Join(lab.Dir, labfile.BundlePackagesName), []byte(`{"closures":[]}`), 0o644)
+			return "", nil
+		}},
+		{"debs/ folder", func() (string, []string) {
+			os.MkdirAll(filepath.Join(lab.Dir, "debs"), 0o755)
+			os.WriteFile(filepath.Join(lab.Dir, "debs/nginx.deb"), []byte("x"), 0o644)
+			return "", nil
+		}},
 	} {
 		lab, repo = testLab(t)
 		web = &lab.VMs[0]

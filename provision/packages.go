@@ -1,8 +1,6 @@
 package provision
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/vlab-dev/vlab/internal/atomicfile"
+	"github.com/vlab-dev/vlab/internal/confine"
+	"github.com/vlab-dev/vlab/internal/debfile"
 	"github.com/vlab-dev/vlab/internal/debver"
 	"github.com/vlab-dev/vlab/internal/lock"
 )
@@ -50,8 +50,12 @@ type FetchSpec struct {
 	// Arch is the guests' Debian architecture; empty means the host's.
 	Arch string
 	// Offline forbids network access: only a closure recorded by an earlier
-	// Fetch, or DebDir, can be used.
+	// Fetch, the lab's own record, or DebDir, can be used.
 	Offline bool
+	// LabDir, when set, is the folder of the lab the packages are for: the
+	// package sets its bundle brought (labfile.BundlePackagesName) are
+	// used for it, and for no other lab.
+	LabDir string
 	// Verbose receives apt's output.
 	Verbose io.Writer
 }
@@ -71,6 +75,11 @@ func Fetch(ctx context.Context, spec FetchSpec) ([]Deb, error) {
 	key, err := spec.closureKey()
 	if err != nil {
 		return nil, err
+	}
+	if spec.LabDir != "" {
+		if debs, err := loadLabClosure(spec.LabDir, key, spec.CacheDir); err != nil || debs != nil {
+			return debs, err
+		}
 	}
 	record := filepath.Join(spec.CacheDir, "closures", key+".json")
 	if debs, err := loadClosure(record, spec.CacheDir); err == nil {
@@ -119,7 +128,9 @@ func (s *FetchSpec) fill() error {
 }
 
 // closureKey names the recorded closure: image, status file, architecture,
-// sources and pins.
+// sources and pins. A lab's debs/ folder is a source of that lab alone: its
+// real path is part of the key, so that another lab whose folder lists
+// files of the same names, sizes and times never reads its record.
 func (s *FetchSpec) closureKey() (string, error) {
 	status, err := fileSHA256(s.Status)
 	if err != nil {
@@ -127,9 +138,18 @@ func (s *FetchSpec) closureKey() (string, error) {
 	}
 	src := any(s.Sources)
 	if s.DebDir != "" {
-		if src, err = dirListing(s.DebDir); err != nil {
+		dir, err := confine.Real(s.DebDir)
+		if err != nil {
+			return "", fmt.Errorf("package directory: %w", err)
+		}
+		listing, err := dirListing(dir)
+		if err != nil {
 			return "", err
 		}
+		src = struct {
+			Dir   string    `json:"dir"`
+			Files []debFile `json:"files"`
+		}{dir, listing}
 	}
 	return Key(s.ImageDigest, status, s.Arch, src, s.Pins)
 }
@@ -231,40 +251,12 @@ func readStatus(path string) (map[string]string, error) {
 		return nil, err
 	}
 	installed := map[string]string{}
-	for _, st := range stanzas(data) {
+	for _, st := range debfile.Paragraphs(data) {
 		if strings.HasSuffix(st["Status"], " installed") {
 			installed[st["Package"]] = st["Version"]
 		}
 	}
 	return installed, nil
-}
-
-// stanzas splits deb822 text (a dpkg status or Packages file) into its
-// paragraphs' single-line fields.
-func stanzas(data []byte) []map[string]string {
-	var out []map[string]string
-	cur := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.TrimSpace(line) == "":
-			if len(cur) > 0 {
-				out = append(out, cur)
-				cur = map[string]string{}
-			}
-		case line[0] == ' ' || line[0] == '\t':
-			// continuation of a multi-line field: not needed here
-		default:
-			k, v, _ := strings.Cut(line, ":")
-			cur[k] = strings.TrimSpace(v)
-		}
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
 }
 
 // closureRecord is what Fetch stores about one resolved package set.
@@ -391,8 +383,9 @@ func Prefetch(ctx context.Context, spec FetchSpec) ([]string, error) {
 
 // RecordClosure records debs (files under spec.CacheDir, with their
 // SHA256) as the resolved packages of spec, as Fetch does after asking apt,
-// so that a later Fetch with the same spec uses them with no network. A
-// bundle import calls it for the packages it brought.
+// so that a later Fetch with the same spec, for any lab, uses them with no
+// network. Only packages resolved from spec's sources may be recorded so;
+// what a bundle brought is its lab's alone (NewLabClosure).
 func RecordClosure(spec FetchSpec, debs []Deb) error {
 	if err := spec.fill(); err != nil {
 		return err
