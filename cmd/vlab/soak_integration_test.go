@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -82,6 +83,12 @@ func TestIntegrationFaultSoak(t *testing.T) {
 		}
 	}
 	t.Logf("killed in: %s", strings.Join(killedIn, ", "))
+	// What the soak did, for the run's record (without -v the log above
+	// is shown only on failure).
+	summary := fmt.Sprintf("seed %d, %d rounds, %d kills: %s\n", seed, rounds, len(killedIn), strings.Join(killedIn, ", "))
+	if err := os.WriteFile(filepath.Join(artifactsDir(t, ""), "soak.txt"), []byte(summary), 0o644); err != nil {
+		t.Logf("soak summary: %v", err)
+	}
 
 	uid := instanceUID(t, id)
 	mustVlab(t, append([]string{"destroy", "hello"}, in...)...)
