@@ -59,9 +59,16 @@ func (p AccelProbe) Detect(ctx context.Context) (AccelResult, error) {
 	if ctx.Err() != nil {
 		return r, ctx.Err()
 	}
-	p.store(r)
+	// Without a kernel nothing was tried: the next command, once an image
+	// is built, probes for real (a first `vlab doctor` kept TCG for good).
+	if r.Reason != noKernel {
+		p.store(r)
+	}
 	return r, nil
 }
+
+// noKernel is the reason of a verdict made without a kernel to boot.
+const noKernel = "no kernel to test KVM with"
 
 func (p AccelProbe) qemu() string {
 	if p.QEMU != "" {
@@ -82,7 +89,7 @@ func (p AccelProbe) probe(ctx context.Context, qemu string) AccelResult {
 	}
 	f.Close()
 	if p.Kernel == "" {
-		return tcg("no kernel to test KVM with")
+		return tcg(noKernel)
 	}
 	timeout := p.Timeout
 	if timeout == 0 {

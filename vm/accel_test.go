@@ -67,3 +67,23 @@ func TestAccelProbeOverrideAndCache(t *testing.T) {
 		t.Errorf("cached verdict %+v, first %+v", second, first)
 	}
 }
+
+// TestAccelProbeNoKernelNotKept: a verdict made before any image was
+// built (no kernel to boot) is not kept: once a kernel is there, the next
+// command probes for real. A first `vlab doctor` kept TCG for good.
+func TestAccelProbeNoKernelNotKept(t *testing.T) {
+	t.Setenv("VLAB_ACCEL", "")
+	dev := filepath.Join(t.TempDir(), "kvm")
+	os.WriteFile(dev, nil, 0o666)
+	kernel := filepath.Join(t.TempDir(), "vmlinuz")
+	os.WriteFile(kernel, []byte("k"), 0o644)
+	p := AccelProbe{QEMU: fakeQEMU(t, "echo 'Linux version 6.1'; sleep 30"), Device: dev,
+		CacheFile: filepath.Join(t.TempDir(), "accel.json"), Timeout: time.Second}
+	if r, err := p.Detect(context.Background()); err != nil || r.Accel != AccelTCG {
+		t.Fatalf("without a kernel: %+v, %v", r, err)
+	}
+	p.Kernel = kernel
+	if r, err := p.Detect(context.Background()); err != nil || r.Accel != AccelKVM {
+		t.Errorf("with a kernel after one was missing: %+v, %v; want a real probe saying KVM", r, err)
+	}
+}

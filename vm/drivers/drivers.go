@@ -108,8 +108,8 @@ func (c Config) Boxes() vagrant.BoxAdder {
 
 // Accel decides KVM or TCG for new VMs, saying so on Progress when KVM is
 // not used. VLAB_ACCEL wins. A remote host is asked what its libvirt
-// offers; this machine is probed by booting a kernel under KVM (an image's,
-// or the host's), the verdict kept in Dir.
+// offers; this machine is probed by booting an image's kernel under KVM,
+// the verdict kept in Dir (before any image is built: TCG, nothing kept).
 func (c Config) Accel(ctx context.Context) (vm.Accel, error) {
 	if libvirt.IsRemote(c.URI) && os.Getenv("VLAB_ACCEL") == "" {
 		// The probe below boots QEMU here; a remote host is asked instead.
