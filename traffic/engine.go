@@ -81,10 +81,14 @@ func Run(ctx context.Context, cfg Config, path string) error {
 			case <-time.After(stopGrace):
 			}
 			return writeStats(path, rec.flush(time.Now()))
-		case now := <-tick.C:
-			// The ticker's time carries the monotonic clock; the seconds
-			// are the wall clock's, which a reset corrects.
-			werr = writeStats(path, rec.flush(now.Round(0)))
+		case <-tick.C:
+			// Not the ticker's time: Go backdates it by how late the tick
+			// fired on the monotonic clock, and a tick due when the
+			// client was frozen in a golden state fires late by the
+			// standby's warm-up, so its time fell seconds before the
+			// reset and flush counted an empty second there (seen in CI).
+			// The seconds are the wall clock's, which a reset corrects.
+			werr = writeStats(path, rec.flush(time.Now().Round(0)))
 		}
 	}
 	for _, a := range attackers {
