@@ -65,6 +65,14 @@ func TestIntegrationObservedLab(t *testing.T) {
 		t.Errorf("ssh to the observer: exit %d: %s", code, errOut)
 	}
 
+	// The observer is the kit's client role: its knobs reached the guest
+	// (the shoppers' two sources are the addresses it added).
+	want := "10240\t65000\n1\n4096\n10.77.0.201/24\n10.77.0.202/24\n"
+	if out := onObserver(t, id, "sysctl -n net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse; systemctl show -p LimitNOFILE --value vlab-trigger-shoppers; "+
+		"ip -4 -o addr show eth1 | awk '{print $4}' | grep -v '^10.77.0.11/'"); out != want {
+		t.Errorf("the client role's knobs on the observer: %q, want %q", out, want)
+	}
+
 	warmAndColdAgree(t, "testdata", "observed", id, "shoppers", "crawler")
 
 	// One attempt (from a warm standby): a workaround mitigates, the fix

@@ -58,23 +58,9 @@ func warmAndColdAgree(t *testing.T, labs, lab, id string, clients ...string) {
 			t.Fatalf("vlab %v reset: exit %d: %s", args, code, errOut)
 		}
 		var o outcome
-		inst, err := (&instance.Manager{Home: home}).Open(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		s, err := inst.Dial(ctx, "watch")
-		if err != nil {
-			t.Fatal(err)
-		}
 		for _, c := range clients {
-			var out, errOut strings.Builder
-			if code, err := s.Run(ctx, "cat "+traffic.StatsPath(c), nil, &out, &errOut); err != nil || code != 0 {
-				t.Fatalf("stats of %s: exit %d %v %s", c, code, err, errOut.String())
-			}
 			var stats traffic.Stats
-			if err := json.Unmarshal([]byte(out.String()), &stats); err != nil {
+			if err := json.Unmarshal([]byte(onObserver(t, id, "cat "+traffic.StatsPath(c))), &stats); err != nil {
 				t.Fatalf("stats of %s: %v", c, err)
 			}
 			for _, sec := range stats.Seconds {
@@ -83,7 +69,6 @@ func warmAndColdAgree(t *testing.T, labs, lab, id string, clients ...string) {
 				}
 			}
 		}
-		s.Close()
 		_, out, _ := v("check", lab, "-i", id, "--json")
 		var r probe.Report
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
@@ -110,4 +95,26 @@ func warmAndColdAgree(t *testing.T, labs, lab, id string, clients ...string) {
 	if !slices.Equal(warm.verdicts, cold.verdicts) || len(warm.verdicts) == 0 {
 		t.Errorf("check after a warm reset %q, after a cold restore %q", warm.verdicts, cold.verdicts)
 	}
+}
+
+// onObserver runs cmd on instance id's observer, watch, as vlab does (the
+// trainee's `vlab ssh` refuses it), and returns its output.
+func onObserver(t *testing.T, id, cmd string) string {
+	t.Helper()
+	inst, err := (&instance.Manager{Home: instance.Home{Dir: os.Getenv("VLAB_HOME")}}).Open(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := inst.Dial(ctx, "watch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out, errOut strings.Builder
+	if code, err := s.Run(ctx, cmd, nil, &out, &errOut); err != nil || code != 0 {
+		t.Fatalf("on the observer: %s: exit %d %v %s", cmd, code, err, errOut.String())
+	}
+	return out.String()
 }
