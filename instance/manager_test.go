@@ -369,6 +369,17 @@ func TestLabNICsAndHosts(t *testing.T) {
 	if h, w := hostsBlock(lab), "# vlab lab networks\n10.77.0.10 lb www.shop.example shop.example\n10.77.0.11 app\n10.77.1.12 db\n"; h != w {
 		t.Errorf("hostsBlock:\n%s\nwant:\n%s", h, w)
 	}
+	// A VM's own name has one address: its lab address, or 127.0.1.1
+	// when it is on no lab network (or the lab has none).
+	if h := hostsOf(lab, "app"); strings.Contains(h, "127.0.1.1") || !strings.Contains(h, "10.77.0.11 app\n") {
+		t.Errorf("hostsOf app:\n%s", h)
+	}
+	if h := hostsOf(lab, "lonely"); !strings.HasSuffix(h, "\n127.0.1.1 lonely\n") {
+		t.Errorf("hostsOf lonely:\n%s", h)
+	}
+	if h, w := hostsOf(&labfile.Lab{}, "box"), "# vlab lab networks\n127.0.1.1 box\n"; h != w {
+		t.Errorf("hostsOf, no lab networks: %q, want %q", h, w)
+	}
 }
 
 // guestClockCommands counts `date -s` commands the guests ran.

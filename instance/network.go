@@ -73,19 +73,30 @@ func hostsBlock(lab *labfile.Lab) string {
 	return b.String()
 }
 
+// hostsOf is the end of VM n's /etc/hosts: the lab's names, and its own
+// name resolved locally, so that a lookup (facter's, at every puppet run)
+// does not wait for a DNS server a lab VM cannot reach (measured: 10 s).
+// On a lab network its own name is its address there only, as elsewhere
+// in the lab (Debian's 127.0.1.1 is for a host with no address of its
+// own): with both, varnish refused a backend named by the host's name
+// (text-cache-depooled, once etcd moved to conf1).
+func hostsOf(lab *labfile.Lab, n string) string {
+	if len(lab.Networks) == 0 {
+		return "# vlab lab networks\n127.0.1.1 " + n + "\n"
+	}
+	block := hostsBlock(lab)
+	if len(labNICs(lab)[n]) == 0 {
+		block += "127.0.1.1 " + n + "\n"
+	}
+	return block
+}
+
 // guestSetup names each VM in /etc/hostname and adds the lab's names to
 // its /etc/hosts, so that VMs reach each other by name; and gives it the
 // root disk and disks its lab asks for (diskScript).
 func (m *Manager) guestSetup(ctx context.Context, inst *Instance, lab *labfile.Lab) error {
-	block := "# vlab lab networks\n"
-	if len(lab.Networks) > 0 {
-		block = hostsBlock(lab)
-	}
 	for _, n := range inst.State.VMNames() {
-		// The VM's own name resolves locally, as Debian's installer has
-		// it: a lookup (facter's, at every puppet run) must not wait for a
-		// DNS server a lab VM cannot reach (measured: 10 s).
-		own := block + fmt.Sprintf("127.0.1.1 %s\n", n)
+		own := hostsOf(lab, n)
 		s, err := inst.Dial(ctx, n)
 		if err != nil {
 			return err

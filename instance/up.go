@@ -211,6 +211,9 @@ func (m *Manager) goldenKey(ctx context.Context, drv vm.Driver, lab *labfile.Lab
 		if v.Disk != "" || len(v.Disks) > 0 {
 			parts = append(parts, v.RootBytes(), v.Disks) // only then: other labs' keys stay as they were
 		}
+		if len(lab.Networks) > 0 {
+			parts = append(parts, hostsOf(lab, v.Name)) // its own name's address changed in session 15
+		}
 		if p != nil {
 			k, err := p.Key(ctx, lab, v.Name, imgs[v.Name])
 			if err != nil {

@@ -92,7 +92,7 @@ func TestConftoolAndConfd(t *testing.T) {
 	host = strings.SplitN(host, ".", 2)[0]
 	log := filepath.Join(dir, "conftool.log")
 	env := []string{"CONFTOOL_ETCD=" + srv.URL, "CONFTOOL_LOG=" + log, "SUDO_USER=kim",
-		"KIT_CONFD_ETCD=" + srv.URL, "KIT_CONFD_DIR=" + filepath.Join(dir, "confd")}
+		"KIT_CONFD_DIR=" + filepath.Join(dir, "confd")} // kit-confd's etcd: confd/etcd
 	confctl := filepath.Join(files, "confctl")
 
 	nodes := `[{"dc": "dc1", "cluster": "text", "service": "be", "name": "cp1"},
@@ -124,6 +124,7 @@ func TestConftoolAndConfd(t *testing.T) {
 		"template": [{"text": "# pool\n"}, {"empty": "none\n"}, {"each": "be {id} {name} w{weight}\n"}],
 		"reload": "echo x >> ` + filepath.Join(dir, "reloads") + `"}`
 	os.Mkdir(filepath.Join(dir, "confd"), 0o755)
+	os.WriteFile(filepath.Join(dir, "confd", "etcd"), []byte(srv.URL+"\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "confd", "pool.json"), []byte(res), 0o644)
 	os.WriteFile(filepath.Join(dir, "confd", "broken.json"), []byte(`[1]`), 0o644) // skipped, said
 	kitConfd := filepath.Join(files, "kit-confd")

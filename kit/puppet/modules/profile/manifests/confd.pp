@@ -16,6 +16,12 @@ class profile::confd (
   file { '/etc/kit-confd':
     ensure => directory,
   }
+  # Where etcd is, for the service and for `kit-confd --check` by hand.
+  file { '/etc/kit-confd/etcd':
+    ensure  => file,
+    content => "${etcd}\n",
+    notify  => Service['kit-confd'],
+  }
   $resources.each |String $name, Hash $res| {
     file { "/etc/kit-confd/${name}.json":
       ensure  => file,
@@ -30,7 +36,7 @@ class profile::confd (
       Description=kit-confd: files rendered from etcd
       After=network.target etcd.service
       [Service]
-      Environment=KIT_CONFD_ETCD=${etcd} KIT_CONFD_INTERVAL=${interval}
+      Environment=KIT_CONFD_INTERVAL=${interval}
       ExecStart=/usr/local/sbin/kit-confd
       Restart=always
       RestartSec=2
@@ -43,6 +49,6 @@ class profile::confd (
   service { 'kit-confd':
     ensure  => running,
     enable  => true,
-    require => File['/usr/local/sbin/kit-confd', '/etc/kit-confd'],
+    require => File['/usr/local/sbin/kit-confd', '/etc/kit-confd/etcd'],
   }
 }
