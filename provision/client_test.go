@@ -41,7 +41,12 @@ func TestClientTrigger(t *testing.T) {
 	if r.uploads[ClientGuestBin] != bin {
 		t.Errorf("uploads %v, want the client binary at %s", r.uploads, ClientGuestBin)
 	}
-	r.ran(t, "chmod 0755 "+ClientGuestBin, "systemctl daemon-reload")
+	// A client's trigger is ready when it has written its statistics (the
+	// golden state holds a client that has counted); a command's, at once.
+	r.ran(t, "chmod 0755 "+ClientGuestBin, "systemctl daemon-reload", "sh -c 'test -s "+traffic.StatsPath("crawler")+"'")
+	if r.cmds[len(r.cmds)-1] != "sh -c 'test -s "+traffic.StatsPath("crawler")+"'" {
+		t.Errorf("commands %q: want the wait for the client's statistics last", r.cmds)
+	}
 	f, ok := r.files["/etc/vlab/clients/crawler.json"]
 	if !ok {
 		t.Fatalf("no client config written: %v", r.files)

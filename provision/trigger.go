@@ -10,6 +10,7 @@ import (
 
 	"github.com/vlab-dev/vlab/internal/cmdrun"
 	"github.com/vlab-dev/vlab/labfile"
+	"github.com/vlab-dev/vlab/traffic"
 )
 
 // unitDir is where trigger units are written in the guest.
@@ -98,6 +99,13 @@ func StartTriggers(ctx context.Context, r Runner, triggers []labfile.Trigger, cl
 		return fmt.Errorf("start triggers %s: %w; check the trigger commands with `systemctl status` in the guest", strings.Join(units, ", "), err)
 	}
 	for _, t := range triggers {
+		if t.Ready == "" && t.Client != nil {
+			// A traffic client is ready once it has counted its first
+			// second: a golden state saved before that would hold no
+			// statistics, and the first check after a reset would find
+			// none (seen on a loaded CI machine).
+			t.Ready = "test -s " + traffic.StatsPath(t.Name)
+		}
 		if t.Ready == "" {
 			continue
 		}
