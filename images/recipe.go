@@ -71,9 +71,17 @@ var Recipes = map[string]Recipe{
 			// them. A lab that pins other versions installs them over these.
 			"nginx", "mariadb-server", "mariadb-client", "varnish",
 			"trafficserver", "etcd-server", "etcd-client",
+			// From kit-13 the app role (profile::mediawiki, profile::memcached):
+			// Debian's MediaWiki 1.39 on php-fpm, behind the edge's nginx (which
+			// stands for its httpd, so no apache2), and memcached. PHP's
+			// extensions are those MediaWiki depends on, and APCu for its
+			// local cache; its other recommendations are left out.
+			"mediawiki", "php8.2-fpm", "php-mysql", "php-apcu", "php-intl",
+			"php-mbstring", "php-xml", "memcached",
 		},
 		DisabledServices: []string{"nginx.service", "mariadb.service", "varnish.service", "varnishncsa.service",
-			"trafficserver.service", "etcd.service"},
+			"trafficserver.service", "etcd.service", "php8.2-fpm.service", "memcached.service",
+			"phpsessionclean.timer"},
 		DiskSize: "6G",
 	},
 }

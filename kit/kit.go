@@ -32,7 +32,7 @@ func ValidTag(s string) bool { return tagPattern.MatchString(s) }
 
 // Latest is the newest kit revision: what a new lab pins. `go test ./kit`
 // fails when it is not the history's newest tag.
-const Latest = "kit-12"
+const Latest = "kit-13"
 
 // A Role is one of the kit's roles, as a lab names it in a puppet step.
 type Role struct {
@@ -50,6 +50,7 @@ var Roles = []Role{
 	{"cache", "kit-6", "a CDN cache node: nginx terminating TLS in front of varnish, origins from hiera (or etcd, kit-7)"},
 	{"conf", "kit-7", "etcd and conftool's pooled state of the lab's servers, which kit-confd renders"},
 	{"client", "kit-11", "a lab's observer: extra source addresses, many connections, the triggers' open-files limit"},
+	{"app", "kit-13", "an application server: MediaWiki on php-fpm behind nginx, memcached, a config repository deployed with deploy-config"},
 }
 
 // Released reports whether tag is a revision of the kit's history that
