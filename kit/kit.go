@@ -32,7 +32,7 @@ func ValidTag(s string) bool { return tagPattern.MatchString(s) }
 
 // Latest is the newest kit revision: what a new lab pins. `go test ./kit`
 // fails when it is not the history's newest tag.
-const Latest = "kit-13"
+const Latest = "kit-14"
 
 // A Role is one of the kit's roles, as a lab names it in a puppet step.
 type Role struct {
@@ -45,7 +45,6 @@ type Role struct {
 // kit/puppet/modules/role; docs/KIT.md describes their knobs.
 var Roles = []Role{
 	{"edge", "kit-1", "nginx in front of application servers: sites, rate limits, long-polls"},
-	{"web", "kit-3", "the edge and a small static application server on one node"},
 	{"db", "kit-4", "MariaDB: the primary of a section, or a replica of it"},
 	{"cache", "kit-6", "a CDN cache node: nginx terminating TLS in front of varnish, origins from hiera (or etcd, kit-7)"},
 	{"conf", "kit-7", "etcd and conftool's pooled state of the lab's servers, which kit-confd renders"},

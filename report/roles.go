@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/vlab-dev/vlab/kit"
@@ -32,13 +33,13 @@ var partClues = []struct {
 		words(`varnish`, `ats`, `trafficserver`, `traffic server`, `cdn`, `content delivery network`, `caches?`, `caching`, `cached`)},
 	{"edge", "edge", "a TLS terminator or proxy in front of the application",
 		words(`envoy`, `lvs`, `pybal`, `edge`, `nginx`, `haproxy`, `tls`, `https`, `waf`, `firewall`, `rate[\s-]*limit\w*`, `throttl\w*`, `load[\s-]*balancers?`, `proxy`, `proxies`, `429`)},
-	{"app", "", "an application server (the kit's app role with MediaWiki is not built yet: its `web` role is a small static site behind nginx)",
+	{"app", "app", "an application server: MediaWiki on php-fpm behind nginx, with memcached and its database on the node, its config a repository synced by deploy-config",
 		words(`mediawiki`, `php\w*`, `apache`, `[a-z]+-api`, `api`, `app ?servers?`, `appservers?`, `application servers?`, `api servers?`, `hhvm`, `app`, `application`)},
 	{"db", "db", "MariaDB, a primary and its replicas",
 		words(`mysql`, `mariadb`, `databases?`, `dbas?`, `db\d*`, `replicas?`, `replication`, `replag`, `slaves?`, `sql`, `(?:slow|sql|database|db) quer(?:y|ies)`, `binlog`, `innodb`, `sections? s\d+`, `duplicate (?:key|entry)`)},
-	{"memcached", "", "memcached (not in the kit yet)",
+	{"app", "app", "memcached, on the application server (the kit's app role)",
 		words(`memcached?`, `mcrouter`, `object cache`)},
-	{"etcd", "", "etcd and a consumer of its keys (not in the kit yet)",
+	{"conf1", "conf", "etcd with conftool's pooled state; a consumer's kit-confd renders its config from it",
 		words(`etcd`, `confd`, `conftool`)},
 }
 
@@ -64,6 +65,11 @@ func (r *Report) Parts() []Part {
 		if c.name == "edge" && len(parts) > 0 && parts[len(parts)-1].Role == "cache" {
 			// The kit's cache node is an edge too: its words are the cache's.
 			parts[len(parts)-1].Words = append(parts[len(parts)-1].Words, seen...)
+			continue
+		}
+		if i := slices.IndexFunc(parts, func(p Part) bool { return p.VMs[0] == c.name }); i >= 0 {
+			// memcached is on the app server: one VM.
+			parts[i].Words = append(parts[i].Words, seen...)
 			continue
 		}
 		p := Part{VMs: []string{c.name}, Role: c.role, Need: c.need, Words: seen}
@@ -159,7 +165,11 @@ func (r *Report) proposedVMs() string {
 	b.WriteString("vms:\n")
 	for _, p := range parts {
 		for _, name := range p.VMs {
-			fmt.Fprintf(&b, "  - name: %s\n    memory: 512\n    networks: [lab]\n", name)
+			mem := 512
+			if p.Role == "app" || p.Role == "cache" {
+				mem = 1024 // MediaWiki, MariaDB and memcached; nginx, varnish and their caches
+			}
+			fmt.Fprintf(&b, "  - name: %s\n    memory: %d\n    networks: [lab]\n", name, mem)
 			if p.Role == "" {
 				b.WriteString("    # TODO: the kit has no role for this part yet: build it with the lab's own\n    # puppet commits or run steps.\n")
 				continue

@@ -87,7 +87,7 @@ func TestDraftProposesKitRoles(t *testing.T) {
 	}
 	draft := string(out)
 	for _, want := range []string{
-		"  - name: cache\n", "role: cache,", "  - name: app\n", "the kit has no role for this part yet",
+		"  - name: cache\n", "role: cache,", "  - name: app\n", "role: app,",
 		"  - name: db1\n", "  - name: db2\n", "role: db,", "kit: kit-", "looks started by a puppet change",
 	} {
 		if !strings.Contains(draft, want) {
@@ -113,6 +113,10 @@ func TestPartsWords(t *testing.T) {
 		{"Slow queries piled up on the apache servers.", "app db1"},
 		{"envoy and varnish", "cache"},
 		{"envoy and haproxy", "edge"},
+		// memcached is the app role's: one app server, not two VMs.
+		{"memcached on the app servers ran out of connections", "app"},
+		{"mcrouter timeouts", "app"},
+		{"etcd on the conf hosts filled its disk", "conf1"},
 	} {
 		r := &Report{Summary: tt.text}
 		var got []string

@@ -1,17 +1,10 @@
 #!/bin/sh
 # vm: edge
-# A valid fix other than the revert: scope the rule per client again in the
-# edge's own hiera data, commit, apply.
+# A valid fix other than the revert: scope the rule per client again with a
+# new commit to the edge's hiera data, and apply it.
 set -eu
 cd /etc/puppet/code/production
-cat >data/hosts/edge.yaml <<'DATA'
----
-profile::nginx_edge::sites:
-  www:
-    rate_limits:
-      /: {scope: per-client}
-DATA
-git add data/hosts/edge.yaml
-git commit -q -m "edge: the firewall rule counts each client again"
+sed -i 's|^      /: {rate: 2r/s, burst: 5, scope: global}$|      /: {rate: 2r/s, burst: 5, scope: per-client}|' data/hosts/edge.yaml
+git commit -q -am "edge: the firewall rule counts each client again"
 puppet-run
 sleep 6
