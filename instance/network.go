@@ -81,9 +81,6 @@ func hostsBlock(lab *labfile.Lab) string {
 // own): with both, varnish refused a backend named by the host's name
 // (text-cache-depooled, once etcd moved to conf1).
 func hostsOf(lab *labfile.Lab, n string) string {
-	if len(lab.Networks) == 0 {
-		return "# vlab lab networks\n127.0.1.1 " + n + "\n"
-	}
 	block := hostsBlock(lab)
 	if len(labNICs(lab)[n]) == 0 {
 		block += "127.0.1.1 " + n + "\n"

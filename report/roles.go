@@ -15,7 +15,7 @@ type Part struct {
 	// VMs are the names the draft gives the part's machines: two for a
 	// database whose report speaks of replicas.
 	VMs []string
-	// Role is the kit role, "" when the kit has none for this part yet.
+	// Role is the kit role that builds this part.
 	Role string
 	// Need says what the part is, for the draft's comments.
 	Need string
@@ -170,10 +170,6 @@ func (r *Report) proposedVMs() string {
 				mem = 1024 // MediaWiki, MariaDB and memcached; nginx, varnish and their caches
 			}
 			fmt.Fprintf(&b, "  - name: %s\n    memory: %d\n    networks: [lab]\n", name, mem)
-			if p.Role == "" {
-				b.WriteString("    # TODO: the kit has no role for this part yet: build it with the lab's own\n    # puppet commits or run steps.\n")
-				continue
-			}
 			b.WriteString("    provision:\n")
 			switch p.Role {
 			case "edge":
